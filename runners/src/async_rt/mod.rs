@@ -1,0 +1,90 @@
+//! Async runners: tokio (current-thread and multi-thread), async-std, smol.
+//!
+//! All three run the same driver ([`drive`]): spawn one task per job task
+//! (after taking a permit when `concurrency` is bounded), then await every
+//! handle. Only the [`Spawner`] differs — each runtime's own `spawn` and its
+//! own blocking pool — so no runtime is favoured by shared glue.
+
+mod async_std;
+mod smol;
+mod tokio;
+
+pub use self::async_std::AsyncStdRunner;
+pub use self::smol::SmolRunner;
+pub use self::tokio::TokioRunner;
+
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_lock::Semaphore;
+
+use crate::{Job, RunnerError};
+
+/// Where an async runner executes CPU-bound tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuMode {
+    /// On the executor threads: the event loop is blocked while a task runs.
+    Inline,
+    /// On the runtime's blocking pool, awaited from an async task.
+    Offload,
+}
+
+impl FromStr for CpuMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "inline" => Ok(CpuMode::Inline),
+            "offload" => Ok(CpuMode::Offload),
+            other => Err(format!("unknown cpu mode `{other}`; use inline or offload")),
+        }
+    }
+}
+
+/// One runtime's way to start an async task and to run blocking code.
+pub(crate) trait Spawner {
+    /// Starts `fut` on the runtime; the handle resolves when it is done.
+    fn spawn(
+        &self,
+        fut: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'static;
+
+    /// Runs `f` on the runtime's blocking pool.
+    fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static;
+}
+
+/// Runs every task of `job` through `spawner`.
+pub(crate) async fn drive<S: Spawner + 'static>(
+    runner: &'static str,
+    spawner: &S,
+    job: Arc<Job>,
+    cpu: CpuMode,
+    concurrency: Option<usize>,
+) -> Result<(), RunnerError> {
+    let permits = concurrency.map(|c| Arc::new(Semaphore::new(c)));
+    let mut handles = Vec::with_capacity(job.len());
+    for i in 0..job.len() {
+        let permit = match &permits {
+            Some(s) => Some(s.acquire_arc().await),
+            None => None,
+        };
+        job.submit(i);
+        let j = job.clone();
+        handles.push(spawner.spawn(async move {
+            match cpu {
+                CpuMode::Inline => j.execute(i),
+                CpuMode::Offload => S::unblock(move || j.execute(i)).await,
+            }
+            drop(permit);
+        }));
+    }
+    for (index, h) in handles.into_iter().enumerate() {
+        h.await.map_err(|reason| RunnerError::Task {
+            runner,
+            index,
+            reason,
+        })?;
+    }
+    Ok(())
+}

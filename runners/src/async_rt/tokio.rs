@@ -1,0 +1,96 @@
+//! `tokio-ct` and `tokio-mt`: tokio runtimes built with `runtime::Builder`,
+//! as tokio's docs recommend when the worker count is chosen by the program.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use ::tokio::runtime::{Builder, Runtime};
+
+use super::{drive, CpuMode, Spawner};
+use crate::{Job, Runner, RunnerConfig, RunnerError};
+
+/// A tokio runtime and how to run CPU tasks on it.
+pub struct TokioRunner {
+    id: &'static str,
+    rt: Option<Runtime>,
+    cpu: CpuMode,
+    concurrency: Option<usize>,
+}
+
+struct TokioSpawner;
+
+impl Spawner for TokioSpawner {
+    fn spawn(
+        &self,
+        fut: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'static {
+        let handle = ::tokio::spawn(fut);
+        async move { handle.await.map_err(|e| e.to_string()) }
+    }
+
+    fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static {
+        let handle = ::tokio::task::spawn_blocking(f);
+        async move {
+            let _ = handle.await;
+        }
+    }
+}
+
+impl TokioRunner {
+    /// One event loop on one thread (`Builder::new_current_thread`), the
+    /// model of asyncio; offloaded CPU work gets `workers` blocking threads.
+    pub fn current_thread(config: &RunnerConfig, cpu: CpuMode) -> Result<Self, RunnerError> {
+        let mut b = Builder::new_current_thread();
+        b.max_blocking_threads(config.workers);
+        Self::build("tokio-ct", b, config, cpu)
+    }
+
+    /// `workers` worker threads (`Builder::new_multi_thread`), and as many
+    /// blocking threads for offloaded CPU work.
+    pub fn multi_thread(config: &RunnerConfig, cpu: CpuMode) -> Result<Self, RunnerError> {
+        let mut b = Builder::new_multi_thread();
+        b.worker_threads(config.workers)
+            .max_blocking_threads(config.workers);
+        Self::build("tokio-mt", b, config, cpu)
+    }
+
+    fn build(
+        id: &'static str,
+        mut b: Builder,
+        config: &RunnerConfig,
+        cpu: CpuMode,
+    ) -> Result<Self, RunnerError> {
+        let rt = b
+            .enable_all()
+            .build()
+            .map_err(|source| RunnerError::Runtime { runner: id, source })?;
+        Ok(TokioRunner {
+            id,
+            rt: Some(rt),
+            cpu,
+            concurrency: config.concurrency,
+        })
+    }
+}
+
+impl Runner for TokioRunner {
+    fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        let rt = self.rt.as_ref().expect("runtime lives until stopped");
+        rt.block_on(drive(
+            self.id,
+            &TokioSpawner,
+            job.clone(),
+            self.cpu,
+            self.concurrency,
+        ))
+    }
+
+    fn stop(mut self: Box<Self>) -> Result<(), RunnerError> {
+        if let Some(rt) = self.rt.take() {
+            // Waits for the worker and blocking threads to exit, so that
+            // tear-down time is the runtime's whole cost.
+            rt.shutdown_timeout(std::time::Duration::from_secs(10));
+        }
+        Ok(())
+    }
+}

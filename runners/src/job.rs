@@ -1,0 +1,188 @@
+//! A batch being run, and the per-task timestamps every runner records.
+//!
+//! Each task owns one cache-line-sized slot (so tasks finishing on
+//! different cores do not share a line); a runner writes a task's submit,
+//! start and end times and its digest there with relaxed atomic stores.
+//! The harness reads them once the batch is over.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use bakeoff_workloads::{Batch, BatchDigest};
+
+/// One task's timestamps, in nanoseconds since the batch's start, plus one
+/// (so that zero can mean "not yet").
+#[repr(align(64))]
+#[derive(Default)]
+struct Slot {
+    submit: AtomicU64,
+    start: AtomicU64,
+    end: AtomicU64,
+    digest: AtomicU64,
+}
+
+/// What the runner recorded for one finished task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskRecord {
+    /// When the runner handed the task to the model (ns since batch start).
+    pub submit_ns: u64,
+    /// When the task began executing.
+    pub start_ns: u64,
+    /// When it finished.
+    pub end_ns: u64,
+    /// Its output digest.
+    pub digest: u64,
+}
+
+impl TaskRecord {
+    /// Submit → done: what a caller waits.
+    pub fn latency_ns(&self) -> u64 {
+        self.end_ns.saturating_sub(self.submit_ns)
+    }
+
+    /// Start → done: the work itself, inside the worker.
+    pub fn service_ns(&self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns)
+    }
+}
+
+/// A batch of tasks plus the slots its runner records into.
+///
+/// Runners share it as `Arc<Job>` with every thread or task they start.
+pub struct Job {
+    batch: Arc<dyn Batch>,
+    t0: Instant,
+    slots: Box<[Slot]>,
+    panic: OnceLock<(usize, String)>,
+}
+
+impl Job {
+    /// Wraps `batch`; allocates and touches every slot up front, so the
+    /// memory measured during the batch is the model's, not the recorder's.
+    pub fn new(batch: Arc<dyn Batch>) -> Arc<Job> {
+        let slots: Box<[Slot]> = (0..batch.len()).map(|_| Slot::default()).collect();
+        Arc::new(Job {
+            batch,
+            t0: Instant::now(),
+            slots,
+            panic: OnceLock::new(),
+        })
+    }
+
+    /// The number of tasks.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether the batch has no tasks.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Nanoseconds since the job was created, plus one.
+    #[inline]
+    pub fn now(&self) -> u64 {
+        self.t0.elapsed().as_nanos() as u64 + 1
+    }
+
+    /// Records that task `i` was handed to the model now.
+    #[inline]
+    pub fn submit(&self, i: usize) {
+        self.slots[i].submit.store(self.now(), Relaxed);
+    }
+
+    /// Executes task `i` after an earlier [`Job::submit`].
+    #[inline]
+    pub fn execute(&self, i: usize) {
+        let start = self.now();
+        self.finish(i, start);
+    }
+
+    /// Executes task `i` that was submitted at `submitted` (a [`Job::now`]
+    /// value), for models that take a whole batch at once.
+    #[inline]
+    pub fn execute_submitted_at(&self, i: usize, submitted: u64) {
+        self.slots[i].submit.store(submitted, Relaxed);
+        self.execute(i);
+    }
+
+    /// Executes task `i` with no queue in between: submit time is start
+    /// time (the sequential baseline).
+    #[inline]
+    pub fn execute_inline(&self, i: usize) {
+        let start = self.now();
+        self.slots[i].submit.store(start, Relaxed);
+        self.finish(i, start);
+    }
+
+    #[inline]
+    fn finish(&self, i: usize, start: u64) {
+        // A panicking task is left unfinished and its message kept, so no
+        // runner can hang waiting for it; catch_unwind is free when nothing
+        // panics.
+        let digest = match std::panic::catch_unwind(AssertUnwindSafe(|| self.batch.run(i))) {
+            Ok(d) => d,
+            Err(payload) => {
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".to_string());
+                let _ = self.panic.set((i, msg));
+                return;
+            }
+        };
+        let end = self.now();
+        let slot = &self.slots[i];
+        slot.start.store(start, Relaxed);
+        slot.digest.store(digest, Relaxed);
+        slot.end.store(end, Relaxed);
+    }
+
+    /// The record of task `i`, or `None` if it has not finished.
+    ///
+    /// Call after the runner returned: its join or channel gives the
+    /// happens-before that makes the relaxed stores visible.
+    pub fn record(&self, i: usize) -> Option<TaskRecord> {
+        let s = &self.slots[i];
+        let end = s.end.load(Relaxed);
+        if end == 0 {
+            return None;
+        }
+        Some(TaskRecord {
+            submit_ns: s.submit.load(Relaxed).saturating_sub(1),
+            start_ns: s.start.load(Relaxed) - 1,
+            end_ns: end - 1,
+            digest: s.digest.load(Relaxed),
+        })
+    }
+
+    /// Every finished task's record, by index.
+    pub fn records(&self) -> impl Iterator<Item = (usize, TaskRecord)> + '_ {
+        (0..self.len()).filter_map(|i| self.record(i).map(|r| (i, r)))
+    }
+
+    /// The first task that panicked, with its message.
+    pub fn panicked(&self) -> Option<&(usize, String)> {
+        self.panic.get()
+    }
+
+    /// The batch digest, or the number of unfinished tasks.
+    pub fn digest(&self) -> Result<BatchDigest, usize> {
+        let mut d = BatchDigest::default();
+        let mut missing = 0;
+        for i in 0..self.len() {
+            match self.record(i) {
+                Some(r) => d.add(i, r.digest),
+                None => missing += 1,
+            }
+        }
+        if missing == 0 {
+            Ok(d)
+        } else {
+            Err(missing)
+        }
+    }
+}

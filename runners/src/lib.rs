@@ -1,0 +1,88 @@
+//! Runners for bakeoff: one way each of running a batch of tasks.
+//!
+//! The key design decision: **every runner gets the same [`Job`] and
+//! records into it the same way** — submit time when it hands a task to
+//! its model, start and end time around the work — so that latency,
+//! service time and digests mean the same thing for threads, process pools
+//! and event loops. A runner only decides *how* tasks reach a core.
+//!
+//! # Adding a runner
+//!
+//! Write a type implementing [`Runner`] in its family's folder
+//! (`src/threads/`, `src/async_rt/`), add a variant to [`RunnerKind`] with
+//! its [`RunnerInfo`], and build it in [`RunnerKind::start`] — the one place
+//! where a kind turns into a `Box<dyn Runner>`. The digest tests in
+//! `tests/digests.rs` then cover it for every workload.
+
+mod async_rt;
+mod job;
+mod kind;
+mod seq;
+pub mod sync;
+mod threads;
+
+pub use async_rt::CpuMode;
+pub use job::{Job, TaskRecord};
+pub use kind::{Family, RunnerConfig, RunnerInfo, RunnerKind};
+
+use std::sync::Arc;
+
+use thiserror::Error;
+
+/// Something that runs every task of a [`Job`] and returns when all are done.
+///
+/// A runner is started once per case (start-up is timed), runs the warm-up
+/// and every measured batch, then is stopped (tear-down is timed).
+pub trait Runner {
+    /// Runs every task of `job`, recording each through the job.
+    fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError>;
+
+    /// Releases threads, runtimes and processes. The default drops `self`.
+    fn stop(self: Box<Self>) -> Result<(), RunnerError> {
+        Ok(())
+    }
+}
+
+/// A runner could not start or finish a batch.
+#[derive(Debug, Error)]
+pub enum RunnerError {
+    /// No runner has this id.
+    #[error("unknown runner `{id}`{}; run `bakeoff list` to see them all", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    Unknown {
+        /// The id that was asked for.
+        id: String,
+        /// The closest id, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A parameter was invalid.
+    #[error(transparent)]
+    Param(#[from] bakeoff_workloads::ParamError),
+    /// The operating system refused a thread.
+    #[error("{runner}: cannot start thread {index}: {source}; lower --concurrency or --workers, or raise the limit that was hit (ulimit -u, vm.max_map_count)")]
+    Thread {
+        /// The runner id.
+        runner: &'static str,
+        /// How many threads were already running.
+        index: usize,
+        /// The error from the OS.
+        source: std::io::Error,
+    },
+    /// A runtime could not be built.
+    #[error("{runner}: cannot build the runtime: {source}")]
+    Runtime {
+        /// The runner id.
+        runner: &'static str,
+        /// The error from the runtime.
+        source: std::io::Error,
+    },
+    /// A task did not complete (its thread or async task died).
+    #[error("{runner}: task {index} did not complete: {reason}")]
+    Task {
+        /// The runner id.
+        runner: &'static str,
+        /// The task index.
+        index: usize,
+        /// What happened.
+        reason: String,
+    },
+}

@@ -1,0 +1,64 @@
+//! `thread-per-task`: a fresh OS thread for every task.
+
+use std::sync::Arc;
+use std::thread;
+
+use crate::sync::{Gate, Latch};
+use crate::{Job, Runner, RunnerError};
+
+/// Spawns one detached thread per task, at most `concurrency` alive.
+pub struct ThreadPerTask {
+    gate: Option<Arc<Gate>>,
+}
+
+impl ThreadPerTask {
+    /// A runner that keeps at most `concurrency` threads alive (all tasks
+    /// at once when `None`).
+    pub fn new(concurrency: Option<usize>) -> Self {
+        ThreadPerTask {
+            gate: concurrency.map(|c| Arc::new(Gate::new(c))),
+        }
+    }
+}
+
+impl Runner for ThreadPerTask {
+    fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        let n = job.len();
+        // Threads are detached rather than joined: a joinable thread keeps
+        // its stack until joined, which would hold `n` stacks at once even
+        // with a small `concurrency`.
+        let latch = Arc::new(Latch::new(n));
+        for i in 0..n {
+            if let Some(g) = &self.gate {
+                g.acquire();
+            }
+            job.submit(i);
+            let (task_job, task_latch, task_gate) = (job.clone(), latch.clone(), self.gate.clone());
+            let spawned = thread::Builder::new().spawn(move || {
+                task_job.execute(i);
+                if let Some(g) = task_gate {
+                    g.release();
+                }
+                task_latch.arrive();
+            });
+            if let Err(source) = spawned {
+                // Account for the tasks never started, wait for the ones
+                // that were, then report the limit that was hit.
+                if let Some(g) = &self.gate {
+                    g.release();
+                }
+                for _ in i..n {
+                    latch.arrive();
+                }
+                latch.wait();
+                return Err(RunnerError::Thread {
+                    runner: "thread-per-task",
+                    index: i,
+                    source,
+                });
+            }
+        }
+        latch.wait();
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! `rayon`: rayon's work-stealing pool, used the way its docs recommend
+//! for a list of independent items — a parallel iterator.
+
+use std::sync::Arc;
+
+use ::rayon::prelude::*;
+use ::rayon::{ThreadPool, ThreadPoolBuilder};
+
+use crate::sync::{Gate, Latch};
+use crate::{Job, Runner, RunnerError};
+
+/// A dedicated rayon pool of N threads.
+pub struct RayonRunner {
+    pool: ThreadPool,
+    concurrency: Option<usize>,
+}
+
+impl RayonRunner {
+    /// Builds a pool of `workers` threads.
+    pub fn start(workers: usize, concurrency: Option<usize>) -> Result<Self, RunnerError> {
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .thread_name(|i| format!("rayon-{i}"))
+            .build()
+            .map_err(|e| RunnerError::Runtime {
+                runner: "rayon",
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        Ok(RayonRunner { pool, concurrency })
+    }
+}
+
+impl Runner for RayonRunner {
+    fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        match self.concurrency {
+            // The whole batch is handed over at once: every task's submit
+            // time is the moment the parallel iterator starts.
+            None => {
+                let submitted = job.now();
+                self.pool.install(|| {
+                    (0..job.len())
+                        .into_par_iter()
+                        .for_each(|i| job.execute_submitted_at(i, submitted))
+                });
+            }
+            // A bounded number in flight: one `spawn` per task, gated from
+            // the calling thread (never from a pool thread, which could
+            // deadlock a one-thread pool).
+            Some(c) => {
+                let gate = Arc::new(Gate::new(c));
+                let latch = Arc::new(Latch::new(job.len()));
+                for i in 0..job.len() {
+                    gate.acquire();
+                    job.submit(i);
+                    let (job, gate, latch) = (job.clone(), gate.clone(), latch.clone());
+                    self.pool.spawn(move || {
+                        job.execute(i);
+                        gate.release();
+                        latch.arrive();
+                    });
+                }
+                latch.wait();
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! Every runner × every CPU workload on tiny sizes yields the `seq` digest.
+//!
+//! `for_each_runner!` repeats one test body under every runner (and under
+//! bounded concurrency and CPU offload), so a new runner is covered by
+//! adding one line to the macro.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bakeoff_runners::{Job, RunnerConfig, RunnerKind};
+use bakeoff_workloads::{BatchDigest, Registry};
+
+/// Tiny parameters per workload: enough to exercise every code path.
+fn tiny(id: &str) -> (BTreeMap<String, String>, usize) {
+    let p = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    match id {
+        "noop" => (p(&[]), 200),
+        "countdown" => (p(&[("n", "20000")]), 5),
+        "primes" => (p(&[("numbers", "1000003:1000033:1000037:999999:17")]), 7),
+        "sha256" => (p(&[("size", "1000")]), 9),
+        "mandelbrot" => (p(&[("width", "40"), ("max_iter", "50")]), 13),
+        "fault" => (p(&[("mode", "none")]), 11),
+        other => panic!("add tiny parameters for workload `{other}`"),
+    }
+}
+
+fn digest_under(
+    kind: RunnerKind,
+    workload: &str,
+    workers: usize,
+    concurrency: Option<usize>,
+    cpu: &str,
+) -> BatchDigest {
+    let registry = Registry::builtin();
+    let entry = registry.get(workload).unwrap();
+    let (given, tasks) = tiny(workload);
+    let batch = entry
+        .batch(&entry.params(&given).unwrap(), tasks, 42)
+        .unwrap();
+    let mut runner_params = BTreeMap::new();
+    if !kind.info().params.is_empty() {
+        runner_params.insert("cpu".to_string(), cpu.to_string());
+    }
+    let config = RunnerConfig {
+        workers,
+        concurrency,
+        params: kind.params(&runner_params).unwrap(),
+    };
+    let mut runner = kind.start(&config).unwrap();
+    // Two batches through one runner: a runner must be reusable.
+    let mut digests = Vec::new();
+    for _ in 0..2 {
+        let job = Job::new(Arc::clone(&batch));
+        runner.run(&job).unwrap();
+        assert!(job.panicked().is_none());
+        for (_, r) in job.records() {
+            assert!(r.submit_ns <= r.start_ns && r.start_ns <= r.end_ns, "{r:?}");
+        }
+        digests.push(job.digest().expect("every task finished"));
+    }
+    runner.stop().unwrap();
+    assert_eq!(digests[0], digests[1]);
+    digests[0]
+}
+
+fn reference(workload: &str) -> BatchDigest {
+    digest_under(RunnerKind::Seq, workload, 1, None, "inline")
+}
+
+macro_rules! for_each_runner {
+    ($($name:ident => $kind:expr,)*) => {$(
+        mod $name {
+            use super::*;
+
+            #[test]
+            fn every_cpu_workload_matches_seq() {
+                for w in Registry::builtin().iter().map(|e| e.info.id) {
+                    let want = reference(w);
+                    assert_eq!(digest_under($kind, w, 2, None, "inline"), want, "{w}: unbounded");
+                    assert_eq!(digest_under($kind, w, 2, Some(3), "inline"), want, "{w}: concurrency 3");
+                    assert_eq!(digest_under($kind, w, 1, Some(1), "inline"), want, "{w}: one at a time");
+                    if !$kind.info().params.is_empty() {
+                        assert_eq!(digest_under($kind, w, 2, Some(4), "offload"), want, "{w}: offload");
+                    }
+                }
+            }
+        }
+    )*};
+}
+
+for_each_runner! {
+    seq => RunnerKind::Seq,
+    thread_per_task => RunnerKind::ThreadPerTask,
+    thread_pool => RunnerKind::ThreadPool,
+    rayon => RunnerKind::Rayon,
+    tokio_ct => RunnerKind::TokioCt,
+    tokio_mt => RunnerKind::TokioMt,
+    async_std => RunnerKind::AsyncStd,
+    smol => RunnerKind::Smol,
+}
+
+#[test]
+fn the_macro_covers_every_runner() {
+    // A runner added to RunnerKind::ALL but not to the macro fails here.
+    assert_eq!(RunnerKind::ALL.len(), 8);
+}
+
+#[test]
+fn a_panicking_task_is_reported_not_hung() {
+    let registry = Registry::builtin();
+    let entry = registry.get("fault").unwrap();
+    let given = BTreeMap::from([
+        ("mode".to_string(), "panic".to_string()),
+        ("at".to_string(), "2".to_string()),
+    ]);
+    let batch = entry.batch(&entry.params(&given).unwrap(), 5, 0).unwrap();
+    std::panic::set_hook(Box::new(|_| {}));
+    for kind in RunnerKind::ALL {
+        let config = RunnerConfig {
+            workers: 2,
+            concurrency: None,
+            params: kind.params(&BTreeMap::new()).unwrap(),
+        };
+        let mut runner = kind.start(&config).unwrap();
+        let job = Job::new(Arc::clone(&batch));
+        runner.run(&job).unwrap();
+        let (index, msg) = job.panicked().expect("the panic is kept").clone();
+        assert_eq!(index, 2, "{}", kind.id());
+        assert!(msg.contains("panics as asked"), "{msg}");
+        assert_eq!(job.digest(), Err(1), "{}: one task unfinished", kind.id());
+        runner.stop().unwrap();
+    }
+    let _ = std::panic::take_hook();
+}
+
+#[test]
+fn unknown_runner_suggests_the_closest() {
+    let err = RunnerKind::from_id("tokio_mt").unwrap_err().to_string();
+    assert!(err.contains("did you mean `tokio-mt`"), "{err}");
+}

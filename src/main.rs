@@ -1,0 +1,2 @@
+//! bakeoff command line (being built).
+fn main() {}

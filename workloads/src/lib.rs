@@ -1,0 +1,28 @@
+//! Workloads for bakeoff: pure descriptions of work, free of any runtime.
+//!
+//! A workload builds a deterministic list of serialisable tasks from its
+//! parameters and a seed, and executes one task to a 64-bit digest. The key
+//! design decision is that **a workload never knows how it is run**: runners
+//! (threads, process pools, event loops) only see a type-erased [`Batch`] of
+//! tasks they can execute by index, and they prove they computed the same
+//! answer through the order-independent [`BatchDigest`].
+//!
+//! # Adding a workload
+//!
+//! Implement [`CpuWorkload`] for a type (its [`WorkloadInfo`] names it and
+//! lists its parameters with defaults), then add it to a [`Registry`] with
+//! [`WorkloadEntry::cpu`]. Built-in workloads live one per file under
+//! `src/cpu/` and are listed in [`Registry::builtin`].
+
+pub mod cpu;
+mod digest;
+mod params;
+mod registry;
+mod suggest;
+mod workload;
+
+pub use digest::{mix64, BatchDigest};
+pub use params::{ParamError, ParamSpec, Params};
+pub use registry::{Registry, RegistryError, WorkloadEntry};
+pub use suggest::closest;
+pub use workload::{Batch, CpuWorkload, Kind, WorkloadInfo};

@@ -1,0 +1,25 @@
+//! "Did you mean …?" for ids typed by people.
+
+/// The candidate closest to `input` by edit distance, if it is close enough
+/// to be a plausible typo (at most a third of the longer string differs).
+pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(input, c), c))
+        .filter(|(d, c)| *d * 3 <= input.len().max(c.len()).max(3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_names_only() {
+        let ids = ["primes", "countdown", "sha256"];
+        assert_eq!(closest("prims", ids), Some("primes"));
+        assert_eq!(closest("countdwn", ids), Some("countdown"));
+        assert_eq!(closest("zzzzzz", ids), None);
+    }
+}

@@ -1,0 +1,108 @@
+//! The [`CpuWorkload`] trait and the type-erased [`Batch`] runners execute.
+
+use std::sync::Arc;
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::{ParamError, ParamSpec, Params};
+
+/// What kind of work a workload does; it decides which figures it feeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Pure computation: the task holds a core for its whole duration.
+    Cpu,
+    /// Waiting on the outside world (timers, sockets, files).
+    Io,
+}
+
+impl Kind {
+    /// `cpu` or `io`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cpu => "cpu",
+            Kind::Io => "io",
+        }
+    }
+}
+
+/// Static description of a workload, shown by `bakeoff list`.
+#[derive(Clone, Copy, Debug)]
+pub struct WorkloadInfo {
+    /// The id used on the command line and in results (`primes`).
+    pub id: &'static str,
+    /// CPU or IO.
+    pub kind: Kind,
+    /// One line saying what a task does.
+    pub description: &'static str,
+    /// How many tasks a batch has when the user does not say.
+    pub default_tasks: usize,
+    /// The parameters it accepts, with defaults.
+    pub params: &'static [ParamSpec],
+}
+
+/// A CPU-bound workload: one pure function from a task to a digest.
+///
+/// Implementations must be deterministic: the same parameters, count and
+/// seed give the same tasks, and the same task gives the same digest, in
+/// any thread or process. The blocking and async forms of the work are
+/// derived from [`CpuWorkload::execute`] by the runners.
+pub trait CpuWorkload: Send + Sync + Sized + 'static {
+    /// Name, description and parameters.
+    const INFO: WorkloadInfo;
+    /// One unit of work. Serialisable, so process pools can ship it.
+    type Task: Serialize + DeserializeOwned + Send + Sync + 'static;
+
+    /// Builds the workload from resolved parameters.
+    fn from_params(params: &Params) -> Result<Self, ParamError>;
+
+    /// The deterministic list of `count` tasks for `seed`.
+    fn tasks(&self, count: usize, seed: u64) -> Vec<Self::Task>;
+
+    /// Executes one task and returns its digest.
+    fn execute(&self, task: &Self::Task) -> u64;
+}
+
+/// A built list of tasks that any runner can execute by index.
+///
+/// This is the only thing runners see of a workload.
+pub trait Batch: Send + Sync {
+    /// The number of tasks.
+    fn len(&self) -> usize;
+
+    /// Whether the batch has no tasks.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Executes task `index` and returns its digest.
+    fn run(&self, index: usize) -> u64;
+}
+
+/// A [`CpuWorkload`] with its tasks, erased to a [`Batch`].
+pub(crate) struct CpuBatch<W: CpuWorkload> {
+    workload: W,
+    tasks: Vec<W::Task>,
+}
+
+impl<W: CpuWorkload> CpuBatch<W> {
+    pub(crate) fn build(
+        params: &Params,
+        count: usize,
+        seed: u64,
+    ) -> Result<Arc<dyn Batch>, ParamError> {
+        let workload = W::from_params(params)?;
+        let tasks = workload.tasks(count, seed);
+        Ok(Arc::new(CpuBatch { workload, tasks }))
+    }
+}
+
+impl<W: CpuWorkload> Batch for CpuBatch<W> {
+    fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    #[inline]
+    fn run(&self, index: usize) -> u64 {
+        self.workload.execute(&self.tasks[index])
+    }
+}
