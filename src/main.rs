@@ -1,2 +1,168 @@
-//! bakeoff command line (being built).
-fn main() {}
+//! The `bakeoff` command line.
+
+mod cli;
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use bakeoff::orchestrator::{self, RunOptions};
+use bakeoff::runners::RunnerKind;
+use bakeoff::suite::Suite;
+use bakeoff::workloads::Registry;
+use bakeoff::{summary, Plan, DEFAULT_SEED};
+use clap::Parser;
+
+use cli::{Cli, Command, RunArgs};
+
+fn main() {
+    let registry = Registry::builtin();
+    // A case child started by the orchestrator: run the case and exit.
+    if let Some(code) = bakeoff::child_entry(&registry) {
+        std::process::exit(code);
+    }
+    let cli = Cli::parse();
+    let code = match real_main(cli, &registry) {
+        Ok(code) => code,
+        Err(e) => {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                0
+            } else {
+                eprintln!("error: {e:#}");
+                2
+            }
+        }
+    };
+    std::process::exit(code);
+}
+
+fn real_main(cli: Cli, registry: &Registry) -> Result<i32> {
+    match cli.command.unwrap_or_else(|| Command::Run(Box::default())) {
+        Command::List => {
+            list(registry)?;
+            Ok(0)
+        }
+        Command::Case => Ok(bakeoff::child::run_from_stdin(registry)),
+        Command::Schema => {
+            print!("{}", bakeoff::reports::Results::json_schema());
+            Ok(0)
+        }
+        Command::Run(args) => run(*args, registry),
+    }
+}
+
+fn list(registry: &Registry) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "WORKLOADS")?;
+    for e in registry.iter() {
+        let i = &e.info;
+        writeln!(
+            out,
+            "  {:<12} {:<4} {}",
+            i.id,
+            i.kind.as_str(),
+            i.description
+        )?;
+        writeln!(
+            out,
+            "  {:<12}      tasks = {} (default), available: yes",
+            "", i.default_tasks
+        )?;
+        for p in i.params {
+            writeln!(
+                out,
+                "  {:<12}      {} = {} — {}",
+                "", p.name, p.default, p.help
+            )?;
+        }
+    }
+    writeln!(out, "\nRUNNERS (every runner takes workers = available cores and concurrency = whole batch unless set)")?;
+    for k in RunnerKind::ALL {
+        let i = k.info();
+        let available = match k.available() {
+            Ok(()) => "yes".to_string(),
+            Err(why) => format!("no: {why}"),
+        };
+        writeln!(
+            out,
+            "  {:<16} {:<9} {}",
+            i.id,
+            i.family.as_str(),
+            i.description
+        )?;
+        writeln!(out, "  {:<16}           available: {available}", "")?;
+        for p in i.params {
+            writeln!(
+                out,
+                "  {:<16}           {} = {} — {}",
+                "", p.name, p.default, p.help
+            )?;
+        }
+        if let Some(note) = i.note {
+            writeln!(out, "  {:<16}           note: {note}", "")?;
+        }
+    }
+    Ok(())
+}
+
+fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
+    if !(args.case_timeout > 0.0 && args.case_timeout.is_finite()) {
+        bail!(
+            "--case-timeout {} is invalid: give a positive number of seconds, e.g. 600",
+            args.case_timeout
+        );
+    }
+    let plan = match args.sweep()? {
+        Some(sweep) => {
+            let repeat = bakeoff::Repeat {
+                reps: args.reps.unwrap_or(3),
+                warmup: args.warmup.unwrap_or(1),
+                seed: args.seed.unwrap_or(DEFAULT_SEED),
+            };
+            Plan::build("ad-hoc", registry, &[sweep], repeat)?
+        }
+        None => {
+            let suite = Suite::load(args.suite.as_deref().unwrap_or("quick"))?;
+            let repeat = suite.repeat(args.reps, args.warmup, args.seed);
+            let file = args.suite.clone().unwrap_or_else(|| "quick".into());
+            // Validate sweep by sweep so an error names its line.
+            for (line, sweep) in &suite.sweeps {
+                Plan::build(&suite.name, registry, std::slice::from_ref(sweep), repeat)
+                    .with_context(|| format!("{file}:{line}: in this [[sweep]]"))?;
+            }
+            let sweeps: Vec<_> = suite.sweeps.iter().map(|(_, s)| s.clone()).collect();
+            Plan::build(&suite.name, registry, &sweeps, repeat)?
+        }
+    };
+    let opts = RunOptions {
+        out: args.out.clone(),
+        case_timeout: Duration::from_secs_f64(args.case_timeout),
+        progress: !args.quiet,
+    };
+    if !args.quiet {
+        println!("bakeoff: {} — {} cases", plan.name, plan.cases.len());
+    }
+    let outcome = orchestrator::run(&plan, registry, &opts)?;
+    if !args.quiet {
+        println!("{}", summary::render(&outcome.results));
+    }
+    println!("results: {}", outcome.dir.join("results.json").display());
+    if outcome.results.interrupted {
+        eprintln!(
+            "interrupted: {} of {} cases finished and are saved",
+            outcome.results.cases.len(),
+            plan.cases.len()
+        );
+        return Ok(130);
+    }
+    let failed = outcome
+        .results
+        .cases
+        .iter()
+        .filter(|c| c.status == bakeoff::reports::CaseStatus::Failed)
+        .count();
+    Ok(if failed > 0 { 1 } else { 0 })
+}

@@ -1,1 +1,51 @@
-//! placeholder
+//! Results of bakeoff runs: the schema, statistics and exports.
+//!
+//! The key design decision: **this crate only reads results** — it knows
+//! no runner and no workload, so a results file from any machine or any
+//! version of the schema it understands can be summarised, exported and
+//! (later) plotted without running anything.
+
+pub mod csv;
+pub mod schema;
+pub mod stats;
+
+pub use schema::{
+    Bytes, CaseRecord, CaseStatus, Environment, Failure, Nanos, Percentiles, Repetition, Results,
+    Summary, Verification, SCHEMA,
+};
+pub use stats::Stat;
+
+/// Reading or writing a results file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not JSON of the expected shape.
+    #[error("{path}: not a bakeoff results file: {source}")]
+    Parse {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The parser's complaint.
+        source: serde_json::Error,
+    },
+    /// The file uses another schema version.
+    #[error(
+        "{path}: schema `{found}` is not supported; this bakeoff reads `{}`",
+        SCHEMA
+    )]
+    Version {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The schema it declares.
+        found: String,
+    },
+    /// CSV export failed.
+    #[error("CSV export: {0}")]
+    Csv(#[from] ::csv::Error),
+}

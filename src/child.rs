@@ -1,0 +1,142 @@
+//! The case child: runs one [`Case`] in a fresh process and prints its
+//! measurements as one JSON line on stdout.
+//!
+//! The orchestrator starts the current executable with
+//! `BAKEOFF_ROLE=case` and the case as JSON on stdin; [`child_entry`]
+//! recognises that and takes over `main`. A program that embeds bakeoff
+//! must call it first thing in `main`, before starting any thread.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{anyhow, Context, Result};
+use bakeoff_reports::{Bytes, Nanos, Repetition};
+use bakeoff_runners::{Job, RunnerConfig, RunnerKind};
+use bakeoff_workloads::Registry;
+use serde::{Deserialize, Serialize};
+
+use crate::measure::{self, RssSampler, Usage};
+use crate::Case;
+
+/// The environment variable that marks a case child.
+pub const ROLE_ENV: &str = "BAKEOFF_ROLE";
+
+/// What a case child reports on stdout.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ChildReport {
+    /// Runner start-up time.
+    pub startup: Option<Nanos>,
+    /// Runner tear-down time.
+    pub teardown: Option<Nanos>,
+    /// RSS of the case process before the runner started.
+    pub baseline_rss: Option<Bytes>,
+    /// The repetitions measured (all of them, or those before an error).
+    pub repetitions: Vec<Repetition>,
+    /// Why the case could not finish, if it could not.
+    pub error: Option<String>,
+}
+
+/// If this process was started as a case child, runs the case and returns
+/// the exit code for `main` to exit with; otherwise returns `None`.
+pub fn child_entry(registry: &Registry) -> Option<i32> {
+    if std::env::var(ROLE_ENV).ok()? != "case" {
+        return None;
+    }
+    Some(run_from_stdin(registry))
+}
+
+/// Reads a case from stdin, runs it, prints the report; the exit code.
+pub fn run_from_stdin(registry: &Registry) -> i32 {
+    let mut input = String::new();
+    let case: Case = match std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(anyhow::Error::from)
+        .and_then(|_| serde_json::from_str(&input).context("case JSON on stdin"))
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return 2;
+        }
+    };
+    let mut report = ChildReport::default();
+    if let Err(e) = run_case(registry, &case, &mut report) {
+        report.error = Some(format!("{e:#}"));
+    }
+    let line = serde_json::to_string(&report).expect("report serialises");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+    0
+}
+
+fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Result<()> {
+    let entry = registry.get(&case.workload)?;
+    let batch = entry.batch(&entry.params(&case.workload_params)?, case.tasks, case.seed)?;
+    let kind = RunnerKind::from_id(&case.runner)?;
+    let config = RunnerConfig {
+        workers: case.workers.unwrap_or(1),
+        concurrency: case.concurrency,
+        params: kind.params(&case.runner_params)?,
+    };
+
+    report.baseline_rss = Some(Bytes(measure::current_rss()));
+    let t = Instant::now();
+    let mut runner = kind.start(&config)?;
+    report.startup = Some(t.elapsed().into());
+
+    let check = |job: &Job| -> Result<()> {
+        if let Some((i, msg)) = job.panicked() {
+            return Err(anyhow!("task {i} panicked: {msg}"));
+        }
+        job.digest()
+            .map(|_| ())
+            .map_err(|missing| anyhow!("{missing} task(s) never finished"))
+    };
+    let mut outcome = Ok(());
+    for _ in 0..case.warmup {
+        let job = Job::new(Arc::clone(&batch));
+        runner.run(&job)?;
+        check(&job)?;
+    }
+    for _ in 0..case.reps {
+        // The job (and its per-task slots) is allocated before the
+        // baseline is taken, so it does not count as the model's memory.
+        let job = Job::new(Arc::clone(&batch));
+        let rss_before = measure::current_rss();
+        let sampler = RssSampler::start();
+        let usage = Usage::now();
+        let t = Instant::now();
+        let ran = runner.run(&job);
+        let wall = t.elapsed();
+        let used = Usage::now().since(usage);
+        let peak = sampler.finish();
+        if let Err(e) = ran.map_err(anyhow::Error::from).and_then(|_| check(&job)) {
+            outcome = Err(e);
+            break;
+        }
+        let (mut latency, mut service) = (measure::histogram(), measure::histogram());
+        for (_, r) in job.records() {
+            latency.saturating_record(r.latency_ns().max(1));
+            service.saturating_record(r.service_ns().max(1));
+        }
+        let digest = job.digest().expect("checked above");
+        report.repetitions.push(Repetition {
+            wall: wall.into(),
+            throughput: job.len() as f64 / wall.as_secs_f64().max(1e-12),
+            latency: measure::percentiles(&latency),
+            service: measure::percentiles(&service),
+            cpu_user: Nanos(used.user),
+            cpu_system: Nanos(used.system),
+            peak_rss: Bytes(peak.saturating_sub(rss_before)),
+            voluntary_switches: used.voluntary,
+            involuntary_switches: used.involuntary,
+            digest: digest.to_string(),
+        });
+    }
+    let t = Instant::now();
+    runner.stop()?;
+    report.teardown = Some(t.elapsed().into());
+    outcome
+}

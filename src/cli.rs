@@ -1,0 +1,157 @@
+//! Command-line arguments (clap derive), parsed into [`Sweep`]s and
+//! options. Every flag can also come from a `BAKEOFF_*` variable.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::{Parser, Subcommand};
+
+use bakeoff::Sweep;
+
+/// Run identical workloads under threads, process pools and async
+/// runtimes; verify every model computed the same answer; report.
+#[derive(Debug, Parser)]
+#[command(name = "bakeoff", version, about)]
+pub struct Cli {
+    /// What to do (default: `run`, which runs the `quick` suite).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a suite or an ad-hoc sweep (the default).
+    Run(Box<RunArgs>),
+    /// List workloads and runners with their parameters.
+    List,
+    /// Run one case from JSON on stdin (what the orchestrator starts).
+    #[command(hide = true)]
+    Case,
+    /// Print the JSON Schema of results.json.
+    #[command(hide = true)]
+    Schema,
+}
+
+/// `bakeoff run`. A comma list on any axis flag is a sweep axis.
+#[derive(Debug, Default, clap::Args)]
+pub struct RunArgs {
+    /// Built-in suite (smoke, quick, standard) or a suite file; default quick.
+    #[arg(long, env = "BAKEOFF_SUITE", conflicts_with = "workload")]
+    pub suite: Option<String>,
+    /// Workload ids, comma-separated (an ad-hoc sweep instead of a suite).
+    #[arg(long, short = 'w', env = "BAKEOFF_WORKLOAD")]
+    pub workload: Option<String>,
+    /// Runner ids, comma-separated, or `all` (default: all).
+    #[arg(long, short = 'r', env = "BAKEOFF_RUNNER")]
+    pub runner: Option<String>,
+    /// Worker counts, e.g. 1,2,4 (default: available cores).
+    #[arg(long, env = "BAKEOFF_WORKERS")]
+    pub workers: Option<String>,
+    /// Tasks per batch, e.g. 100,1000 (default: the workload's).
+    #[arg(long, env = "BAKEOFF_TASKS")]
+    pub tasks: Option<String>,
+    /// Tasks in flight at most, e.g. 1,100 (default: the whole batch).
+    #[arg(long, env = "BAKEOFF_CONCURRENCY")]
+    pub concurrency: Option<String>,
+    /// A workload or runner parameter, `key=value` or `key=v1,v2` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Measured repetitions per case (default: the suite's, else 3).
+    #[arg(long, env = "BAKEOFF_REPS")]
+    pub reps: Option<usize>,
+    /// Warm-up batches per case (default: the suite's, else 1).
+    #[arg(long, env = "BAKEOFF_WARMUP")]
+    pub warmup: Option<usize>,
+    /// Seed for task lists.
+    #[arg(long, env = "BAKEOFF_SEED")]
+    pub seed: Option<u64>,
+    /// Output directory (default: target/bakeoff/runs/<timestamp>).
+    #[arg(long, env = "BAKEOFF_OUT")]
+    pub out: Option<PathBuf>,
+    /// Seconds a case may run before it is killed and recorded as failed.
+    #[arg(long, env = "BAKEOFF_CASE_TIMEOUT", default_value_t = 600.0)]
+    pub case_timeout: f64,
+    /// No progress lines and no summary table.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn list<T: std::str::FromStr>(flag: &str, raw: &str, what: &str) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    for part in raw.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            bail!("--{flag} `{raw}`: empty item in the list; write values separated by single commas, e.g. 1,2");
+        }
+        match part.parse() {
+            Ok(v) => out.push(v),
+            Err(_) => bail!("--{flag} `{raw}`: `{part}` is not {what}; write e.g. 1,2"),
+        }
+    }
+    Ok(out)
+}
+
+fn words(flag: &str, raw: &str) -> Result<Vec<String>> {
+    list::<String>(flag, raw, "a name")
+}
+
+impl RunArgs {
+    /// The ad-hoc sweep these flags describe (None when a suite runs).
+    pub fn sweep(&self) -> Result<Option<Sweep>> {
+        let Some(workload) = &self.workload else {
+            for (flag, given) in [
+                ("runner", &self.runner),
+                ("workers", &self.workers),
+                ("tasks", &self.tasks),
+                ("concurrency", &self.concurrency),
+            ] {
+                if given.is_some() {
+                    bail!("--{flag} needs --workload: name the workload to sweep (or put the sweep in a suite file)");
+                }
+            }
+            if !self.set.is_empty() {
+                bail!("--set needs --workload: name the workload to sweep (or put the parameter in a suite file)");
+            }
+            return Ok(None);
+        };
+        let mut set: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for kv in &self.set {
+            let Some((k, v)) = kv.split_once('=') else {
+                bail!("--set `{kv}`: expected KEY=VALUE, e.g. --set cpu=offload");
+            };
+            set.entry(k.trim().to_string())
+                .or_default()
+                .extend(words("set", v)?);
+        }
+        Ok(Some(Sweep {
+            workloads: words("workload", workload)?,
+            runners: self
+                .runner
+                .as_deref()
+                .map(|r| words("runner", r))
+                .transpose()?
+                .unwrap_or_default(),
+            workers: self
+                .workers
+                .as_deref()
+                .map(|r| list("workers", r, "a whole number"))
+                .transpose()?
+                .unwrap_or_default(),
+            tasks: self
+                .tasks
+                .as_deref()
+                .map(|r| list("tasks", r, "a whole number"))
+                .transpose()?
+                .unwrap_or_default(),
+            concurrency: self
+                .concurrency
+                .as_deref()
+                .map(|r| list("concurrency", r, "a whole number"))
+                .transpose()?
+                .unwrap_or_default(),
+            set,
+        }))
+    }
+}

@@ -1,0 +1,389 @@
+//! Runs a [`Plan`]: one child process per case, with a timeout, Ctrl-C
+//! handling, progress, verification against the `seq` reference, and the
+//! results file rewritten atomically after every case.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use bakeoff_reports::{
+    CaseRecord, CaseStatus, Failure, Results, Stat, Summary, Verification, SCHEMA,
+};
+use bakeoff_runners::{RunnerConfig, RunnerKind};
+use bakeoff_workloads::Registry;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::child::{ChildReport, ROLE_ENV};
+use crate::{output, Case, Plan};
+
+/// How a run behaves, beyond its cases.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// `--out DIR`; `None` makes a new `target/bakeoff/runs/<timestamp>`.
+    pub out: Option<PathBuf>,
+    /// A case running longer than this is killed and recorded as failed.
+    pub case_timeout: Duration,
+    /// Show a progress bar / progress lines.
+    pub progress: bool,
+}
+
+/// A finished (or interrupted) run.
+pub struct RunOutcome {
+    /// Everything measured.
+    pub results: Results,
+    /// The directory results were written to.
+    pub dir: PathBuf,
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C handler once: it only raises a flag, which the
+/// orchestrator checks while it waits for a case.
+fn install_interrupt_handler() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    });
+}
+
+/// Whether Ctrl-C stopped the last run.
+pub fn was_interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGINT => "SIGINT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        libc::SIGFPE => "SIGFPE",
+        _ => "signal",
+    }
+}
+
+enum Ended {
+    Report(ChildReport),
+    Failed(String),
+    Interrupted,
+}
+
+/// Kills the case's whole process group (the case and any workers it made).
+fn kill_group(child: &Child) {
+    // SAFETY: kill has no memory-safety preconditions; the group id is the
+    // child's pid because it was started with process_group(0).
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+}
+
+fn run_child(
+    case: &Case,
+    timeout: Duration,
+    stderr_tail: &Arc<Mutex<VecDeque<String>>>,
+) -> Result<Ended> {
+    let exe =
+        std::env::current_exe().context("cannot find the bakeoff executable to start a case")?;
+    let kind = RunnerKind::from_id(&case.runner)?;
+    let config = RunnerConfig {
+        workers: case.workers.unwrap_or(1),
+        concurrency: case.concurrency,
+        params: kind.params(&case.runner_params)?,
+    };
+    let mut cmd = Command::new(&exe);
+    cmd.env(ROLE_ENV, "case")
+        .envs(kind.child_env(&config))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group: the terminal's Ctrl-C reaches only the
+        // orchestrator, which then stops the whole group itself.
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start case process {}", exe.display()))?;
+    let input = serde_json::to_vec(case).expect("case serialises");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(&input);
+    }
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut last = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if !line.trim().is_empty() {
+                last = line;
+            }
+        }
+        last
+    });
+    let tail = stderr_tail.clone();
+    let err_reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
+            if t.len() == 20 {
+                t.pop_front();
+            }
+            t.push_back(line);
+        }
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if INTERRUPTED.load(Ordering::SeqCst) || started.elapsed() > timeout {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    // Whatever happened, nothing of the case may outlive it.
+    kill_group(&child);
+    let status = match status {
+        Some(s) => s,
+        None => {
+            let _ = child.wait();
+            let _ = err_reader.join();
+            let _ = out_reader.join();
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return Ok(Ended::Interrupted);
+            }
+            return Ok(Ended::Failed(format!(
+                "timed out after {} s (--case-timeout); the case process was killed",
+                timeout.as_secs_f64()
+            )));
+        }
+    };
+    let last = out_reader.join().unwrap_or_default();
+    let _ = err_reader.join();
+    if let Some(sig) = status.signal() {
+        return Ok(Ended::Failed(format!(
+            "case process killed by signal {sig} ({})",
+            signal_name(sig)
+        )));
+    }
+    if !status.success() {
+        return Ok(Ended::Failed(format!(
+            "case process exited with status {}",
+            status.code().unwrap_or(-1)
+        )));
+    }
+    match serde_json::from_str::<ChildReport>(&last) {
+        Ok(r) => Ok(Ended::Report(r)),
+        Err(e) => Ok(Ended::Failed(format!(
+            "case process printed no report ({e})"
+        ))),
+    }
+}
+
+fn summarise(reps: &[bakeoff_reports::Repetition]) -> Option<Summary> {
+    let col = |f: &dyn Fn(&bakeoff_reports::Repetition) -> f64| {
+        Stat::of(&reps.iter().map(f).collect::<Vec<_>>())
+    };
+    let throughput = col(&|r| r.throughput)?;
+    Some(Summary {
+        wall_s: col(&|r| r.wall.secs())?,
+        noisy: throughput.is_noisy(),
+        throughput,
+        latency_p50_s: col(&|r| r.latency.p50.secs())?,
+        latency_p99_s: col(&|r| r.latency.p99.secs())?,
+        cpu_s: col(&|r| r.cpu_user.secs() + r.cpu_system.secs())?,
+        peak_rss_bytes: col(&|r| r.peak_rss.0 as f64)?,
+    })
+}
+
+/// Runs every case of `plan` and writes results after each one.
+pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOutcome> {
+    let _ = registry; // cases are rebuilt from the registry inside each child
+    let dir = output::prepare_dir(opts.out.as_deref())?;
+    install_interrupt_handler();
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    let now = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut results = Results {
+        schema: SCHEMA.to_string(),
+        bakeoff_version: env!("CARGO_PKG_VERSION").to_string(),
+        suite: plan.name.clone(),
+        started_at: now(),
+        updated_at: now(),
+        complete: false,
+        interrupted: false,
+        planned_cases: plan.cases.len() as u64,
+        environment: crate::environment::collect(),
+        cases: Vec::new(),
+    };
+    output::write_results(&dir, &results)?;
+    if opts.out.is_none() {
+        output::update_latest(&dir)?;
+    }
+
+    let tty = std::io::stdout().is_terminal();
+    let bar = if opts.progress && tty {
+        let bar = ProgressBar::with_draw_target(
+            Some(plan.cases.len() as u64),
+            ProgressDrawTarget::stdout(),
+        );
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{pos}/{len}] {wide_msg} {elapsed_precise} ETA {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Some(bar)
+    } else {
+        None
+    };
+
+    let mut references: BTreeMap<String, String> = BTreeMap::new();
+    let mut seq_throughput: BTreeMap<String, f64> = BTreeMap::new();
+    let total = plan.cases.len();
+    for (index, case) in plan.cases.iter().enumerate() {
+        if let Some(bar) = &bar {
+            bar.set_message(case.label());
+        }
+        let started = Instant::now();
+        let tail = Arc::new(Mutex::new(VecDeque::new()));
+        let ended = run_child(case, opts.case_timeout, &tail)?;
+        let stderr_tail: Vec<String> = tail
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        let (report, mut failure) = match ended {
+            Ended::Interrupted => {
+                results.interrupted = true;
+                break;
+            }
+            Ended::Report(r) => {
+                let failure = r.error.clone();
+                (r, failure)
+            }
+            Ended::Failed(reason) => (ChildReport::default(), Some(reason)),
+        };
+        let kind = RunnerKind::from_id(&case.runner)?;
+        let digests: Vec<String> = report
+            .repetitions
+            .iter()
+            .map(|r| r.digest.clone())
+            .collect();
+        let key = case.work_key();
+        if case.runner == "seq" && failure.is_none() {
+            if let Some(first) = digests.first() {
+                references.insert(key.clone(), first.clone());
+            }
+        }
+        let reference = references.get(&key).cloned();
+        let verified = match &reference {
+            Some(r) => !digests.is_empty() && digests.iter().all(|d| d == r),
+            None => false,
+        };
+        if failure.is_none() {
+            if reference.is_none() {
+                failure = Some("no reference digest: the seq case of this workload failed".into());
+            } else if !verified {
+                failure = Some(format!(
+                    "digest mismatch: expected {} (seq), got {}",
+                    reference.as_deref().unwrap_or("?"),
+                    digests.join(", ")
+                ));
+            }
+        }
+        let summary = if failure.is_none() {
+            summarise(&report.repetitions)
+        } else {
+            None
+        };
+        if case.runner == "seq" {
+            if let Some(s) = &summary {
+                seq_throughput.insert(key.clone(), s.throughput.median);
+            }
+        }
+        let speedup = summary.as_ref().and_then(|s| {
+            seq_throughput
+                .get(&key)
+                .map(|base| s.throughput.median / base)
+        });
+        let record = CaseRecord {
+            id: case.id(),
+            workload: case.workload.clone(),
+            workload_kind: registry
+                .get(&case.workload)
+                .map(|e| e.info.kind.as_str())
+                .unwrap_or("cpu")
+                .to_string(),
+            workload_params: case.workload_params.clone(),
+            runner: case.runner.clone(),
+            family: kind.info().family.as_str().to_string(),
+            runner_params: case.runner_params.clone(),
+            workers: case.workers.map(|w| w as u64),
+            concurrency: case.concurrency.map(|c| c as u64),
+            tasks: case.tasks as u64,
+            seed: case.seed,
+            warmup: case.warmup as u64,
+            status: if failure.is_none() {
+                CaseStatus::Ok
+            } else {
+                CaseStatus::Failed
+            },
+            failure: failure.clone().map(|reason| Failure {
+                reason,
+                stderr_tail,
+            }),
+            verification: Verification {
+                reference,
+                digests,
+                verified,
+            },
+            startup: report.startup,
+            teardown: report.teardown,
+            baseline_rss: report.baseline_rss,
+            repetitions: report.repetitions,
+            summary,
+            speedup_vs_seq: speedup,
+        };
+        let line = format!(
+            "[{}/{}] {} {} {:.2} s{}",
+            index + 1,
+            total,
+            if failure.is_none() {
+                "ok    "
+            } else {
+                "FAILED"
+            },
+            case.label(),
+            started.elapsed().as_secs_f64(),
+            failure
+                .as_ref()
+                .map(|f| format!(": {f}"))
+                .unwrap_or_default()
+        );
+        match &bar {
+            Some(bar) => {
+                if failure.is_some() {
+                    bar.println(line);
+                }
+                bar.inc(1);
+            }
+            None if opts.progress => println!("{line}"),
+            None => {}
+        }
+        results.cases.push(record);
+        results.updated_at = now();
+        output::write_results(&dir, &results)?;
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    results.complete = !results.interrupted && results.cases.len() == total;
+    results.updated_at = now();
+    output::write_results(&dir, &results)?;
+    Ok(RunOutcome { results, dir })
+}

@@ -1,0 +1,268 @@
+//! From what the user asked for (a [`Sweep`]) to the validated list of
+//! [`Case`]s that will run (a [`Plan`]).
+//!
+//! Every comma list is an axis; the plan is their product, minus points
+//! that would repeat a case (a runner with no worker count is run once,
+//! not once per `workers` value). Every workload configuration gets a
+//! `seq` case, run first: it is the reference digest and the base of the
+//! speed-up.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{bail, Result};
+use bakeoff_runners::RunnerKind;
+use bakeoff_workloads::Registry;
+
+use crate::Case;
+
+/// The axes of one sweep. Empty `workers`, `tasks` or `concurrency` mean
+/// the default (available cores, the workload's default, whole batch).
+#[derive(Clone, Debug, Default)]
+pub struct Sweep {
+    /// Workload ids.
+    pub workloads: Vec<String>,
+    /// Runner ids; `all` stands for every runner.
+    pub runners: Vec<String>,
+    /// Worker counts.
+    pub workers: Vec<usize>,
+    /// Tasks per batch.
+    pub tasks: Vec<usize>,
+    /// Tasks in flight.
+    pub concurrency: Vec<usize>,
+    /// Workload or runner parameters, each with one or more values.
+    pub set: BTreeMap<String, Vec<String>>,
+}
+
+/// Repetition settings shared by every case of a plan.
+#[derive(Clone, Copy, Debug)]
+pub struct Repeat {
+    /// Measured batches per case.
+    pub reps: usize,
+    /// Warm-up batches per case.
+    pub warmup: usize,
+    /// Seed for task lists.
+    pub seed: u64,
+}
+
+/// The validated, ordered cases of a run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Suite name, or `ad-hoc`.
+    pub name: String,
+    /// Cases in run order (each `seq` reference before the cases it checks).
+    pub cases: Vec<Case>,
+}
+
+/// Available cores (the default worker count).
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Every combination of the values in `axes`, as key → value maps.
+fn product(axes: &[(&String, &Vec<String>)]) -> Vec<BTreeMap<String, String>> {
+    let mut out = vec![BTreeMap::new()];
+    for (key, values) in axes {
+        out = out
+            .into_iter()
+            .flat_map(|m| {
+                values.iter().map(move |v| {
+                    let mut m = m.clone();
+                    m.insert((*key).clone(), v.clone());
+                    m
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+impl Plan {
+    /// Builds and validates the cases of `sweeps`.
+    pub fn build(
+        name: &str,
+        registry: &Registry,
+        sweeps: &[Sweep],
+        repeat: Repeat,
+    ) -> Result<Plan> {
+        if repeat.reps == 0 {
+            bail!("--reps 0 is invalid: measure at least 1 repetition");
+        }
+        let mut cases: Vec<Case> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for sweep in sweeps {
+            if sweep.workloads.is_empty() {
+                bail!("no workload given: name one with --workload (see `bakeoff list`)");
+            }
+            let mut runners = Vec::new();
+            for r in &sweep.runners {
+                if r == "all" {
+                    runners.extend(RunnerKind::ALL);
+                } else {
+                    runners.push(RunnerKind::from_id(r)?);
+                }
+            }
+            if runners.is_empty() {
+                runners.extend(RunnerKind::ALL);
+            }
+            for &w in &sweep.workers {
+                if w == 0 {
+                    bail!(
+                        "workers=0 is invalid: a model needs at least 1 worker (try --workers 1,2)"
+                    );
+                }
+            }
+            for &t in &sweep.tasks {
+                if t == 0 {
+                    bail!("tasks=0 is invalid: a batch needs at least 1 task (try --tasks 100)");
+                }
+            }
+            for &c in &sweep.concurrency {
+                if c == 0 {
+                    bail!("concurrency=0 is invalid: at least 1 task must be in flight");
+                }
+            }
+            let entries = sweep
+                .workloads
+                .iter()
+                .map(|w| registry.get(w))
+                .collect::<Result<Vec<_>, _>>()?;
+            // Every --set key must mean something to a chosen workload or runner.
+            for key in sweep.set.keys() {
+                let known = entries
+                    .iter()
+                    .any(|e| e.info.params.iter().any(|p| p.name == key))
+                    || runners
+                        .iter()
+                        .any(|r| r.info().params.iter().any(|p| p.name == key));
+                if !known {
+                    let mut accepted: Vec<&str> = entries
+                        .iter()
+                        .flat_map(|e| e.info.params.iter().map(|p| p.name))
+                        .collect();
+                    accepted.extend(
+                        runners
+                            .iter()
+                            .flat_map(|r| r.info().params.iter().map(|p| p.name)),
+                    );
+                    accepted.sort();
+                    accepted.dedup();
+                    let hint = bakeoff_workloads::closest(key, accepted.iter().copied())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    bail!(
+                        "parameter `{key}` is not accepted by the chosen workloads or runners{hint}; they accept: {}",
+                        if accepted.is_empty() { "none".to_string() } else { accepted.join(", ") }
+                    );
+                }
+            }
+            let workers = if sweep.workers.is_empty() {
+                vec![default_workers()]
+            } else {
+                sweep.workers.clone()
+            };
+            let concurrency: Vec<Option<usize>> = if sweep.concurrency.is_empty() {
+                vec![None]
+            } else {
+                sweep.concurrency.iter().map(|c| Some(*c)).collect()
+            };
+            for entry in &entries {
+                let w_axes: Vec<_> = sweep
+                    .set
+                    .iter()
+                    .filter(|(k, _)| entry.info.params.iter().any(|p| p.name == *k))
+                    .collect();
+                let tasks = if sweep.tasks.is_empty() {
+                    vec![entry.info.default_tasks]
+                } else {
+                    sweep.tasks.clone()
+                };
+                for wp in product(&w_axes) {
+                    let workload_params = entry.params(&wp)?;
+                    // Parse once here so bad values fail before anything runs.
+                    entry.batch(&workload_params, 1, repeat.seed)?;
+                    for &kind in &runners {
+                        let r_axes: Vec<_> = sweep
+                            .set
+                            .iter()
+                            .filter(|(k, _)| kind.info().params.iter().any(|p| p.name == *k))
+                            .collect();
+                        for rp in product(&r_axes) {
+                            let runner_params = kind.params(&rp)?;
+                            kind.start_check(&runner_params)?;
+                            for &t in &tasks {
+                                for &w in &workers {
+                                    for &c in &concurrency {
+                                        let case = Case {
+                                            workload: entry.info.id.to_string(),
+                                            workload_params: workload_params.values().clone(),
+                                            runner: kind.id().to_string(),
+                                            runner_params: runner_params.values().clone(),
+                                            workers: kind.uses_workers(&runner_params).then_some(w),
+                                            concurrency: if kind == RunnerKind::Seq {
+                                                None
+                                            } else {
+                                                c
+                                            },
+                                            tasks: t,
+                                            seed: repeat.seed,
+                                            reps: repeat.reps,
+                                            warmup: repeat.warmup,
+                                        };
+                                        if seen.insert(case.id()) {
+                                            cases.push(case);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // A seq reference for every workload configuration, run first.
+        let mut ordered: Vec<Case> = Vec::with_capacity(cases.len());
+        let mut keys: Vec<String> = Vec::new();
+        for c in &cases {
+            if !keys.contains(&c.work_key()) {
+                keys.push(c.work_key());
+            }
+        }
+        for key in keys {
+            let group: Vec<&Case> = cases.iter().filter(|c| c.work_key() == key).collect();
+            let seq = match group.iter().find(|c| c.runner == "seq") {
+                Some(c) => (*c).clone(),
+                None => Case {
+                    runner: "seq".into(),
+                    runner_params: BTreeMap::new(),
+                    workers: None,
+                    concurrency: None,
+                    ..group[0].clone()
+                },
+            };
+            let seq_id = seq.id();
+            ordered.push(seq);
+            ordered.extend(group.into_iter().filter(|c| c.id() != seq_id).cloned());
+        }
+        Ok(Plan {
+            name: name.to_string(),
+            cases: ordered,
+        })
+    }
+}
+
+/// Parameter checks a runner kind can do before anything runs.
+trait StartCheck {
+    fn start_check(self, params: &bakeoff_workloads::Params) -> Result<()>;
+}
+
+impl StartCheck for RunnerKind {
+    fn start_check(self, params: &bakeoff_workloads::Params) -> Result<()> {
+        if !self.info().params.is_empty() {
+            params.get::<bakeoff_runners::CpuMode>("cpu")?;
+        }
+        self.available()
+            .map_err(|why| anyhow::anyhow!("runner `{}` is not available here: {why}", self.id()))
+    }
+}

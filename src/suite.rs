@@ -1,0 +1,170 @@
+//! Suite files: TOML descriptions of a set of sweeps (docs/SUITES.md).
+//!
+//! The built-in suites live in `suites/*.toml` and are compiled in.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{anyhow, Context, Result};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::plan::{Repeat, Sweep};
+
+/// Built-in suites: name and TOML text.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("smoke", include_str!("../suites/smoke.toml")),
+    ("quick", include_str!("../suites/quick.toml")),
+    ("standard", include_str!("../suites/standard.toml")),
+];
+
+/// A value or a list of values (a sweep axis).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// A parameter value as written in TOML: string, integer, float or bool.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Scalar {
+    fn text(&self) -> String {
+        match self {
+            Scalar::Str(s) => s.clone(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuiteFile {
+    name: Option<String>,
+    #[allow(dead_code)]
+    description: Option<String>,
+    reps: Option<usize>,
+    warmup: Option<usize>,
+    seed: Option<u64>,
+    #[serde(default, rename = "sweep")]
+    sweeps: Vec<Spanned<SweepFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepFile {
+    workload: OneOrMany<String>,
+    runners: Option<OneOrMany<String>>,
+    workers: Option<OneOrMany<usize>>,
+    tasks: Option<OneOrMany<usize>>,
+    concurrency: Option<OneOrMany<usize>>,
+    #[serde(default)]
+    params: BTreeMap<String, OneOrMany<Scalar>>,
+}
+
+/// A parsed suite.
+#[derive(Clone, Debug)]
+pub struct Suite {
+    /// Its name.
+    pub name: String,
+    /// Repetitions, warm-up and seed from the file, if it sets them.
+    pub reps: Option<usize>,
+    /// Warm-up batches, if set.
+    pub warmup: Option<usize>,
+    /// Seed, if set.
+    pub seed: Option<u64>,
+    /// Its sweeps, each with the line it starts on.
+    pub sweeps: Vec<(usize, Sweep)>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Suite {
+    /// A built-in suite by name, or a file path.
+    pub fn load(name_or_path: &str) -> Result<Suite> {
+        if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            return Suite::parse(name, &format!("suites/{name}.toml"), text);
+        }
+        let path = Path::new(name_or_path);
+        if !path.exists() {
+            let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+            return Err(anyhow!(
+                "suite `{name_or_path}` is neither a built-in suite ({}) nor an existing file",
+                names.join(", ")
+            ));
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read suite file {}", path.display()))?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("suite");
+        Suite::parse(stem, &path.display().to_string(), &text)
+    }
+
+    /// Parses suite TOML; errors name the file, line and key.
+    pub fn parse(default_name: &str, file: &str, text: &str) -> Result<Suite> {
+        let parsed: SuiteFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+            anyhow!("{file}:{line}: {}", e.message().trim())
+        })?;
+        let sweeps = parsed
+            .sweeps
+            .into_iter()
+            .map(|s| {
+                let line = line_of(text, s.span().start);
+                let s = s.into_inner();
+                let sweep = Sweep {
+                    workloads: s.workload.into_vec(),
+                    runners: s.runners.map(OneOrMany::into_vec).unwrap_or_default(),
+                    workers: s.workers.map(OneOrMany::into_vec).unwrap_or_default(),
+                    tasks: s.tasks.map(OneOrMany::into_vec).unwrap_or_default(),
+                    concurrency: s.concurrency.map(OneOrMany::into_vec).unwrap_or_default(),
+                    set: s
+                        .params
+                        .into_iter()
+                        .map(|(k, v)| (k, v.into_vec().iter().map(Scalar::text).collect()))
+                        .collect(),
+                };
+                (line, sweep)
+            })
+            .collect::<Vec<_>>();
+        if sweeps.is_empty() {
+            return Err(anyhow!("{file}: the suite has no [[sweep]] table; add one with at least `workload = \"…\"`"));
+        }
+        Ok(Suite {
+            name: parsed.name.unwrap_or_else(|| default_name.to_string()),
+            reps: parsed.reps,
+            warmup: parsed.warmup,
+            seed: parsed.seed,
+            sweeps,
+        })
+    }
+
+    /// Repeat settings: the file's, overridden by the command line's.
+    pub fn repeat(&self, reps: Option<usize>, warmup: Option<usize>, seed: Option<u64>) -> Repeat {
+        Repeat {
+            reps: reps.or(self.reps).unwrap_or(3),
+            warmup: warmup.or(self.warmup).unwrap_or(1),
+            seed: seed.or(self.seed).unwrap_or(crate::DEFAULT_SEED),
+        }
+    }
+}
