@@ -92,8 +92,16 @@ impl CpuWorkload for Fault {
                 FaultMode::Panic => panic!("fault workload: task {task} panics as asked"),
                 FaultMode::Abort => std::process::abort(),
                 FaultMode::Segfault => {
-                    // SAFETY: raising a signal has no memory-safety preconditions.
-                    unsafe { libc::raise(libc::SIGSEGV) };
+                    // Rust's runtime handles SIGSEGV to report stack
+                    // overflows; its handler ignores a raised signal and
+                    // returns, so restore the default action first. The
+                    // process then dies of SIGSEGV, as on a real fault.
+                    // SAFETY: installing SIG_DFL and raising a signal have
+                    // no memory-safety preconditions.
+                    unsafe {
+                        libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+                        libc::raise(libc::SIGSEGV);
+                    }
                 }
                 FaultMode::Exit => std::process::exit(3),
                 FaultMode::Hang => std::thread::sleep(Duration::from_secs(3600)),

@@ -1,0 +1,428 @@
+//! The command line as a user meets it: listing, bad input, faults,
+//! Ctrl-C, and the files a run leaves behind.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn bakeoff() -> Command {
+    let mut c = Command::cargo_bin("bakeoff").unwrap();
+    c.env_remove("BAKEOFF_ROLE");
+    c
+}
+
+fn results(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+}
+
+/// Runs `args` and expects exit code 2 with one `error:` line naming `needles`.
+fn rejects(args: &[&str], needles: &[&str]) {
+    let out = bakeoff().args(args).assert().code(2).get_output().clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "`{n}` not in: {stderr}");
+    }
+}
+
+#[test]
+fn list_shows_every_workload_and_runner_with_parameters() {
+    let out = bakeoff()
+        .arg("list")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for id in [
+        "noop",
+        "countdown",
+        "primes",
+        "sha256",
+        "mandelbrot",
+        "seq",
+        "thread-per-task",
+        "thread-pool",
+        "rayon",
+        "tokio-ct",
+        "tokio-mt",
+        "async-std",
+        "smol",
+    ] {
+        assert!(text.contains(id), "{id} missing from list");
+    }
+    assert!(text.contains("n = 100000000"), "countdown default");
+    assert!(text.contains("cpu = inline"), "async runner parameter");
+    assert!(text.contains("deprecated upstream"), "async-std note");
+    assert!(text.contains("available: yes"));
+}
+
+#[test]
+fn unknown_ids_suggest_the_closest() {
+    rejects(
+        &["run", "--workload", "prims"],
+        &["unknown workload `prims`", "did you mean `primes`"],
+    );
+    rejects(
+        &["run", "--workload", "primes", "--runner", "tokio"],
+        &["unknown runner `tokio`"],
+    );
+    rejects(
+        &["run", "--workload", "primes", "--set", "numbrs=7"],
+        &["`numbrs`", "did you mean `numbers`"],
+    );
+}
+
+#[test]
+fn zero_and_malformed_values_are_named() {
+    rejects(
+        &["run", "--workload", "noop", "--workers", "0"],
+        &["workers=0", "at least 1"],
+    );
+    rejects(&["run", "--workload", "noop", "--tasks", "0"], &["tasks=0"]);
+    rejects(
+        &["run", "--workload", "noop", "--workers", "1,x"],
+        &["--workers `1,x`", "`x` is not a whole number"],
+    );
+    rejects(
+        &["run", "--workload", "noop", "--workers", "1,,2"],
+        &["empty item"],
+    );
+    rejects(
+        &["run", "--workload", "noop", "--set", "cpu"],
+        &["--set `cpu`", "KEY=VALUE"],
+    );
+    rejects(
+        &[
+            "run",
+            "--workload",
+            "noop",
+            "--runner",
+            "tokio-mt",
+            "--set",
+            "cpu=sideways",
+        ],
+        &["cpu=sideways", "inline or offload"],
+    );
+    rejects(
+        &["run", "--workload", "countdown", "--set", "n=-3"],
+        &["n=-3"],
+    );
+    rejects(
+        &["run", "--runner", "rayon"],
+        &["--runner needs --workload"],
+    );
+}
+
+#[test]
+fn suite_file_errors_name_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_key = dir.path().join("bad_key.toml");
+    std::fs::write(
+        &bad_key,
+        "name = \"x\"\n\n[[sweep]]\nworkload = \"noop\"\nworkrs = 2\n",
+    )
+    .unwrap();
+    rejects(
+        &["run", "--suite", bad_key.to_str().unwrap()],
+        &["bad_key.toml:5", "workrs"],
+    );
+    let bad_workload = dir.path().join("bad_workload.toml");
+    std::fs::write(
+        &bad_workload,
+        "[[sweep]]\nworkload = \"noop\"\n\n[[sweep]]\nworkload = \"sha265\"\n",
+    )
+    .unwrap();
+    rejects(
+        &["run", "--suite", bad_workload.to_str().unwrap()],
+        &["bad_workload.toml:4", "did you mean `sha256`"],
+    );
+    let bad_toml = dir.path().join("bad_toml.toml");
+    std::fs::write(&bad_toml, "[[sweep]\nworkload = 1\n").unwrap();
+    rejects(
+        &["run", "--suite", bad_toml.to_str().unwrap()],
+        &["bad_toml.toml:1"],
+    );
+    rejects(
+        &["run", "--suite", "quik"],
+        &["suite `quik`", "smoke, quick, standard"],
+    );
+}
+
+#[test]
+fn an_unwritable_output_directory_is_refused_before_running() {
+    rejects(
+        &[
+            "run",
+            "--workload",
+            "noop",
+            "--out",
+            "/proc/bakeoff-cannot-write",
+        ],
+        &["/proc/bakeoff-cannot-write", "--out"],
+    );
+}
+
+#[test]
+fn an_ad_hoc_sweep_writes_valid_results_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .args([
+            "run",
+            "--workload",
+            "primes",
+            "--runner",
+            "rayon,tokio-mt",
+            "--workers",
+            "1,2",
+            "--reps",
+            "2",
+        ])
+        .args([
+            "--set",
+            "numbers=1000003:999999",
+            "--set",
+            "cpu=inline,offload",
+            "--tasks",
+            "8",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let r = results(dir.path());
+    let cases = r["cases"].as_array().unwrap();
+    // seq (added as the reference) + rayon × 2 workers + tokio-mt × 2 workers × 2 cpu modes.
+    assert_eq!(cases.len(), 1 + 2 + 4, "{:#}", r["cases"]);
+    assert_eq!(cases[0]["runner"], "seq");
+    for c in cases {
+        assert_eq!(c["status"], "ok", "{c:#}");
+        assert_eq!(c["verification"]["verified"], true);
+        assert_eq!(c["repetitions"].as_array().unwrap().len(), 2);
+        assert!(c["speedup_vs_seq"].as_f64().unwrap() > 0.0);
+        assert!(c["summary"]["throughput"]["median"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(r["complete"], true);
+    assert!(r["environment"]["logical_cores"].as_u64().unwrap() >= 1);
+    assert!(r["environment"]["crates"]["tokio"].is_string());
+    let csv = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + 7 * 2,
+        "a header and a row per case and repetition"
+    );
+    assert!(csv.lines().next().unwrap().starts_with("case_id,workload,"));
+
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string("docs/results.schema.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&r)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "results.json does not match the schema: {errors:#?}"
+    );
+}
+
+#[test]
+fn the_committed_json_schema_is_the_generated_one() {
+    let generated = bakeoff_reports_schema();
+    let path = Path::new("docs/results.schema.json");
+    if std::env::var_os("BAKEOFF_BLESS").is_some() {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/results.schema.json is stale: run `cargo run -- schema > docs/results.schema.json`"
+    );
+}
+
+fn bakeoff_reports_schema() -> String {
+    String::from_utf8(
+        bakeoff()
+            .arg("schema")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn crashing_and_hanging_cases_are_recorded_as_failed_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .args([
+            "run",
+            "--workload",
+            "fault",
+            "--runner",
+            "thread-pool",
+            "--workers",
+            "2",
+            "--reps",
+            "1",
+            "--warmup",
+            "0",
+        ])
+        .args([
+            "--set",
+            "mode=none,panic,segfault,exit,abort,hang",
+            "--set",
+            "at=1",
+            "--case-timeout",
+            "3",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let r = results(dir.path());
+    let reason = |mode: &str, runner: &str| -> String {
+        let case = r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["workload_params"]["mode"] == mode && c["runner"] == runner)
+            .unwrap_or_else(|| panic!("no {mode}/{runner} case"));
+        case["failure"]["reason"].as_str().unwrap_or("").to_string()
+    };
+    assert_eq!(reason("none", "thread-pool"), "");
+    assert!(
+        reason("panic", "thread-pool").contains("task 1 panicked: fault workload"),
+        "{}",
+        reason("panic", "thread-pool")
+    );
+    assert!(reason("segfault", "thread-pool").contains("SIGSEGV"));
+    assert!(reason("abort", "thread-pool").contains("SIGABRT"));
+    assert!(reason("exit", "thread-pool").contains("exited with status 3"));
+    assert!(reason("hang", "thread-pool").contains("timed out after 3 s"));
+    // The seq reference of a faulty configuration fails too, and nothing
+    // failed is summarised as a success.
+    for c in r["cases"].as_array().unwrap() {
+        if c["status"] == "failed" {
+            assert!(c["summary"].is_null(), "{c:#}");
+        }
+    }
+    assert_eq!(r["complete"], true);
+}
+
+#[test]
+fn the_case_child_reports_metrics_the_orchestrator_parses() {
+    let case = serde_json::json!({
+        "workload": "countdown", "workload_params": {"n": "1000"}, "runner": "smol",
+        "runner_params": {"cpu": "offload"}, "workers": 2, "concurrency": 2, "tasks": 6,
+        "seed": 1, "reps": 2, "warmup": 1
+    });
+    let out = bakeoff()
+        .arg("case")
+        .write_stdin(case.to_string())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert!(report["error"].is_null(), "{report:#}");
+    let reps = report["repetitions"].as_array().unwrap();
+    assert_eq!(reps.len(), 2);
+    for r in reps {
+        assert!(r["wall"].as_u64().unwrap() > 0);
+        assert!(r["latency"]["p50"].as_u64().unwrap() <= r["latency"]["max"].as_u64().unwrap());
+        assert!(r["service"]["p99"].as_u64().unwrap() > 0);
+        assert_eq!(r["digest"], reps[0]["digest"]);
+        assert!(r["digest"].as_str().unwrap().ends_with("/6"));
+    }
+    assert!(report["startup"].as_u64().is_some() && report["teardown"].as_u64().is_some());
+}
+
+fn processes_with_marker(marker: &str) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if let Ok(env) = std::fs::read(entry.path().join("environ")) {
+            if env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()) {
+                pids.push(pid);
+            }
+        }
+    }
+    pids
+}
+
+#[test]
+fn ctrl_c_keeps_finished_cases_and_leaves_no_process_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = ("BAKEOFF_TEST_MARKER", std::process::id().to_string());
+    let marker = format!("{key}={value}");
+    let exe: PathBuf = assert_cmd::cargo::cargo_bin("bakeoff");
+    // The noop case finishes; the fault case then hangs at task 0 until Ctrl-C.
+    let mut child = std::process::Command::new(exe)
+        .args([
+            "run",
+            "--workload",
+            "noop,fault",
+            "--runner",
+            "seq",
+            "--set",
+            "mode=hang",
+            "--reps",
+            "1",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .env(key, &value)
+        .env_remove("BAKEOFF_ROLE")
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let done = std::fs::read_to_string(dir.path().join("results.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .and_then(|r| r["cases"].as_array().map(Vec::len))
+            .unwrap_or(0);
+        // The orchestrator and the hanging case process are both alive.
+        if done == 1 && processes_with_marker(&marker).len() >= 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached the hanging case"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let r = results(dir.path());
+    assert_eq!(r["interrupted"], true);
+    assert_eq!(r["complete"], false);
+    let cases = r["cases"].as_array().unwrap();
+    assert_eq!(
+        cases.len(),
+        1,
+        "the finished case is kept, the interrupted one is not recorded"
+    );
+    assert_eq!(cases[0]["status"], "ok");
+    assert_eq!(
+        processes_with_marker(&marker),
+        Vec::<u32>::new(),
+        "processes left behind"
+    );
+}
