@@ -1,9 +1,12 @@
 //! A batch being run, and the per-task timestamps every runner records.
 //!
 //! Each task owns one cache-line-sized slot (so tasks finishing on
-//! different cores do not share a line); a runner writes a task's submit,
-//! start and end times and its digest there with relaxed atomic stores.
-//! The harness reads them once the batch is over.
+//! different cores do not share a line) where the thread that runs it
+//! writes its start and end times and its digest with relaxed atomic
+//! stores. Submit times live apart, in one dense array written by the
+//! submitting thread, so handing a task over does not drag its slot's
+//! cache line from the submitter's core to the worker's. The harness reads
+//! both once the batch is over.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -17,7 +20,6 @@ use bakeoff_workloads::{Batch, BatchDigest};
 #[repr(align(64))]
 #[derive(Default)]
 struct Slot {
-    submit: AtomicU64,
     start: AtomicU64,
     end: AtomicU64,
     digest: AtomicU64,
@@ -55,6 +57,7 @@ pub struct Job {
     batch: Arc<dyn Batch>,
     t0: Instant,
     slots: Box<[Slot]>,
+    submits: Box<[AtomicU64]>,
     panic: OnceLock<(usize, String)>,
 }
 
@@ -63,10 +66,12 @@ impl Job {
     /// memory measured during the batch is the model's, not the recorder's.
     pub fn new(batch: Arc<dyn Batch>) -> Arc<Job> {
         let slots: Box<[Slot]> = (0..batch.len()).map(|_| Slot::default()).collect();
+        let submits: Box<[AtomicU64]> = (0..batch.len()).map(|_| AtomicU64::new(0)).collect();
         Arc::new(Job {
             batch,
             t0: Instant::now(),
             slots,
+            submits,
             panic: OnceLock::new(),
         })
     }
@@ -90,7 +95,7 @@ impl Job {
     /// Records that task `i` was handed to the model now.
     #[inline]
     pub fn submit(&self, i: usize) {
-        self.slots[i].submit.store(self.now(), Relaxed);
+        self.submits[i].store(self.now(), Relaxed);
     }
 
     /// Executes task `i` after an earlier [`Job::submit`].
@@ -104,7 +109,7 @@ impl Job {
     /// value), for models that take a whole batch at once.
     #[inline]
     pub fn execute_submitted_at(&self, i: usize, submitted: u64) {
-        self.slots[i].submit.store(submitted, Relaxed);
+        self.submits[i].store(submitted, Relaxed);
         self.execute(i);
     }
 
@@ -113,7 +118,7 @@ impl Job {
     #[inline]
     pub fn execute_inline(&self, i: usize) {
         let start = self.now();
-        self.slots[i].submit.store(start, Relaxed);
+        self.submits[i].store(start, Relaxed);
         self.finish(i, start);
     }
 
@@ -152,7 +157,7 @@ impl Job {
             return None;
         }
         Some(TaskRecord {
-            submit_ns: s.submit.load(Relaxed).saturating_sub(1),
+            submit_ns: self.submits[i].load(Relaxed).saturating_sub(1),
             start_ns: s.start.load(Relaxed) - 1,
             end_ns: end - 1,
             digest: s.digest.load(Relaxed),

@@ -73,7 +73,13 @@ impl Latch {
 
     /// One arrival; the last one wakes the waiter.
     pub fn arrive(&self) {
-        if self.left.fetch_sub(1, AcqRel) == 1 {
+        self.arrive_many(1);
+    }
+
+    /// Counts `n` arrivals at once (a worker that batches its own count
+    /// touches the shared counter once instead of `n` times).
+    pub fn arrive_many(&self, n: usize) {
+        if n > 0 && self.left.fetch_sub(n, AcqRel) == n {
             // Taking the lock orders this wake-up after the waiter's check.
             let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             self.cv.notify_all();

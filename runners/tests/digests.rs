@@ -143,3 +143,41 @@ fn unknown_runner_suggests_the_closest() {
     let err = RunnerKind::from_id("tokio_mt").unwrap_err().to_string();
     assert!(err.contains("did you mean `tokio-mt`"), "{err}");
 }
+
+#[test]
+fn one_runner_runs_many_batches_of_every_size_in_a_row() {
+    // Pools keep state between batches (queues, epochs, sleeping workers);
+    // a lost wake-up or a stale batch shows up here as a hang or a wrong
+    // digest. Sizes include 0 and 1, with and without a concurrency limit.
+    let registry = Registry::builtin();
+    let entry = registry.get("noop").unwrap();
+    let params = entry.params(&BTreeMap::new()).unwrap();
+    for kind in RunnerKind::ALL {
+        for concurrency in [None, Some(1), Some(3)] {
+            let config = RunnerConfig {
+                workers: 2,
+                concurrency,
+                params: kind.params(&BTreeMap::new()).unwrap(),
+            };
+            let mut runner = kind.start(&config).unwrap();
+            for round in 0..60 {
+                let tasks = [0, 1, 2, 3, 17, 200][round % 6];
+                let batch = entry.batch(&params, tasks, round as u64).unwrap();
+                let want = {
+                    let job = Job::new(Arc::clone(&batch));
+                    (0..tasks).for_each(|i| job.execute_inline(i));
+                    job.digest().unwrap()
+                };
+                let job = Job::new(batch);
+                runner.run(&job).unwrap();
+                assert_eq!(
+                    job.digest(),
+                    Ok(want),
+                    "{} concurrency {concurrency:?} round {round}",
+                    kind.id()
+                );
+            }
+            runner.stop().unwrap();
+        }
+    }
+}

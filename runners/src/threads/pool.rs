@@ -1,29 +1,97 @@
-//! `thread-pool`: N long-lived threads pulling from one shared queue, the
-//! model of Python's `ThreadPoolExecutor`.
+//! `thread-pool`: N long-lived threads pulling from one shared FIFO queue,
+//! the model of Python's `ThreadPoolExecutor`.
+//!
+//! The caller submits tasks one at a time (stamping each submit time, and
+//! waiting for a free slot first when `concurrency` limits tasks in
+//! flight); any idle worker takes the oldest submitted task. The queue is
+//! specialised to what a batch is: its items are the batch's task indices
+//! in order, so a queue entry is one published counter and taking one is a
+//! compare-and-swap on a claim counter. Nothing is allocated or reference
+//! counted per task, which is what a careful hand-written pool does and
+//! what makes the no-op figure measure dispatch rather than allocator
+//! traffic. A general-purpose channel (crossbeam's) measured 0.25–0.4× of
+//! rayon's no-op throughput here; this queue is the same model without the
+//! per-message overhead.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
-use crossbeam_channel::{unbounded, Sender};
+use crossbeam_utils::{Backoff, CachePadded};
 
 use crate::sync::{Gate, Latch};
 use crate::{Job, Runner, RunnerError};
 
-/// What one batch's workers share: the job, its completion latch, and the
-/// in-flight gate.
-struct BatchCtx {
+/// One batch as a queue: tasks `0..published` have been submitted, tasks
+/// `0..claimed` have been taken by a worker.
+struct BatchQueue {
     job: Arc<Job>,
+    published: CachePadded<AtomicUsize>,
+    claimed: CachePadded<AtomicUsize>,
     latch: Latch,
     gate: Option<Gate>,
 }
 
-/// One queued work item: the batch it belongs to and the task index.
-type WorkItem = (Arc<BatchCtx>, usize);
+impl BatchQueue {
+    /// Takes the oldest submitted task, if any is waiting.
+    fn take(&self) -> Option<usize> {
+        let mut claimed = self.claimed.load(SeqCst);
+        loop {
+            if claimed >= self.published.load(SeqCst) {
+                return None;
+            }
+            match self
+                .claimed
+                .compare_exchange_weak(claimed, claimed + 1, SeqCst, SeqCst)
+            {
+                Ok(_) => return Some(claimed),
+                Err(now) => claimed = now,
+            }
+        }
+    }
 
-/// N worker threads and a multi-consumer queue (crossbeam's unbounded
-/// channel, which only wakes a worker that is actually asleep).
+    /// Whether every task of the batch has been taken.
+    fn drained(&self) -> bool {
+        self.claimed.load(SeqCst) >= self.job.len()
+    }
+}
+
+/// What the caller and the workers share.
+struct Shared {
+    /// The batch being run, with a number that changes for every batch.
+    current: Mutex<Current>,
+    /// Signalled when a batch starts, a task is submitted to a sleeping
+    /// pool, or the pool stops.
+    wake: Condvar,
+    /// Workers inside `wake.wait` (or about to be): the caller only takes
+    /// the lock to notify when this is non-zero.
+    sleepers: CachePadded<AtomicUsize>,
+}
+
+#[derive(Default)]
+struct Current {
+    epoch: u64,
+    batch: Option<Arc<BatchQueue>>,
+    stopping: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Current> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Wakes sleeping workers, if there are any.
+    fn wake_sleepers(&self) {
+        if self.sleepers.load(SeqCst) > 0 {
+            let _guard = self.lock();
+            self.wake.notify_all();
+        }
+    }
+}
+
+/// N worker threads and one shared FIFO queue.
 pub struct ThreadPool {
-    tx: Option<Sender<WorkItem>>,
+    shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
     concurrency: Option<usize>,
 }
@@ -31,25 +99,21 @@ pub struct ThreadPool {
 impl ThreadPool {
     /// Starts `workers` threads.
     pub fn start(workers: usize, concurrency: Option<usize>) -> Result<Self, RunnerError> {
-        let (tx, rx) = unbounded::<WorkItem>();
+        let shared = Arc::new(Shared {
+            current: Mutex::new(Current::default()),
+            wake: Condvar::new(),
+            sleepers: CachePadded::new(AtomicUsize::new(0)),
+        });
         let mut pool = ThreadPool {
-            tx: Some(tx),
+            shared,
             threads: Vec::with_capacity(workers),
             concurrency,
         };
         for index in 0..workers {
-            let rx = rx.clone();
+            let shared = Arc::clone(&pool.shared);
             let handle = thread::Builder::new()
                 .name(format!("pool-{index}"))
-                .spawn(move || {
-                    for (ctx, i) in rx {
-                        ctx.job.execute(i);
-                        if let Some(g) = &ctx.gate {
-                            g.release();
-                        }
-                        ctx.latch.arrive();
-                    }
-                })
+                .spawn(move || worker(&shared))
                 .map_err(|source| RunnerError::Thread {
                     runner: "thread-pool",
                     index,
@@ -61,30 +125,108 @@ impl ThreadPool {
     }
 
     fn shutdown(&mut self) {
-        self.tx.take();
+        self.shared.lock().stopping = true;
+        self.shared.wake.notify_all();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
 }
 
+/// A worker's loop: wait for a batch, take tasks until it is drained, then
+/// count what it ran into the batch's latch in one step.
+///
+/// Counting locally and adding once keeps a contended atomic off the
+/// per-task path; the latch still reaches zero exactly when the last task
+/// is done, because every worker adds its count before it waits again.
+fn worker(shared: &Shared) {
+    let mut seen = 0;
+    loop {
+        let batch = {
+            let mut current = shared.lock();
+            loop {
+                if current.stopping {
+                    return;
+                }
+                if current.epoch != seen {
+                    seen = current.epoch;
+                    if let Some(b) = &current.batch {
+                        break Arc::clone(b);
+                    }
+                }
+                current = shared
+                    .wake
+                    .wait(current)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let done = run_batch(shared, &batch);
+        batch.latch.arrive_many(done);
+    }
+}
+
+/// Takes and runs tasks of `batch` until all are taken; returns how many
+/// this worker ran.
+fn run_batch(shared: &Shared, batch: &BatchQueue) -> usize {
+    let mut done = 0;
+    let backoff = Backoff::new();
+    loop {
+        if let Some(i) = batch.take() {
+            batch.job.execute(i);
+            if let Some(g) = &batch.gate {
+                g.release();
+            }
+            done += 1;
+            backoff.reset();
+            continue;
+        }
+        if batch.drained() {
+            return done;
+        }
+        if !backoff.is_completed() {
+            backoff.snooze();
+            continue;
+        }
+        // Nothing submitted for a while: sleep until the caller submits.
+        shared.sleepers.fetch_add(1, SeqCst);
+        let mut current = shared.lock();
+        while batch.claimed.load(SeqCst) >= batch.published.load(SeqCst) && !batch.drained() {
+            current = shared
+                .wake
+                .wait(current)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(current);
+        shared.sleepers.fetch_sub(1, SeqCst);
+        backoff.reset();
+    }
+}
+
 impl Runner for ThreadPool {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
-        let tx = self.tx.as_ref().expect("pool is running until stopped");
-        let ctx = Arc::new(BatchCtx {
-            job: job.clone(),
+        let batch = Arc::new(BatchQueue {
+            job: Arc::clone(job),
+            published: CachePadded::new(AtomicUsize::new(0)),
+            claimed: CachePadded::new(AtomicUsize::new(0)),
             latch: Latch::new(job.len()),
             gate: self.concurrency.map(Gate::new),
         });
+        {
+            let mut current = self.shared.lock();
+            current.epoch += 1;
+            current.batch = Some(Arc::clone(&batch));
+        }
+        self.shared.wake.notify_all();
         for i in 0..job.len() {
-            if let Some(g) = &ctx.gate {
+            if let Some(g) = &batch.gate {
                 g.acquire();
             }
             job.submit(i);
-            tx.send((ctx.clone(), i))
-                .expect("workers live until the pool stops");
+            batch.published.store(i + 1, SeqCst);
+            self.shared.wake_sleepers();
         }
-        ctx.latch.wait();
+        batch.latch.wait();
+        self.shared.lock().batch = None;
         Ok(())
     }
 
