@@ -1,8 +1,16 @@
 //! "Did you mean …?" for ids typed by people.
 
-/// The candidate closest to `input` by edit distance, if it is close enough
-/// to be a plausible typo (at most a third of the longer string differs).
+/// The candidate closest to `input`: the first one that `input` is a
+/// prefix of (`tokio` → `tokio-ct`), else the nearest by edit distance if it
+/// is close enough to be a plausible typo (at most a third of the longer
+/// string differs).
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    if input.len() >= 3 {
+        if let Some(c) = candidates.iter().find(|c| c.starts_with(input)) {
+            return Some(c);
+        }
+    }
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(input, c), c))
@@ -21,5 +29,10 @@ mod tests {
         assert_eq!(closest("prims", ids), Some("primes"));
         assert_eq!(closest("countdwn", ids), Some("countdown"));
         assert_eq!(closest("zzzzzz", ids), None);
+        assert_eq!(closest("count", ids), Some("countdown"));
+        assert_eq!(
+            closest("tokio", ["seq", "tokio-ct", "tokio-mt"]),
+            Some("tokio-ct")
+        );
     }
 }
