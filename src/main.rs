@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use bakeoff::orchestrator::{self, RunOptions};
 use bakeoff::runners::RunnerKind;
 use bakeoff::suite::Suite;
-use bakeoff::workloads::Registry;
+use bakeoff::workloads::{ParamSpec, Registry};
 use bakeoff::{summary, Plan, DEFAULT_SEED};
 use clap::Parser;
 
@@ -71,13 +71,7 @@ fn list(registry: &Registry) -> Result<()> {
             "  {:<12}      tasks = {} (default), available: yes",
             "", i.default_tasks
         )?;
-        for p in i.params {
-            writeln!(
-                out,
-                "  {:<12}      {} = {} — {}",
-                "", p.name, p.default, p.help
-            )?;
-        }
+        write_params(&mut out, 20, i.params)?;
     }
     writeln!(out, "\nRUNNERS (every runner takes workers = available cores and concurrency = whole batch unless set)")?;
     for k in RunnerKind::ALL {
@@ -94,13 +88,7 @@ fn list(registry: &Registry) -> Result<()> {
             i.description
         )?;
         writeln!(out, "  {:<16}           available: {available}", "")?;
-        for p in i.params {
-            writeln!(
-                out,
-                "  {:<16}           {} = {} — {}",
-                "", p.name, p.default, p.help
-            )?;
-        }
+        write_params(&mut out, 30, i.params)?;
         if let Some(note) = i.note {
             writeln!(out, "  {:<16}           note: {note}", "")?;
         }
@@ -165,4 +153,12 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
         .filter(|c| c.status == bakeoff::reports::CaseStatus::Failed)
         .count();
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// One line per parameter, `name = default — help`, indented by `pad`.
+fn write_params(out: &mut impl Write, pad: usize, params: &[ParamSpec]) -> std::io::Result<()> {
+    for p in params {
+        writeln!(out, "{:pad$}{} = {} — {}", "", p.name, p.default, p.help)?;
+    }
+    Ok(())
 }
