@@ -55,8 +55,14 @@ pub struct RunArgs {
     /// Tasks in flight at most, e.g. 1,100 (default: the whole batch).
     #[arg(long, env = "BAKEOFF_CONCURRENCY")]
     pub concurrency: Option<String>,
-    /// A workload or runner parameter, `key=value` or `key=v1,v2` (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    /// A workload or runner parameter, `key=value` or `key=v1,v2` (repeatable;
+    /// in the environment, separate several with spaces).
+    #[arg(
+        long = "set",
+        value_name = "KEY=VALUE",
+        env = "BAKEOFF_SET",
+        value_delimiter = ' '
+    )]
     pub set: Vec<String>,
     /// Measured repetitions per case (default: the suite's, else 3).
     #[arg(long, env = "BAKEOFF_REPS")]
@@ -74,7 +80,7 @@ pub struct RunArgs {
     #[arg(long, env = "BAKEOFF_CASE_TIMEOUT", default_value_t = 600.0)]
     pub case_timeout: f64,
     /// No progress lines and no summary table.
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', env = "BAKEOFF_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
 }
 

@@ -31,7 +31,7 @@ fn crate_versions() -> BTreeMap<String, String> {
         "async-std",
         "smol",
         "rayon",
-        "crossbeam-channel",
+        "crossbeam-utils",
         "async-executor",
         "blocking",
     ];

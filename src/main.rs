@@ -73,7 +73,10 @@ fn list(registry: &Registry) -> Result<()> {
         )?;
         write_params(&mut out, 20, i.params)?;
     }
-    writeln!(out, "\nRUNNERS (every runner takes workers = available cores and concurrency = whole batch unless set)")?;
+    writeln!(
+        out,
+        "\nRUNNERS (workers = available cores and concurrency = the whole batch unless set)"
+    )?;
     for k in RunnerKind::ALL {
         let i = k.info();
         let available = match k.available() {
@@ -87,8 +90,18 @@ fn list(registry: &Registry) -> Result<()> {
             i.family.as_str(),
             i.description
         )?;
-        writeln!(out, "  {:<16}           available: {available}", "")?;
-        write_params(&mut out, 30, i.params)?;
+        let workers = match k {
+            RunnerKind::Seq => "one thread; workers and concurrency are not used",
+            RunnerKind::ThreadPerTask => "one thread per task; workers is not used",
+            RunnerKind::TokioCt => "one event loop; workers sizes the blocking pool (cpu=offload)",
+            _ => "`workers` threads",
+        };
+        writeln!(
+            out,
+            "  {:<16}           available: {available}; {workers}",
+            ""
+        )?;
+        write_params(&mut out, 29, i.params)?;
         if let Some(note) = i.note {
             writeln!(out, "  {:<16}           note: {note}", "")?;
         }

@@ -91,13 +91,22 @@ fn run_child(
 ) -> Result<Ended> {
     let exe =
         std::env::current_exe().context("cannot find the bakeoff executable to start a case")?;
+    // /proc/self/exe names the very file this process runs, even after a
+    // rebuild replaced the one at `exe`'s path, so a long run survives
+    // `cargo build` in another terminal and every case runs the same code.
+    let self_exe = std::path::Path::new("/proc/self/exe");
+    let program = if self_exe.exists() {
+        self_exe
+    } else {
+        exe.as_path()
+    };
     let kind = RunnerKind::from_id(&case.runner)?;
     let config = RunnerConfig {
         workers: case.workers.unwrap_or(1),
         concurrency: case.concurrency,
         params: kind.params(&case.runner_params)?,
     };
-    let mut cmd = Command::new(&exe);
+    let mut cmd = Command::new(program);
     cmd.env(ROLE_ENV, "case")
         .envs(kind.child_env(&config))
         .stdin(Stdio::piped())

@@ -20,7 +20,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
 
 /// A value or a list of values (a sweep axis).
 #[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected one value or a list of values, such as `workers = 2` or `workers = [1, 2]`, with numbers unquoted"
+)]
 enum OneOrMany<T> {
     One(T),
     Many(Vec<T>),
@@ -62,7 +65,7 @@ struct SuiteFile {
     name: Option<String>,
     #[allow(dead_code)]
     description: Option<String>,
-    reps: Option<usize>,
+    reps: Option<Spanned<usize>>,
     warmup: Option<usize>,
     seed: Option<u64>,
     #[serde(default, rename = "sweep")]
@@ -124,7 +127,17 @@ impl Suite {
     pub fn parse(default_name: &str, file: &str, text: &str) -> Result<Suite> {
         let parsed: SuiteFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-            anyhow!("{file}:{line}: {}", e.message().trim())
+            // Name the key when the error points into a `key = value` line.
+            let key = text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim())
+                .filter(|k| !k.is_empty() && !k.starts_with('['));
+            match key {
+                Some(key) => anyhow!("{file}:{line}: `{key}`: {}", e.message().trim()),
+                None => anyhow!("{file}:{line}: {}", e.message().trim()),
+            }
         })?;
         let sweeps = parsed
             .sweeps
@@ -147,12 +160,18 @@ impl Suite {
                 (line, sweep)
             })
             .collect::<Vec<_>>();
+        if let Some(reps) = parsed.reps.as_ref().filter(|r| *r.get_ref() == 0) {
+            let line = line_of(text, reps.span().start);
+            return Err(anyhow!(
+                "{file}:{line}: `reps`: 0 is invalid: measure at least 1 repetition"
+            ));
+        }
         if sweeps.is_empty() {
             return Err(anyhow!("{file}: the suite has no [[sweep]] table; add one with at least `workload = \"…\"`"));
         }
         Ok(Suite {
             name: parsed.name.unwrap_or_else(|| default_name.to_string()),
-            reps: parsed.reps,
+            reps: parsed.reps.map(Spanned::into_inner),
             warmup: parsed.warmup,
             seed: parsed.seed,
             sweeps,

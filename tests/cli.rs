@@ -69,7 +69,7 @@ fn unknown_ids_suggest_the_closest() {
     );
     rejects(
         &["run", "--workload", "primes", "--runner", "tokio"],
-        &["unknown runner `tokio`"],
+        &["unknown runner `tokio`", "did you mean `tokio-ct`"],
     );
     rejects(
         &["run", "--workload", "primes", "--set", "numbrs=7"],
@@ -140,6 +140,21 @@ fn suite_file_errors_name_file_line_and_key() {
     rejects(
         &["run", "--suite", bad_workload.to_str().unwrap()],
         &["bad_workload.toml:4", "did you mean `sha256`"],
+    );
+    let bad_type = dir.path().join("bad_type.toml");
+    std::fs::write(
+        &bad_type,
+        "reps = 0\n[[sweep]]\nworkload = \"noop\"\nworkers = \"2\"\n",
+    )
+    .unwrap();
+    rejects(
+        &["run", "--suite", bad_type.to_str().unwrap()],
+        &["bad_type.toml:4", "`workers`", "workers = [1, 2]"],
+    );
+    std::fs::write(&bad_type, "reps = 0\n[[sweep]]\nworkload = \"noop\"\n").unwrap();
+    rejects(
+        &["run", "--suite", bad_type.to_str().unwrap()],
+        &["bad_type.toml:1", "`reps`: 0 is invalid"],
     );
     let bad_toml = dir.path().join("bad_toml.toml");
     std::fs::write(&bad_toml, "[[sweep]\nworkload = 1\n").unwrap();
@@ -425,4 +440,35 @@ fn ctrl_c_keeps_finished_cases_and_leaves_no_process_behind() {
         Vec::<u32>::new(),
         "processes left behind"
     );
+}
+
+#[test]
+fn every_option_reads_its_environment_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bakeoff()
+        .args(["run"])
+        .env("BAKEOFF_WORKLOAD", "primes")
+        .env("BAKEOFF_RUNNER", "tokio-mt")
+        .env("BAKEOFF_WORKERS", "2")
+        .env("BAKEOFF_REPS", "1")
+        .env("BAKEOFF_SET", "numbers=7:11 cpu=inline,offload")
+        .env("BAKEOFF_QUIET", "1")
+        .env("BAKEOFF_OUT", dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(out).unwrap();
+    assert!(!stdout.contains('┌'), "quiet: no table in {stdout}");
+    let r = results(dir.path());
+    let cases = r["cases"].as_array().unwrap();
+    let modes: Vec<&str> = cases[1..]
+        .iter()
+        .map(|c| c["runner_params"]["cpu"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["inline", "offload"]);
+    assert!(cases
+        .iter()
+        .all(|c| c["workload_params"]["numbers"] == "7:11"));
 }

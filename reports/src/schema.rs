@@ -172,8 +172,10 @@ pub struct CaseRecord {
 /// Why a case failed.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Failure {
-    /// One line: `exit status 3`, `killed by signal 11 (SIGSEGV)`,
-    /// `timed out after 60 s`, `digest mismatch`, `task 2 panicked: …`.
+    /// One line, for example `case process exited with status 3`,
+    /// `case process killed by signal 11 (SIGSEGV)`, `timed out after 60 s
+    /// (--case-timeout); the case process was killed`, `digest mismatch:
+    /// expected … (seq), got …`, `task 2 panicked: …`.
     pub reason: String,
     /// The last lines the case process wrote to stderr.
     pub stderr_tail: Vec<String>,
@@ -210,7 +212,9 @@ pub struct Percentiles {
 /// One measured batch.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Repetition {
-    /// First submit to last completion, as seen by the case process.
+    /// The runner's whole `run` call for the batch (its per-batch set-up,
+    /// every submit and the wait for the last completion), as seen by the
+    /// case process.
     pub wall: Nanos,
     /// Tasks per second of wall time.
     pub throughput: f64,

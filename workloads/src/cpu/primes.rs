@@ -106,7 +106,7 @@ mod tests {
 
     #[test]
     fn course_numbers_have_the_known_answers() {
-        // Five primes; 102272535065492 is even and 1099726899285419 is not prime.
+        // Four primes; 102272535065492 is even and 1099726899285419 is not prime.
         let got: Vec<bool> = COURSE_NUMBERS.iter().map(|n| is_prime(*n)).collect();
         assert_eq!(got, [true, true, false, true, true, false]);
     }
