@@ -96,8 +96,8 @@ fn run_once(runner: &mut dyn Runner, batch: &Arc<dyn Batch>) -> Arc<Job> {
 
 /// The job's digest, or a panic saying why it has none.
 fn digest_of(job: &Job, what: &str) -> BatchDigest {
-    if let Some((i, msg)) = job.panicked() {
-        panic!("{what}: task {i} panicked: {msg}");
+    if let Some((i, reason)) = job.failure() {
+        panic!("{what}: task {i} {reason}");
     }
     job.digest()
         .unwrap_or_else(|missing| panic!("{what}: {missing} task(s) never finished"))

@@ -39,10 +39,19 @@ pub struct ChildReport {
 
 /// If this process was started as a case child, runs the case and returns
 /// the exit code for `main` to exit with; otherwise returns `None`.
+///
+/// It also serves the roles of process-pool workers and fork servers
+/// (`spawn-pool` and `forkserver-pool` re-execute this program).
 pub fn child_entry(registry: &Registry) -> Option<i32> {
+    if let Some(code) = bakeoff_runners::process::entry(registry) {
+        return Some(code);
+    }
     if std::env::var(ROLE_ENV).ok()? != "case" {
         return None;
     }
+    // Fork-pool workers are copies of this process: they find the
+    // workloads here.
+    registry.clone().install();
     Some(run_from_stdin(registry))
 }
 
@@ -87,8 +96,8 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
     report.startup = Some(t.elapsed().into());
 
     let check = |job: &Job| -> Result<()> {
-        if let Some((i, msg)) = job.panicked() {
-            return Err(anyhow!("task {i} panicked: {msg}"));
+        if let Some((i, reason)) = job.failure() {
+            return Err(anyhow!("task {i} {reason}"));
         }
         job.digest()
             .map(|_| ())
@@ -107,10 +116,17 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
         let rss_before = measure::current_rss();
         let sampler = RssSampler::start();
         let usage = Usage::now();
+        let workers_before = runner.workers_cpu();
         let t = Instant::now();
         let ran = runner.run(&job);
         let wall = t.elapsed();
-        let used = Usage::now().since(usage);
+        let mut used = Usage::now().since(usage);
+        // Worker processes are not our waited-for children until the pool
+        // stops, so rusage misses them: add what /proc says they used.
+        if let (Some(a), Some(b)) = (workers_before, runner.workers_cpu()) {
+            used.user += b.user_ns.saturating_sub(a.user_ns);
+            used.system += b.system_ns.saturating_sub(a.system_ns);
+        }
         let peak = sampler.finish();
         if let Err(e) = ran.map_err(anyhow::Error::from).and_then(|_| check(&job)) {
             outcome = Err(e);

@@ -94,6 +94,9 @@ fn list(registry: &Registry) -> Result<()> {
             RunnerKind::Seq => "one thread; workers and concurrency are not used",
             RunnerKind::ThreadPerTask => "one thread per task; workers is not used",
             RunnerKind::TokioCt => "one event loop; workers sizes the blocking pool (cpu=offload)",
+            RunnerKind::ForkPool | RunnerKind::SpawnPool | RunnerKind::ForkserverPool => {
+                "`workers` processes"
+            }
             _ => "`workers` threads",
         };
         writeln!(

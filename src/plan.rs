@@ -259,9 +259,7 @@ trait StartCheck {
 
 impl StartCheck for RunnerKind {
     fn start_check(self, params: &bakeoff_workloads::Params) -> Result<()> {
-        if !self.info().params.is_empty() {
-            params.get::<bakeoff_runners::CpuMode>("cpu")?;
-        }
+        self.check_params(params)?;
         self.available()
             .map_err(|why| anyhow::anyhow!("runner `{}` is not available here: {why}", self.id()))
     }

@@ -472,3 +472,106 @@ fn every_option_reads_its_environment_variable() {
         .iter()
         .all(|c| c["workload_params"]["numbers"] == "7:11"));
 }
+
+#[test]
+fn process_pools_run_every_cpu_workload_verified_from_the_binary() {
+    // Through the harness: the case process forks its own helper for
+    // fork-pool and re-executes this binary for the other two.
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .args([
+            "run",
+            "--workload",
+            "noop,countdown,primes,sha256,mandelbrot",
+        ])
+        .args([
+            "--runner",
+            "fork-pool,spawn-pool,forkserver-pool",
+            "--workers",
+            "2",
+            "--reps",
+            "1",
+        ])
+        .args([
+            "--tasks",
+            "6",
+            "--set",
+            "n=1000",
+            "--set",
+            "numbers=1000003:7",
+            "--set",
+            "size=512",
+        ])
+        .args([
+            "--set",
+            "width=40",
+            "--set",
+            "max_iter=40",
+            "--set",
+            "chunksize=1,4",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let r = results(dir.path());
+    let cases = r["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 5 * (1 + 3 * 2), "{:#}", r["cases"]);
+    for c in cases {
+        assert_eq!(c["status"], "ok", "{c:#}");
+        assert_eq!(c["verification"]["verified"], true, "{c:#}");
+    }
+}
+
+#[test]
+fn a_crashing_pool_worker_fails_the_case_with_its_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .args([
+            "run",
+            "--workload",
+            "fault",
+            "--set",
+            "mode=segfault",
+            "--set",
+            "at=1",
+        ])
+        .args([
+            "--runner",
+            "spawn-pool,fork-pool",
+            "--workers",
+            "2",
+            "--reps",
+            "1",
+            "--warmup",
+            "0",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let r = results(dir.path());
+    let reason = |runner: &str| {
+        r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["runner"] == runner)
+            .unwrap()["failure"]["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let spawn = reason("spawn-pool");
+    assert!(
+        spawn.contains("task 1 failed: worker") && spawn.contains("SIGSEGV"),
+        "{spawn}"
+    );
+    assert!(
+        reason("fork-pool").contains("task 1 failed: worker"),
+        "{}",
+        reason("fork-pool")
+    );
+}

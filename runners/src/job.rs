@@ -135,7 +135,7 @@ impl Job {
                     .map(|s| s.to_string())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "non-string panic payload".to_string());
-                let _ = self.panic.set((i, msg));
+                self.fail(i, format!("panicked: {msg}"));
                 return;
             }
         };
@@ -144,6 +144,31 @@ impl Job {
         slot.start.store(start, Relaxed);
         slot.digest.store(digest, Relaxed);
         slot.end.store(end, Relaxed);
+    }
+
+    /// Records task `i` as done elsewhere (in a worker process): it ended
+    /// now, after `service_ns` of work measured by the worker, with
+    /// `digest`. Start is placed `service_ns` before the end, on this
+    /// process's clock.
+    pub fn complete_remote(&self, i: usize, service_ns: u64, digest: u64) {
+        let end = self.now();
+        let slot = &self.slots[i];
+        slot.start
+            .store(end.saturating_sub(service_ns).max(1), Relaxed);
+        slot.digest.store(digest, Relaxed);
+        slot.end.store(end, Relaxed);
+    }
+
+    /// Records that task `i` failed, with a one-line reason such as
+    /// `panicked: …` or `worker 123 killed by signal 9 (SIGKILL)`. The
+    /// first failure is kept; the task stays unfinished.
+    pub fn fail(&self, i: usize, reason: impl Into<String>) {
+        let _ = self.panic.set((i, reason.into()));
+    }
+
+    /// The batch this job runs.
+    pub fn batch(&self) -> &Arc<dyn Batch> {
+        &self.batch
     }
 
     /// The record of task `i`, or `None` if it has not finished.
@@ -169,8 +194,9 @@ impl Job {
         (0..self.len()).filter_map(|i| self.record(i).map(|r| (i, r)))
     }
 
-    /// The first task that panicked, with its message.
-    pub fn panicked(&self) -> Option<&(usize, String)> {
+    /// The first task that failed, with its reason (`panicked: …`, or how
+    /// its worker process died).
+    pub fn failure(&self) -> Option<&(usize, String)> {
         self.panic.get()
     }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use bakeoff_workloads::{ParamSpec, Params};
 
 use crate::async_rt::{AsyncStdRunner, CpuMode, SmolRunner, TokioRunner};
+use crate::process::{ProcessPool, StartMethod};
 use crate::seq::SeqRunner;
 use crate::threads::{RayonRunner, ThreadPerTask, ThreadPool};
 use crate::{Runner, RunnerError};
@@ -56,6 +57,12 @@ const CPU_PARAM: &[ParamSpec] = &[ParamSpec {
     help: "inline: run CPU tasks on the executor threads (blocks the loop); offload: the runtime's blocking pool, `workers` threads",
 }];
 
+const POOL_PARAMS: &[ParamSpec] = &[ParamSpec {
+    name: "chunksize",
+    default: "1",
+    help: "tasks per message to a worker (like Pool.map's chunksize)",
+}];
+
 /// Every runner bakeoff knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RunnerKind {
@@ -75,6 +82,12 @@ pub enum RunnerKind {
     AsyncStd,
     /// `smol`.
     Smol,
+    /// Worker processes forked (via a single-threaded helper) from the case process.
+    ForkPool,
+    /// Worker processes started by exec of the current executable.
+    SpawnPool,
+    /// Worker processes forked by a fork server started by exec.
+    ForkserverPool,
 }
 
 /// How a case configures its runner.
@@ -90,7 +103,7 @@ pub struct RunnerConfig {
 
 impl RunnerKind {
     /// Every runner, in the order reports list them.
-    pub const ALL: [RunnerKind; 8] = [
+    pub const ALL: [RunnerKind; 11] = [
         RunnerKind::Seq,
         RunnerKind::ThreadPerTask,
         RunnerKind::ThreadPool,
@@ -99,6 +112,9 @@ impl RunnerKind {
         RunnerKind::TokioMt,
         RunnerKind::AsyncStd,
         RunnerKind::Smol,
+        RunnerKind::ForkPool,
+        RunnerKind::SpawnPool,
+        RunnerKind::ForkserverPool,
     ];
 
     /// The runner's description.
@@ -159,6 +175,27 @@ impl RunnerKind {
                 Async,
                 "a smol Executor run by N threads",
                 CPU_PARAM,
+                None,
+            ),
+            RunnerKind::ForkPool => (
+                "fork-pool",
+                Processes,
+                "N worker processes made by fork(), copies of the case process (like multiprocessing's fork)",
+                POOL_PARAMS,
+                None,
+            ),
+            RunnerKind::SpawnPool => (
+                "spawn-pool",
+                Processes,
+                "N worker processes started fresh by exec of this program (like multiprocessing's spawn)",
+                POOL_PARAMS,
+                None,
+            ),
+            RunnerKind::ForkserverPool => (
+                "forkserver-pool",
+                Processes,
+                "N worker processes forked by a clean fork server (like multiprocessing's forkserver)",
+                POOL_PARAMS,
                 None,
             ),
         };
@@ -225,6 +262,20 @@ impl RunnerKind {
         }
     }
 
+    /// Checks the runner's parameters without starting anything.
+    pub fn check_params(self, params: &Params) -> Result<(), RunnerError> {
+        match self.info().family {
+            Family::Async => {
+                params.get::<CpuMode>("cpu")?;
+            }
+            Family::Processes => {
+                params.get_at_least::<usize>("chunksize", 1)?;
+            }
+            Family::Baseline | Family::Threads => {}
+        }
+        Ok(())
+    }
+
     /// Starts the runner: builds its threads or runtime.
     pub fn start(self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
         let cpu = || -> Result<CpuMode, RunnerError> { Ok(config.params.get::<CpuMode>("cpu")?) };
@@ -239,6 +290,19 @@ impl RunnerKind {
             RunnerKind::TokioMt => Box::new(TokioRunner::multi_thread(config, cpu()?)?),
             RunnerKind::AsyncStd => Box::new(AsyncStdRunner::start(config, cpu()?)),
             RunnerKind::Smol => Box::new(SmolRunner::start(config, cpu()?)?),
+            RunnerKind::ForkPool => pool(StartMethod::Fork, config)?,
+            RunnerKind::SpawnPool => pool(StartMethod::Spawn, config)?,
+            RunnerKind::ForkserverPool => pool(StartMethod::Forkserver, config)?,
         })
     }
+}
+
+fn pool(method: StartMethod, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
+    let chunksize = config.params.get_at_least::<usize>("chunksize", 1)?;
+    Ok(Box::new(ProcessPool::start(
+        method,
+        config.workers,
+        chunksize,
+        config.concurrency,
+    )?))
 }

@@ -17,6 +17,7 @@
 mod async_rt;
 mod job;
 mod kind;
+pub mod process;
 mod seq;
 pub mod sync;
 mod threads;
@@ -41,6 +42,22 @@ pub trait Runner {
     fn stop(self: Box<Self>) -> Result<(), RunnerError> {
         Ok(())
     }
+
+    /// CPU time used so far by worker processes that are alive now, for
+    /// runners that have them (`None` for in-process runners, whose CPU
+    /// time is the process's own).
+    fn workers_cpu(&self) -> Option<CpuTime> {
+        None
+    }
+}
+
+/// CPU time, in nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTime {
+    /// User time.
+    pub user_ns: u64,
+    /// System time.
+    pub system_ns: u64,
 }
 
 /// A runner could not start or finish a batch.
@@ -74,6 +91,14 @@ pub enum RunnerError {
         runner: &'static str,
         /// The error from the runtime.
         source: std::io::Error,
+    },
+    /// A process pool could not start, replace or talk to a worker.
+    #[error("{runner}: {reason}")]
+    Pool {
+        /// The runner's id.
+        runner: &'static str,
+        /// One line: what failed and the fix.
+        reason: String,
     },
     /// A task did not complete (its thread or async task died).
     #[error("{runner}: task {index} did not complete: {reason}")]

@@ -25,4 +25,4 @@ pub use digest::{mix64, BatchDigest};
 pub use params::{ParamError, ParamSpec, Params};
 pub use registry::{Registry, RegistryError, WorkloadEntry};
 pub use suggest::closest;
-pub use workload::{Batch, CpuWorkload, Kind, WorkloadInfo};
+pub use workload::{Batch, BatchSpec, CpuWorkload, Kind, TaskExec, WorkloadInfo};

@@ -10,9 +10,14 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::workload::CpuBatch;
-use crate::{Batch, CpuWorkload, ParamError, Params, WorkloadInfo};
+use crate::{Batch, BatchSpec, CpuWorkload, ParamError, Params, TaskExec, WorkloadInfo};
 
 type BuildFn = fn(&Params, usize, u64) -> Result<Arc<dyn Batch>, ParamError>;
+type ExecFn = fn(&Params) -> Result<Box<dyn TaskExec>, ParamError>;
+
+/// The registry a worker process looks workloads up in; set once by the
+/// program's entry point ([`Registry::install`]).
+static INSTALLED: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
 
 /// One registered workload: its description and how to build a batch.
 #[derive(Clone)]
@@ -20,6 +25,7 @@ pub struct WorkloadEntry {
     /// Name, kind, description and parameters.
     pub info: WorkloadInfo,
     build: BuildFn,
+    exec: ExecFn,
 }
 
 impl std::fmt::Debug for WorkloadEntry {
@@ -36,6 +42,7 @@ impl WorkloadEntry {
         WorkloadEntry {
             info: W::INFO,
             build: CpuBatch::<W>::build,
+            exec: CpuBatch::<W>::executor,
         }
     }
 
@@ -52,6 +59,11 @@ impl WorkloadEntry {
         seed: u64,
     ) -> Result<Arc<dyn Batch>, ParamError> {
         (self.build)(params, count, seed)
+    }
+
+    /// The worker-side executor of encoded tasks for `params`.
+    pub fn executor(&self, params: &Params) -> Result<Box<dyn TaskExec>, ParamError> {
+        (self.exec)(params)
     }
 }
 
@@ -104,6 +116,24 @@ impl Registry {
     /// Adds the CPU workload type `W`.
     pub fn register_cpu<W: CpuWorkload>(&mut self) -> Result<&mut Self, RegistryError> {
         self.register(WorkloadEntry::cpu::<W>())
+    }
+
+    /// Makes this the registry worker processes look workloads up in.
+    /// The first call wins; later calls return `false` and change nothing.
+    pub fn install(self) -> bool {
+        INSTALLED.set(self).is_ok()
+    }
+
+    /// The installed registry, if a program installed one.
+    pub fn installed() -> Option<&'static Registry> {
+        INSTALLED.get()
+    }
+
+    /// The executor for `spec`, looked up in this registry.
+    pub fn executor(&self, spec: &BatchSpec) -> Result<Box<dyn TaskExec>, String> {
+        let entry = self.get(&spec.workload).map_err(|e| e.to_string())?;
+        let params = entry.params(&spec.params).map_err(|e| e.to_string())?;
+        entry.executor(&params).map_err(|e| e.to_string())
     }
 
     /// The workload with this id.

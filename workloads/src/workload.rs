@@ -74,14 +74,40 @@ pub trait Batch: Send + Sync {
         self.len() == 0
     }
 
-    /// Executes task `index` and returns its digest.
+    /// Runs task `index` and returns its digest.
     fn run(&self, index: usize) -> u64;
+
+    /// The workload id and resolved parameters this batch was built from:
+    /// what a worker process needs to rebuild the workload's code.
+    fn spec(&self) -> &BatchSpec;
+
+    /// Appends task `index`'s input, postcard-encoded, to `out`: what
+    /// travels to a worker process.
+    fn encode_task(&self, index: usize, out: &mut Vec<u8>);
+}
+
+/// Which workload, with which parameters: enough for a worker process to
+/// rebuild it from a [`crate::Registry`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct BatchSpec {
+    /// The workload's id.
+    pub workload: String,
+    /// Its resolved parameters (defaults filled in).
+    pub params: std::collections::BTreeMap<String, String>,
+}
+
+/// Runs encoded tasks of one workload (the worker side of a process pool).
+pub trait TaskExec: Send {
+    /// Decodes one task's input and runs it; the digest, or why the bytes
+    /// are not a task of this workload.
+    fn run_encoded(&self, input: &[u8]) -> Result<u64, String>;
 }
 
 /// A [`CpuWorkload`] with its tasks, erased to a [`Batch`].
 pub(crate) struct CpuBatch<W: CpuWorkload> {
     workload: W,
     tasks: Vec<W::Task>,
+    spec: BatchSpec,
 }
 
 impl<W: CpuWorkload> CpuBatch<W> {
@@ -92,7 +118,20 @@ impl<W: CpuWorkload> CpuBatch<W> {
     ) -> Result<Arc<dyn Batch>, ParamError> {
         let workload = W::from_params(params)?;
         let tasks = workload.tasks(count, seed);
-        Ok(Arc::new(CpuBatch { workload, tasks }))
+        let spec = BatchSpec {
+            workload: W::INFO.id.to_string(),
+            params: params.values().clone(),
+        };
+        Ok(Arc::new(CpuBatch {
+            workload,
+            tasks,
+            spec,
+        }))
+    }
+
+    /// The worker-side executor for `params`.
+    pub(crate) fn executor(params: &Params) -> Result<Box<dyn TaskExec>, ParamError> {
+        Ok(Box::new(CpuExec(W::from_params(params)?)))
     }
 }
 
@@ -104,5 +143,26 @@ impl<W: CpuWorkload> Batch for CpuBatch<W> {
     #[inline]
     fn run(&self, index: usize) -> u64 {
         self.workload.execute(&self.tasks[index])
+    }
+
+    fn spec(&self) -> &BatchSpec {
+        &self.spec
+    }
+
+    fn encode_task(&self, index: usize, out: &mut Vec<u8>) {
+        let buf = std::mem::take(out);
+        *out = postcard::to_extend(&self.tasks[index], buf)
+            .expect("tasks serialise (their types derive Serialize)");
+    }
+}
+
+/// A CPU workload rebuilt in a worker process.
+struct CpuExec<W: CpuWorkload>(W);
+
+impl<W: CpuWorkload> TaskExec for CpuExec<W> {
+    fn run_encoded(&self, input: &[u8]) -> Result<u64, String> {
+        let task: W::Task = postcard::from_bytes(input)
+            .map_err(|e| format!("task bytes do not decode for `{}`: {e}", W::INFO.id))?;
+        Ok(self.0.execute(&task))
     }
 }

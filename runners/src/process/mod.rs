@@ -1,0 +1,55 @@
+//! Process pools: `fork-pool`, `spawn-pool` and `forkserver-pool`.
+//!
+//! Every pool runs the same worker loop ([`worker::serve`]) behind the same
+//! framed protocol ([`proto`]); only the way a worker process comes to
+//! exist differs, as with Python's multiprocessing start methods:
+//!
+//! - **fork**: the case process forks a single-threaded helper, and the
+//!   helper forks each worker, so every worker is a copy of the parent's
+//!   memory and no fork ever happens in a multi-threaded process;
+//! - **spawn**: each worker is a fresh exec of the current executable,
+//!   which must call [`entry`] (through `bakeoff::child_entry`) first thing
+//!   in `main`;
+//! - **forkserver**: a fork server is started by exec, and forks each
+//!   worker on request; the worker's socket is passed to it with
+//!   `SCM_RIGHTS` over an inherited socket pair.
+
+mod pool;
+pub mod proto;
+mod server;
+pub mod worker;
+
+pub use pool::{prepare_fork_helper, ProcessPool, StartMethod};
+
+use bakeoff_workloads::Registry;
+
+/// The environment variable naming a process's role (`worker`,
+/// `forkserver`; the harness adds `case`).
+pub const ROLE_ENV: &str = "BAKEOFF_ROLE";
+
+/// The environment variable naming the inherited socket's descriptor.
+pub const FD_ENV: &str = "BAKEOFF_FD";
+
+/// If this process was started as a pool worker or a fork server, serves
+/// and returns the exit code for `main`; otherwise `None`.
+///
+/// Call it first thing in `main`, before any thread starts (the analogue
+/// of Python's `if __name__ == "__main__":`), with the registry that knows
+/// every workload the pools may be asked to run.
+pub fn entry(registry: &Registry) -> Option<i32> {
+    let role = std::env::var(ROLE_ENV).ok()?;
+    let serve: fn(std::os::unix::net::UnixStream, &Registry) -> i32 = match role.as_str() {
+        "worker" => worker::serve,
+        "forkserver" => server::serve_forks,
+        _ => return None,
+    };
+    Some(match pool::inherited_socket() {
+        Some(socket) => serve(socket, registry),
+        None => {
+            eprintln!(
+                "error: started as a bakeoff {role} without its socket ({FD_ENV} is missing or closed); only a process pool starts this role"
+            );
+            2
+        }
+    })
+}

@@ -1,0 +1,625 @@
+//! The parent side of the three process pools: start workers, hand out
+//! chunks of tasks, gather results in any order, replace dead workers.
+
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use bakeoff_workloads::{BatchSpec, Registry};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
+
+use super::proto::{read_frame, write_frame, FromWorker, TaskInput, ToWorker, WorkerUsage};
+use super::{server, FD_ENV, ROLE_ENV};
+use crate::{Job, Runner, RunnerError};
+
+/// How workers are started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartMethod {
+    /// Forked from a single-threaded fork of the case process (the fork
+    /// helper), so each worker is a copy of the parent's memory.
+    Fork,
+    /// A fresh exec of the current executable per worker.
+    Spawn,
+    /// Forked by a fork server that was itself started by exec.
+    Forkserver,
+}
+
+impl StartMethod {
+    fn runner_id(self) -> &'static str {
+        match self {
+            StartMethod::Fork => "fork-pool",
+            StartMethod::Spawn => "spawn-pool",
+            StartMethod::Forkserver => "forkserver-pool",
+        }
+    }
+}
+
+/// Chunks a worker may hold at once: one running, one queued behind it, so
+/// a worker never idles waiting for the parent's next send.
+const PREFETCH: usize = 2;
+
+/// How long a new worker may take to say it is ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A fork helper prepared by [`prepare_fork_helper`] while the program was
+/// still single-threaded.
+static PREPARED: OnceLock<Mutex<UnixStream>> = OnceLock::new();
+
+/// Forks the fork-pool's helper now, while the process is single-threaded,
+/// so a fork-pool can start later even when other threads are running.
+/// Workers are then copies of the process as it is now. Call it early in
+/// `main`, after [`Registry::install`]; calling it again does nothing.
+pub fn prepare_fork_helper(registry: &Registry) -> Result<(), RunnerError> {
+    if PREPARED.get().is_some() {
+        return Ok(());
+    }
+    let (control, _pid) = fork_helper(registry, "fork-pool")?;
+    let _ = PREPARED.set(Mutex::new(control));
+    Ok(())
+}
+
+/// The number of threads this process runs.
+fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| d.count())
+        .unwrap_or(1)
+}
+
+/// Forks a single-threaded fork server from this process.
+fn fork_helper(
+    registry: &Registry,
+    runner: &'static str,
+) -> Result<(UnixStream, Pid), RunnerError> {
+    let threads = thread_count();
+    if threads > 1 {
+        return Err(RunnerError::Pool {
+            runner,
+            reason: format!(
+                "this process runs {threads} threads, and fork() copies only the calling one (locks the others hold stay locked in the child); \
+                 start the pool before other threads, call prepare_fork_helper first thing in main, or use forkserver-pool"
+            ),
+        });
+    }
+    let (ours, theirs) = UnixStream::pair().map_err(|e| io_error(runner, "socketpair", e))?;
+    // SAFETY: the process is single-threaded (checked above), so the child
+    // may run ordinary Rust code.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Child) => {
+            drop(ours);
+            let code = server::serve_forks(theirs, registry);
+            std::process::exit(code);
+        }
+        Ok(nix::unistd::ForkResult::Parent { child }) => Ok((ours, child)),
+        Err(e) => Err(io_error(runner, "fork", io::Error::from(e))),
+    }
+}
+
+fn io_error(runner: &'static str, what: &str, e: io::Error) -> RunnerError {
+    RunnerError::Pool {
+        runner,
+        reason: format!("{what}: {e}"),
+    }
+}
+
+/// Where new workers come from.
+enum Launcher {
+    /// `Command::new(exe)` per worker (std uses posix_spawn for this).
+    Spawn { exe: PathBuf },
+    /// A fork server this pool started (and stops).
+    OwnServer {
+        control: UnixStream,
+        server: ServerProcess,
+    },
+    /// The prepared fork helper, shared by every fork-pool of the process.
+    Prepared,
+}
+
+enum ServerProcess {
+    Spawned(Child),
+    Forked(Pid),
+}
+
+/// How a worker is reaped when it ends.
+enum Reap {
+    /// Our child: `wait` it.
+    Child(Child),
+    /// A fork server's child: the kernel reaps it (the server ignores SIGCHLD).
+    ByServer,
+}
+
+struct Worker {
+    stream: UnixStream,
+    pid: u32,
+    reap: Reap,
+    /// Task indices of the chunks sent and not yet answered, oldest first.
+    chunks: VecDeque<Vec<u32>>,
+    /// The workload this worker has been set up for.
+    spec: Option<BatchSpec>,
+}
+
+/// A pool of worker processes started one of three ways.
+pub struct ProcessPool {
+    method: StartMethod,
+    launcher: Launcher,
+    workers: Vec<Worker>,
+    chunksize: usize,
+    concurrency: Option<usize>,
+    /// Usage reported by workers that exited (at stop, or replaced).
+    exited: Vec<WorkerUsage>,
+    wbuf: Vec<u8>,
+    rbuf: Vec<u8>,
+    task_buf: Vec<u8>,
+}
+
+impl ProcessPool {
+    /// Starts `workers` workers and waits until each has said it is ready.
+    pub fn start(
+        method: StartMethod,
+        workers: usize,
+        chunksize: usize,
+        concurrency: Option<usize>,
+    ) -> Result<Self, RunnerError> {
+        let runner = method.runner_id();
+        let launcher = match method {
+            StartMethod::Spawn => Launcher::Spawn { exe: self_exe() },
+            StartMethod::Forkserver => {
+                let (ours, theirs) =
+                    UnixStream::pair().map_err(|e| io_error(runner, "socketpair", e))?;
+                let child = spawn_role(&self_exe(), "forkserver", theirs.as_fd()).map_err(|e| {
+                    io_error(
+                        runner,
+                        &format!("cannot start the fork server {}", self_exe().display()),
+                        e,
+                    )
+                })?;
+                Launcher::OwnServer {
+                    control: ours,
+                    server: ServerProcess::Spawned(child),
+                }
+            }
+            StartMethod::Fork => match PREPARED.get() {
+                Some(_) => Launcher::Prepared,
+                None => {
+                    let registry = Registry::installed()
+                        .cloned()
+                        .unwrap_or_else(Registry::builtin);
+                    let (control, pid) = fork_helper(&registry, runner)?;
+                    Launcher::OwnServer {
+                        control,
+                        server: ServerProcess::Forked(pid),
+                    }
+                }
+            },
+        };
+        let mut pool = ProcessPool {
+            method,
+            launcher,
+            workers: Vec::with_capacity(workers),
+            chunksize: chunksize.max(1),
+            concurrency,
+            exited: Vec::new(),
+            wbuf: Vec::new(),
+            rbuf: Vec::new(),
+            task_buf: Vec::new(),
+        };
+        for _ in 0..workers {
+            let w = pool.launch()?;
+            pool.workers.push(w);
+        }
+        for i in 0..pool.workers.len() {
+            pool.await_ready(i)?;
+        }
+        Ok(pool)
+    }
+
+    /// Usage of every worker that has exited so far.
+    pub fn exited_usage(&self) -> &[WorkerUsage] {
+        &self.exited
+    }
+
+    /// Process ids of the live workers.
+    pub fn worker_pids(&self) -> Vec<u32> {
+        self.workers.iter().map(|w| w.pid).collect()
+    }
+
+    fn launch(&mut self) -> Result<Worker, RunnerError> {
+        let runner = self.method.runner_id();
+        match &mut self.launcher {
+            Launcher::Spawn { exe } => {
+                let (ours, theirs) =
+                    UnixStream::pair().map_err(|e| io_error(runner, "socketpair", e))?;
+                let child = spawn_role(exe, "worker", theirs.as_fd()).map_err(|e| {
+                    io_error(runner, &format!("cannot start worker {}", exe.display()), e)
+                })?;
+                let pid = child.id();
+                Ok(Worker {
+                    stream: ours,
+                    pid,
+                    reap: Reap::Child(child),
+                    chunks: VecDeque::new(),
+                    spec: None,
+                })
+            }
+            Launcher::OwnServer { control, .. } => {
+                let (stream, pid) = server::request_worker(control)
+                    .map_err(|e| io_error(runner, "the fork server could not fork a worker", e))?;
+                Ok(worker_of_server(stream, pid))
+            }
+            Launcher::Prepared => {
+                let mut control = PREPARED
+                    .get()
+                    .expect("prepared")
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                let (stream, pid) = server::request_worker(&mut control)
+                    .map_err(|e| io_error(runner, "the fork helper could not fork a worker", e))?;
+                Ok(worker_of_server(stream, pid))
+            }
+        }
+    }
+
+    fn await_ready(&mut self, i: usize) -> Result<(), RunnerError> {
+        let runner = self.method.runner_id();
+        let w = &mut self.workers[i];
+        w.stream
+            .set_read_timeout(Some(READY_TIMEOUT))
+            .map_err(|e| io_error(runner, "set_read_timeout", e))?;
+        let said = read_frame::<FromWorker>(&mut w.stream, &mut self.rbuf);
+        let _ = w.stream.set_read_timeout(None);
+        match said {
+            Ok(Some(FromWorker::Ready { .. })) => Ok(()),
+            Ok(other) => Err(RunnerError::Pool {
+                runner,
+                reason: format!(
+                    "worker {} did not say ready (it said {other:?}); a program that embeds bakeoff must call bakeoff::child_entry first thing in main",
+                    w.pid
+                ),
+            }),
+            Err(e) => Err(RunnerError::Pool {
+                runner,
+                reason: format!("worker {} did not say ready: {e}", w.pid),
+            }),
+        }
+    }
+
+    /// Replaces dead worker `i` with a fresh one.
+    fn replace(&mut self, i: usize) -> Result<(), RunnerError> {
+        let fresh = self.launch()?;
+        let old = std::mem::replace(&mut self.workers[i], fresh);
+        drop(old.stream);
+        if let Reap::Child(mut c) = old.reap {
+            let _ = c.wait();
+        }
+        self.await_ready(i)
+    }
+
+    /// How worker `i` ended, after its socket closed: one line.
+    fn death_of(&mut self, i: usize) -> String {
+        let w = &mut self.workers[i];
+        match &mut w.reap {
+            Reap::Child(c) => match c.wait() {
+                Ok(s) => match s.signal() {
+                    Some(sig) => format!(
+                        "worker {} killed by signal {sig} ({})",
+                        w.pid,
+                        signal_name(sig)
+                    ),
+                    None => format!(
+                        "worker {} exited with status {}",
+                        w.pid,
+                        s.code().unwrap_or(-1)
+                    ),
+                },
+                Err(e) => format!("worker {} ended (wait failed: {e})", w.pid),
+            },
+            Reap::ByServer => format!("worker {} died (its socket closed)", w.pid),
+        }
+    }
+}
+
+fn worker_of_server(stream: UnixStream, pid: u32) -> Worker {
+    Worker {
+        stream,
+        pid,
+        reap: Reap::ByServer,
+        chunks: VecDeque::new(),
+        spec: None,
+    }
+}
+
+/// This executable, by a path that survives a rebuild replacing the file.
+fn self_exe() -> PathBuf {
+    let proc_exe = PathBuf::from("/proc/self/exe");
+    if proc_exe.exists() {
+        proc_exe
+    } else {
+        std::env::current_exe().unwrap_or(proc_exe)
+    }
+}
+
+/// Starts `exe` in `role` with `fd` inherited as its pool socket.
+///
+/// The descriptor is made inheritable just for this spawn and the child
+/// learns its number from the environment, so std's fast path
+/// (posix_spawn, no `pre_exec`) is used. The child's stdout goes to our
+/// stderr: the case process's stdout carries its report.
+fn spawn_role(
+    exe: &std::path::Path,
+    role: &str,
+    fd: std::os::fd::BorrowedFd<'_>,
+) -> io::Result<Child> {
+    let raw = fd.as_raw_fd();
+    // SAFETY: F_SETFD on a descriptor we own has no memory-safety preconditions.
+    unsafe { libc::fcntl(raw, libc::F_SETFD, 0) };
+    let stdout = std::io::stderr().as_fd().try_clone_to_owned()?;
+    let child = Command::new(exe)
+        .env(ROLE_ENV, role)
+        .env(FD_ENV, raw.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(stdout))
+        .spawn();
+    // SAFETY: as above.
+    unsafe { libc::fcntl(raw, libc::F_SETFD, libc::FD_CLOEXEC) };
+    child
+}
+
+/// Takes the inherited pool socket named by the environment.
+pub(crate) fn inherited_socket() -> Option<UnixStream> {
+    let raw: i32 = std::env::var(FD_ENV).ok()?.parse().ok()?;
+    // SAFETY: F_GETFD only asks whether the descriptor is open.
+    if unsafe { libc::fcntl(raw, libc::F_GETFD) } < 0 {
+        return None;
+    }
+    // SAFETY: as above; keep it from leaking into anything we start.
+    unsafe { libc::fcntl(raw, libc::F_SETFD, libc::FD_CLOEXEC) };
+    // SAFETY: the descriptor was inherited for us and nothing else owns it.
+    Some(UnixStream::from(unsafe { OwnedFd::from_raw_fd(raw) }))
+}
+
+/// The usual name of signal `sig`.
+pub(crate) fn signal_name(sig: i32) -> &'static str {
+    Signal::try_from(sig)
+        .map(|s| s.as_str())
+        .unwrap_or("unknown signal")
+}
+
+/// User and system time of process `pid` from /proc: the total from
+/// `schedstat` (nanoseconds), split in the user/system ratio of `stat`
+/// (whose clock ticks are too coarse for short batches on their own).
+fn proc_cpu(pid: u32) -> Option<crate::CpuTime> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 here.
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    let (user, system) = (ticks(11)?, ticks(12)?);
+    let total = std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap_or((user + system) * 1_000_000_000 / hz);
+    let system_ns = if user + system == 0 {
+        0
+    } else {
+        (total as u128 * system as u128 / (user + system) as u128) as u64
+    };
+    Some(crate::CpuTime {
+        user_ns: total - system_ns,
+        system_ns,
+    })
+}
+
+impl Runner for ProcessPool {
+    fn workers_cpu(&self) -> Option<crate::CpuTime> {
+        let mut sum = crate::CpuTime::default();
+        for w in &self.workers {
+            if let Some(t) = proc_cpu(w.pid) {
+                sum.user_ns += t.user_ns;
+                sum.system_ns += t.system_ns;
+            }
+        }
+        Some(sum)
+    }
+
+    fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        let runner = self.method.runner_id();
+        let spec = job.batch().spec().clone();
+        let n = job.len();
+        let limit = self.concurrency.unwrap_or(n).max(1);
+        let (mut next, mut in_flight, mut settled) = (0usize, 0usize, 0usize);
+        // Tasks queued on a worker that died before starting them: they go
+        // out again before new ones.
+        let mut again: VecDeque<u32> = VecDeque::new();
+        while settled < n {
+            // Hand out chunks while a worker has room and the limit allows.
+            while (next < n || !again.is_empty()) && in_flight < limit {
+                let Some(i) = (0..self.workers.len())
+                    .filter(|&i| self.workers[i].chunks.len() < PREFETCH)
+                    .min_by_key(|&i| self.workers[i].chunks.len())
+                else {
+                    break;
+                };
+                let budget = self.chunksize.min(limit - in_flight);
+                let mut indices: Vec<u32> = Vec::with_capacity(budget);
+                while indices.len() < budget {
+                    if let Some(t) = again.pop_front() {
+                        indices.push(t);
+                    } else if next < n {
+                        job.submit(next);
+                        indices.push(next as u32);
+                        next += 1;
+                    } else {
+                        break;
+                    }
+                }
+                let k = indices.len();
+                let mut tasks = Vec::with_capacity(k);
+                for &t in &indices {
+                    let t = t as usize;
+                    self.task_buf.clear();
+                    job.batch().encode_task(t, &mut self.task_buf);
+                    tasks.push(TaskInput {
+                        index: t as u32,
+                        input: self.task_buf.clone(),
+                    });
+                }
+                let w = &mut self.workers[i];
+                let mut sent = Ok(());
+                if w.spec.as_ref() != Some(&spec) {
+                    sent = write_frame(
+                        &mut w.stream,
+                        &ToWorker::Setup(spec.clone()),
+                        &mut self.wbuf,
+                    );
+                    w.spec = Some(spec.clone());
+                }
+                if sent.is_ok() {
+                    sent = write_frame(&mut w.stream, &ToWorker::Tasks(tasks), &mut self.wbuf);
+                }
+                w.chunks.push_back(indices);
+                in_flight += k;
+                if sent.is_err() {
+                    // It died; the read side below notices and settles its chunks.
+                    break;
+                }
+            }
+            // Wait for any worker to answer (or die).
+            let ready: Vec<usize> = {
+                let mut fds: Vec<PollFd> = self
+                    .workers
+                    .iter()
+                    .map(|w| PollFd::new(w.stream.as_fd(), PollFlags::POLLIN))
+                    .collect();
+                loop {
+                    match poll(&mut fds, PollTimeout::NONE) {
+                        Ok(_) => break,
+                        Err(nix::errno::Errno::EINTR) => continue,
+                        Err(e) => return Err(io_error(runner, "poll", e.into())),
+                    }
+                }
+                fds.iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.revents().is_some_and(|r| !r.is_empty()))
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            for i in ready {
+                let w = &mut self.workers[i];
+                match read_frame::<FromWorker>(&mut w.stream, &mut self.rbuf) {
+                    Ok(Some(FromWorker::Results { done, failed })) => {
+                        let chunk = w.chunks.pop_front().unwrap_or_default();
+                        for d in done {
+                            job.complete_remote(d.index as usize, d.service_ns, d.digest);
+                        }
+                        for f in failed {
+                            job.fail(f.index as usize, f.reason);
+                        }
+                        in_flight -= chunk.len();
+                        settled += chunk.len();
+                    }
+                    Ok(Some(other)) => {
+                        return Err(RunnerError::Pool {
+                            runner,
+                            reason: format!(
+                                "worker {} sent {other:?} in the middle of a batch",
+                                w.pid
+                            ),
+                        })
+                    }
+                    Ok(None) | Err(_) => {
+                        // The oldest chunk was running: its tasks fail
+                        // (which one crashed is unknown past the first).
+                        // Chunks queued behind it never started: re-queue.
+                        let how = self.death_of(i);
+                        let mut lost = std::mem::take(&mut self.workers[i].chunks);
+                        if let Some(running) = lost.pop_front() {
+                            for &t in &running {
+                                job.fail(t as usize, format!("failed: {how} while running it"));
+                            }
+                            in_flight -= running.len();
+                            settled += running.len();
+                        }
+                        for chunk in lost {
+                            in_flight -= chunk.len();
+                            again.extend(chunk);
+                        }
+                        self.replace(i)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn stop(mut self: Box<Self>) -> Result<(), RunnerError> {
+        self.shutdown();
+        Ok(())
+    }
+}
+
+impl ProcessPool {
+    /// Asks every worker to exit, collects their usage, reaps them, and
+    /// stops a fork server this pool owns.
+    fn shutdown(&mut self) {
+        for w in &mut self.workers {
+            let _ = write_frame(&mut w.stream, &ToWorker::Exit, &mut self.wbuf);
+        }
+        for mut w in self.workers.drain(..) {
+            let _ = w.stream.set_read_timeout(Some(Duration::from_secs(10)));
+            loop {
+                match read_frame::<FromWorker>(&mut w.stream, &mut self.rbuf) {
+                    Ok(Some(FromWorker::Bye(u))) => self.exited.push(u),
+                    Ok(Some(_)) => continue,
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            drop(w.stream);
+            if let Reap::Child(mut c) = w.reap {
+                if !matches!(c.try_wait(), Ok(Some(_))) {
+                    // It said goodbye and closed its socket: it is exiting.
+                    let _ = c.wait();
+                }
+            }
+        }
+        match std::mem::replace(&mut self.launcher, Launcher::Prepared) {
+            Launcher::OwnServer { control, server } => {
+                drop(control);
+                match server {
+                    ServerProcess::Spawned(mut c) => {
+                        let _ = c.wait();
+                    }
+                    ServerProcess::Forked(pid) => {
+                        let _ = waitpid(pid, None);
+                    }
+                }
+            }
+            Launcher::Spawn { .. } | Launcher::Prepared => {}
+        }
+    }
+}
+
+impl Drop for ProcessPool {
+    fn drop(&mut self) {
+        if self.workers.is_empty()
+            && matches!(self.launcher, Launcher::Prepared | Launcher::Spawn { .. })
+        {
+            return;
+        }
+        // Not stopped cleanly (an error or a panic): kill, then reap.
+        for w in &self.workers {
+            let _ = kill(Pid::from_raw(w.pid as i32), Signal::SIGKILL);
+        }
+        self.shutdown();
+    }
+}
