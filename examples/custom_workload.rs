@@ -65,10 +65,10 @@ fn main() -> anyhow::Result<()> {
     registry.register_cpu::<Collatz>()?;
 
     // First thing, before any thread starts: every case runs in a child
-    // process that re-executes this binary, and that child must run the
-    // case instead of the comparison below (Python's
-    // `if __name__ == "__main__":`). It needs the same registry to rebuild
-    // `collatz` from its id.
+    // process that re-executes this binary, and so do spawn-pool workers
+    // and the forkserver; such a child must do its job instead of the
+    // comparison below (Python's `if __name__ == "__main__":`). It needs
+    // the same registry to rebuild `collatz` from its id.
     if let Some(code) = child_entry(&registry) {
         std::process::exit(code);
     }
@@ -85,7 +85,15 @@ fn main() -> anyhow::Result<()> {
 
     let mut bakeoff = Bakeoff::new(registry)
         .workload("collatz")
-        .runners(["seq", "thread-pool", "rayon", "tokio-mt"])
+        .runners([
+            "seq",
+            "thread-pool",
+            "rayon",
+            "tokio-mt",
+            "fork-pool",
+            "spawn-pool",
+            "forkserver-pool",
+        ])
         .workers([2])
         .reps(2)
         .print(!quiet);

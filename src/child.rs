@@ -90,6 +90,13 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
         params: kind.params(&case.runner_params)?,
     };
 
+    // Process pools' `parent_mb`: the parent's memory that fork copies
+    // (page tables) and spawn does not; allocated and touched before the
+    // start-up clock runs, kept until the case ends.
+    let _ballast = match config.params.values().get("parent_mb") {
+        Some(_) => measure::ballast(config.params.get::<usize>("parent_mb")?),
+        None => Vec::new(),
+    };
     report.baseline_rss = Some(Bytes(measure::current_rss()));
     let t = Instant::now();
     let mut runner = kind.start(&config)?;

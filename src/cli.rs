@@ -64,6 +64,14 @@ pub struct RunArgs {
         value_delimiter = ' '
     )]
     pub set: Vec<String>,
+    /// Process pools: times a task whose worker died is run again on a
+    /// fresh worker (same as `--set retry=N`).
+    #[arg(long, env = "BAKEOFF_RETRY")]
+    pub retry: Option<usize>,
+    /// Process pools: seconds a task may run before its worker is killed
+    /// and replaced (same as `--set task_timeout=S`).
+    #[arg(long, env = "BAKEOFF_TASK_TIMEOUT")]
+    pub task_timeout: Option<f64>,
     /// Measured repetitions per case (default: the suite's, else 3).
     #[arg(long, env = "BAKEOFF_REPS")]
     pub reps: Option<usize>,
@@ -117,8 +125,8 @@ impl RunArgs {
                     bail!("--{flag} needs --workload: name the workload to sweep (or put the sweep in a suite file)");
                 }
             }
-            if !self.set.is_empty() {
-                bail!("--set needs --workload: name the workload to sweep (or put the parameter in a suite file)");
+            if !self.set.is_empty() || self.retry.is_some() || self.task_timeout.is_some() {
+                bail!("--set, --retry and --task-timeout need --workload: name the workload to sweep (or put the parameter in a suite file)");
             }
             return Ok(None);
         };
@@ -130,6 +138,12 @@ impl RunArgs {
             set.entry(k.trim().to_string())
                 .or_default()
                 .extend(words("set", v)?);
+        }
+        if let Some(n) = self.retry {
+            set.insert("retry".into(), vec![n.to_string()]);
+        }
+        if let Some(s) = self.task_timeout {
+            set.insert("task_timeout".into(), vec![s.to_string()]);
         }
         Ok(Some(Sweep {
             workloads: words("workload", workload)?,

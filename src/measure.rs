@@ -148,6 +148,16 @@ pub fn percentiles(h: &Histogram<u64>) -> Percentiles {
     }
 }
 
+/// `mib` MiB of memory, every page written, so it is resident (the
+/// process-pool `parent_mb` parameter).
+pub fn ballast(mib: usize) -> Vec<u8> {
+    let mut v = vec![0u8; mib << 20];
+    for (i, page) in v.chunks_mut(4096).enumerate() {
+        page[0] = i as u8 | 1;
+    }
+    std::hint::black_box(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

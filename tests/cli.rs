@@ -575,3 +575,71 @@ fn a_crashing_pool_worker_fails_the_case_with_its_signal() {
         reason("fork-pool")
     );
 }
+
+#[test]
+fn pool_flags_parent_memory_and_the_process_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .args([
+            "run",
+            "--workload",
+            "noop",
+            "--tasks",
+            "20",
+            "--runner",
+            "fork-pool,spawn-pool",
+        ])
+        .args([
+            "--workers",
+            "2",
+            "--reps",
+            "1",
+            "--set",
+            "parent_mb=0,16",
+            "--retry",
+            "1",
+        ])
+        .args(["--task-timeout", "5", "-q", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let r = results(dir.path());
+    let cases = r["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 1 + 2 * 2, "{:#}", r["cases"]);
+    for c in &cases[1..] {
+        assert_eq!(c["status"], "ok", "{c:#}");
+        assert_eq!(c["runner_params"]["retry"], "1");
+        assert_eq!(c["runner_params"]["task_timeout"], "5");
+        assert!(c["startup"].as_u64().unwrap() > 0, "{c:#}");
+    }
+    rejects(
+        &[
+            "run",
+            "--workload",
+            "noop",
+            "--runner",
+            "spawn-pool",
+            "--set",
+            "task_timeout=-1",
+        ],
+        &["task_timeout", "seconds"],
+    );
+    // More workers than the process limit allows: refused before starting.
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -u 4 && exec {} run --workload noop --runner spawn-pool --workers 8 --reps 1 -q --out {}",
+            assert_cmd::cargo::cargo_bin("bakeoff").display(),
+            dir.path().join("limited").display()
+        ))
+        .env_remove("BAKEOFF_ROLE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let results =
+        std::fs::read_to_string(dir.path().join("limited/results.json")).unwrap_or_default();
+    assert!(
+        results.contains("RLIMIT_NPROC") || stderr.contains("RLIMIT_NPROC"),
+        "{stderr}\n{results}"
+    );
+}

@@ -43,7 +43,18 @@ fn the_custom_workload_example_runs_verified_under_every_listed_runner() {
         .iter()
         .map(|c| c["runner"].as_str().unwrap())
         .collect();
-    assert_eq!(runners, ["seq", "thread-pool", "rayon", "tokio-mt"]);
+    assert_eq!(
+        runners,
+        [
+            "seq",
+            "thread-pool",
+            "rayon",
+            "tokio-mt",
+            "fork-pool",
+            "spawn-pool",
+            "forkserver-pool"
+        ]
+    );
     let reference = cases[0]["verification"]["reference"].clone();
     for c in cases {
         assert_eq!(c["workload"], "collatz");

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use bakeoff_workloads::{ParamSpec, Params};
 
 use crate::async_rt::{AsyncStdRunner, CpuMode, SmolRunner, TokioRunner};
-use crate::process::{ProcessPool, StartMethod};
+use crate::process::{PoolOptions, ProcessPool, StartMethod};
 use crate::seq::SeqRunner;
 use crate::threads::{RayonRunner, ThreadPerTask, ThreadPool};
 use crate::{Runner, RunnerError};
@@ -57,11 +57,28 @@ const CPU_PARAM: &[ParamSpec] = &[ParamSpec {
     help: "inline: run CPU tasks on the executor threads (blocks the loop); offload: the runtime's blocking pool, `workers` threads",
 }];
 
-const POOL_PARAMS: &[ParamSpec] = &[ParamSpec {
-    name: "chunksize",
-    default: "1",
-    help: "tasks per message to a worker (like Pool.map's chunksize)",
-}];
+const POOL_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "chunksize",
+        default: "1",
+        help: "tasks per message to a worker (like Pool.map's chunksize)",
+    },
+    ParamSpec {
+        name: "retry",
+        default: "0",
+        help: "times a task whose worker died is run again on a fresh worker",
+    },
+    ParamSpec {
+        name: "task_timeout",
+        default: "0",
+        help: "seconds per task before its worker is killed and replaced (0: no limit)",
+    },
+    ParamSpec {
+        name: "parent_mb",
+        default: "0",
+        help: "MiB the case process allocates and touches before the pool starts (fork copies its page tables)",
+    },
+];
 
 /// Every runner bakeoff knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -270,6 +287,9 @@ impl RunnerKind {
             }
             Family::Processes => {
                 params.get_at_least::<usize>("chunksize", 1)?;
+                params.get::<usize>("parent_mb")?;
+                params.get::<usize>("retry")?;
+                task_timeout(params)?;
             }
             Family::Baseline | Family::Threads => {}
         }
@@ -298,11 +318,27 @@ impl RunnerKind {
 }
 
 fn pool(method: StartMethod, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
-    let chunksize = config.params.get_at_least::<usize>("chunksize", 1)?;
+    let p = &config.params;
+    let options = PoolOptions {
+        chunksize: p.get_at_least::<usize>("chunksize", 1)?,
+        concurrency: config.concurrency,
+        retry: p.get::<usize>("retry")?,
+        task_timeout: task_timeout(p)?,
+    };
     Ok(Box::new(ProcessPool::start(
         method,
         config.workers,
-        chunksize,
-        config.concurrency,
+        options,
     )?))
+}
+
+/// A pool's `task_timeout` parameter: `None` for 0 (no limit).
+fn task_timeout(p: &Params) -> Result<Option<std::time::Duration>, RunnerError> {
+    let secs = p.get::<f64>("task_timeout")?;
+    if !(secs >= 0.0 && secs.is_finite()) {
+        return Err(p
+            .invalid("task_timeout", "use seconds ≥ 0 (0: no limit)")
+            .into());
+    }
+    Ok((secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs)))
 }

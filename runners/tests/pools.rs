@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use bakeoff_runners::process::{self, prepare_fork_helper};
+use bakeoff_runners::process::{self, prepare_fork_helper, PoolOptions, ProcessPool, StartMethod};
 use bakeoff_runners::{Job, Runner, RunnerConfig, RunnerKind};
 use bakeoff_workloads::{BatchDigest, Registry};
 
@@ -48,6 +48,18 @@ fn main() {
             dying_workers,
         ),
         ("pool_cycles_leave_no_child_and_no_descriptor", cycles),
+        (
+            "retry_runs_a_dead_workers_task_again",
+            retry_runs_a_dead_workers_task_again,
+        ),
+        (
+            "a_task_over_the_timeout_has_its_worker_killed",
+            a_task_over_the_timeout_has_its_worker_killed,
+        ),
+        (
+            "the_fork_servers_channel_has_no_name_to_connect_to",
+            the_fork_servers_channel_has_no_name_to_connect_to,
+        ),
     ];
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -309,6 +321,112 @@ fn cycles(registry: &Registry) -> Result<(), String> {
                 descriptors()
             ));
         }
+    }
+    Ok(())
+}
+
+fn pool(method: StartMethod, options: PoolOptions) -> Result<ProcessPool, String> {
+    ProcessPool::start(method, 2, options).map_err(|e| e.to_string())
+}
+
+const DEFAULTS: PoolOptions = PoolOptions {
+    chunksize: 1,
+    concurrency: None,
+    retry: 0,
+    task_timeout: None,
+};
+
+fn retry_runs_a_dead_workers_task_again(registry: &Registry) -> Result<(), String> {
+    let b = batch(registry, "fault", &[("mode", "abort"), ("at", "1")], 6);
+    for method in [
+        StartMethod::Fork,
+        StartMethod::Spawn,
+        StartMethod::Forkserver,
+    ] {
+        let mut p = pool(
+            method,
+            PoolOptions {
+                retry: 1,
+                ..DEFAULTS
+            },
+        )?;
+        let job = Job::new(Arc::clone(&b));
+        p.run(&job).map_err(|e| e.to_string())?;
+        // The fault is deterministic, so the retry dies too: two workers
+        // replaced, and the task fails only after its second try.
+        let (i, _) = only_failure(&job, &format!("{method:?}"))?;
+        if i != 1 || p.replacements() != 2 {
+            return Err(format!(
+                "{method:?}: task {i}, {} replacements, want 1 and 2",
+                p.replacements()
+            ));
+        }
+        Box::new(p).stop().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn a_task_over_the_timeout_has_its_worker_killed(registry: &Registry) -> Result<(), String> {
+    let b = batch(registry, "fault", &[("mode", "hang"), ("at", "2")], 6);
+    for method in [
+        StartMethod::Fork,
+        StartMethod::Spawn,
+        StartMethod::Forkserver,
+    ] {
+        let options = PoolOptions {
+            task_timeout: Some(std::time::Duration::from_millis(300)),
+            ..DEFAULTS
+        };
+        let mut p = pool(method, options)?;
+        let t = std::time::Instant::now();
+        let job = Job::new(Arc::clone(&b));
+        p.run(&job).map_err(|e| e.to_string())?;
+        let (i, reason) = only_failure(&job, &format!("{method:?}"))?;
+        if i != 2 || !reason.contains("task timeout") || t.elapsed().as_secs() > 10 {
+            return Err(format!(
+                "{method:?}: task {i}: {reason} after {:?}",
+                t.elapsed()
+            ));
+        }
+        Box::new(p).stop().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Inodes of the Unix sockets process `pid` holds open.
+fn socket_inodes(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|l| {
+            let l = l.to_string_lossy().to_string();
+            Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect()
+}
+
+fn the_fork_servers_channel_has_no_name_to_connect_to(_: &Registry) -> Result<(), String> {
+    // A socket another process could reach has a name: a path or an
+    // abstract `@name` in /proc/net/unix. The server's must have none.
+    let table = std::fs::read_to_string("/proc/net/unix").unwrap();
+    for method in [StartMethod::Fork, StartMethod::Forkserver] {
+        let p = pool(method, DEFAULTS)?;
+        let server = p.server_pid().ok_or("no server pid")?;
+        let inodes = socket_inodes(server);
+        if inodes.is_empty() {
+            return Err(format!("{method:?}: server {server} holds no socket"));
+        }
+        let table = std::fs::read_to_string("/proc/net/unix").unwrap_or(table.clone());
+        for line in table.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if cols.len() > 7 && inodes.contains(&cols[6].to_string()) {
+                return Err(format!(
+                    "{method:?}: server socket {} is named {}",
+                    cols[6], cols[7]
+                ));
+            }
+        }
+        Box::new(p).stop().map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ pub mod proto;
 mod server;
 pub mod worker;
 
-pub use pool::{prepare_fork_helper, ProcessPool, StartMethod};
+pub use pool::{prepare_fork_helper, PoolOptions, ProcessPool, StartMethod};
 
 use bakeoff_workloads::Registry;
 

@@ -9,7 +9,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bakeoff_workloads::{BatchSpec, Registry};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -54,6 +54,9 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// still single-threaded.
 static PREPARED: OnceLock<Mutex<UnixStream>> = OnceLock::new();
 
+/// The prepared fork helper's pid.
+static PREPARED_PID: OnceLock<u32> = OnceLock::new();
+
 /// Forks the fork-pool's helper now, while the process is single-threaded,
 /// so a fork-pool can start later even when other threads are running.
 /// Workers are then copies of the process as it is now. Call it early in
@@ -62,8 +65,9 @@ pub fn prepare_fork_helper(registry: &Registry) -> Result<(), RunnerError> {
     if PREPARED.get().is_some() {
         return Ok(());
     }
-    let (control, _pid) = fork_helper(registry, "fork-pool")?;
+    let (control, pid) = fork_helper(registry, "fork-pool")?;
     let _ = PREPARED.set(Mutex::new(control));
+    let _ = PREPARED_PID.set(pid.as_raw() as u32);
     Ok(())
 }
 
@@ -104,10 +108,26 @@ fn fork_helper(
 }
 
 fn io_error(runner: &'static str, what: &str, e: io::Error) -> RunnerError {
+    let hint = if e.raw_os_error() == Some(libc::EAGAIN) {
+        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NPROC)
+            .map(|(soft, _)| {
+                format!("; the process limit was reached (RLIMIT_NPROC, `ulimit -u` = {soft}): lower --workers or raise the limit")
+            })
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     RunnerError::Pool {
         runner,
-        reason: format!("{what}: {e}"),
+        reason: format!("{what}: {e}{hint}"),
     }
+}
+
+/// The program's path as a person would recognise it (for messages).
+fn exe_name() -> String {
+    std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "/proc/self/exe".into())
 }
 
 /// Where new workers come from.
@@ -144,6 +164,24 @@ struct Worker {
     chunks: VecDeque<Vec<u32>>,
     /// The workload this worker has been set up for.
     spec: Option<BatchSpec>,
+    /// Since when the oldest chunk has been running (for the task timeout).
+    busy_since: Option<Instant>,
+    /// Killed by the pool for passing the task timeout.
+    timed_out: bool,
+}
+
+/// What a pool is asked to do besides starting workers.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolOptions {
+    /// Tasks per message to a worker.
+    pub chunksize: usize,
+    /// Tasks in flight at most (`None`: the whole batch).
+    pub concurrency: Option<usize>,
+    /// Times a task whose worker died is run again on another worker.
+    pub retry: usize,
+    /// A chunk running longer than this per task gets its worker killed
+    /// and replaced, and its tasks failed.
+    pub task_timeout: Option<Duration>,
 }
 
 /// A pool of worker processes started one of three ways.
@@ -151,10 +189,11 @@ pub struct ProcessPool {
     method: StartMethod,
     launcher: Launcher,
     workers: Vec<Worker>,
-    chunksize: usize,
-    concurrency: Option<usize>,
+    options: PoolOptions,
     /// Usage reported by workers that exited (at stop, or replaced).
     exited: Vec<WorkerUsage>,
+    /// Workers replaced after they died.
+    replaced: usize,
     wbuf: Vec<u8>,
     rbuf: Vec<u8>,
     task_buf: Vec<u8>,
@@ -165,10 +204,22 @@ impl ProcessPool {
     pub fn start(
         method: StartMethod,
         workers: usize,
-        chunksize: usize,
-        concurrency: Option<usize>,
+        options: PoolOptions,
     ) -> Result<Self, RunnerError> {
         let runner = method.runner_id();
+        if let Ok((soft, _)) =
+            nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NPROC)
+        {
+            if soft != nix::sys::resource::RLIM_INFINITY && workers as u64 + 1 > soft {
+                return Err(RunnerError::Pool {
+                    runner,
+                    reason: format!(
+                        "workers={workers} needs {} processes, above the process limit (RLIMIT_NPROC, `ulimit -u` = {soft}); lower --workers or raise the limit",
+                        workers + 1
+                    ),
+                });
+            }
+        }
         let launcher = match method {
             StartMethod::Spawn => Launcher::Spawn { exe: self_exe() },
             StartMethod::Forkserver => {
@@ -177,7 +228,7 @@ impl ProcessPool {
                 let child = spawn_role(&self_exe(), "forkserver", theirs.as_fd()).map_err(|e| {
                     io_error(
                         runner,
-                        &format!("cannot start the fork server {}", self_exe().display()),
+                        &format!("cannot start the fork server {}", exe_name()),
                         e,
                     )
                 })?;
@@ -204,9 +255,12 @@ impl ProcessPool {
             method,
             launcher,
             workers: Vec::with_capacity(workers),
-            chunksize: chunksize.max(1),
-            concurrency,
+            options: PoolOptions {
+                chunksize: options.chunksize.max(1),
+                ..options
+            },
             exited: Vec::new(),
+            replaced: 0,
             wbuf: Vec::new(),
             rbuf: Vec::new(),
             task_buf: Vec::new(),
@@ -219,6 +273,24 @@ impl ProcessPool {
             pool.await_ready(i)?;
         }
         Ok(pool)
+    }
+
+    /// How many dead workers this pool has replaced.
+    pub fn replacements(&self) -> usize {
+        self.replaced
+    }
+
+    /// The pid of the fork server or fork helper this pool's workers come
+    /// from (`None` for spawn-pool).
+    pub fn server_pid(&self) -> Option<u32> {
+        match &self.launcher {
+            Launcher::OwnServer { server, .. } => Some(match server {
+                ServerProcess::Spawned(c) => c.id(),
+                ServerProcess::Forked(pid) => pid.as_raw() as u32,
+            }),
+            Launcher::Prepared => PREPARED_PID.get().copied(),
+            Launcher::Spawn { .. } => None,
+        }
     }
 
     /// Usage of every worker that has exited so far.
@@ -238,7 +310,11 @@ impl ProcessPool {
                 let (ours, theirs) =
                     UnixStream::pair().map_err(|e| io_error(runner, "socketpair", e))?;
                 let child = spawn_role(exe, "worker", theirs.as_fd()).map_err(|e| {
-                    io_error(runner, &format!("cannot start worker {}", exe.display()), e)
+                    io_error(
+                        runner,
+                        &format!("cannot start worker {} ({})", exe_name(), exe.display()),
+                        e,
+                    )
                 })?;
                 let pid = child.id();
                 Ok(Worker {
@@ -247,6 +323,8 @@ impl ProcessPool {
                     reap: Reap::Child(child),
                     chunks: VecDeque::new(),
                     spec: None,
+                    busy_since: None,
+                    timed_out: false,
                 })
             }
             Launcher::OwnServer { control, .. } => {
@@ -294,6 +372,7 @@ impl ProcessPool {
     /// Replaces dead worker `i` with a fresh one.
     fn replace(&mut self, i: usize) -> Result<(), RunnerError> {
         let fresh = self.launch()?;
+        self.replaced += 1;
         let old = std::mem::replace(&mut self.workers[i], fresh);
         drop(old.stream);
         if let Reap::Child(mut c) = old.reap {
@@ -305,6 +384,16 @@ impl ProcessPool {
     /// How worker `i` ended, after its socket closed: one line.
     fn death_of(&mut self, i: usize) -> String {
         let w = &mut self.workers[i];
+        if w.timed_out {
+            if let Reap::Child(c) = &mut w.reap {
+                let _ = c.wait();
+            }
+            let limit = self.options.task_timeout.unwrap_or_default().as_secs_f64();
+            return format!(
+                "passed the task timeout ({limit} s per task); worker {} was killed",
+                w.pid
+            );
+        }
         match &mut w.reap {
             Reap::Child(c) => match c.wait() {
                 Ok(s) => match s.signal() {
@@ -333,6 +422,8 @@ fn worker_of_server(stream: UnixStream, pid: u32) -> Worker {
         reap: Reap::ByServer,
         chunks: VecDeque::new(),
         spec: None,
+        busy_since: None,
+        timed_out: false,
     }
 }
 
@@ -436,7 +527,8 @@ impl Runner for ProcessPool {
         let runner = self.method.runner_id();
         let spec = job.batch().spec().clone();
         let n = job.len();
-        let limit = self.concurrency.unwrap_or(n).max(1);
+        let limit = self.options.concurrency.unwrap_or(n).max(1);
+        let mut attempts = vec![0u8; if self.options.retry > 0 { n } else { 0 }];
         let (mut next, mut in_flight, mut settled) = (0usize, 0usize, 0usize);
         // Tasks queued on a worker that died before starting them: they go
         // out again before new ones.
@@ -450,7 +542,7 @@ impl Runner for ProcessPool {
                 else {
                     break;
                 };
-                let budget = self.chunksize.min(limit - in_flight);
+                let budget = self.options.chunksize.min(limit - in_flight);
                 let mut indices: Vec<u32> = Vec::with_capacity(budget);
                 while indices.len() < budget {
                     if let Some(t) = again.pop_front() {
@@ -487,6 +579,9 @@ impl Runner for ProcessPool {
                 if sent.is_ok() {
                     sent = write_frame(&mut w.stream, &ToWorker::Tasks(tasks), &mut self.wbuf);
                 }
+                if w.chunks.is_empty() {
+                    w.busy_since = Some(Instant::now());
+                }
                 w.chunks.push_back(indices);
                 in_flight += k;
                 if sent.is_err() {
@@ -501,8 +596,24 @@ impl Runner for ProcessPool {
                     .iter()
                     .map(|w| PollFd::new(w.stream.as_fd(), PollFlags::POLLIN))
                     .collect();
+                // Wake up in time for the earliest task-timeout deadline.
+                let deadline = self.options.task_timeout.and_then(|limit| {
+                    self.workers
+                        .iter()
+                        .filter_map(|w| {
+                            Some(w.busy_since? + limit * w.chunks.front()?.len() as u32)
+                        })
+                        .min()
+                });
+                let timeout = match deadline {
+                    None => PollTimeout::NONE,
+                    Some(d) => {
+                        let ms = d.saturating_duration_since(Instant::now()).as_millis() + 1;
+                        PollTimeout::try_from(ms.min(60_000) as i32).unwrap_or(PollTimeout::MAX)
+                    }
+                };
                 loop {
-                    match poll(&mut fds, PollTimeout::NONE) {
+                    match poll(&mut fds, timeout) {
                         Ok(_) => break,
                         Err(nix::errno::Errno::EINTR) => continue,
                         Err(e) => return Err(io_error(runner, "poll", e.into())),
@@ -514,11 +625,31 @@ impl Runner for ProcessPool {
                     .map(|(i, _)| i)
                     .collect()
             };
+            // Kill workers whose running chunk passed its deadline; their
+            // socket then closes and they are handled as dead below.
+            let mut ready = ready;
+            if let Some(limit) = self.options.task_timeout {
+                let now = Instant::now();
+                for (i, w) in self.workers.iter_mut().enumerate() {
+                    let over = match (w.busy_since, w.chunks.front()) {
+                        (Some(t), Some(c)) => now >= t + limit * c.len() as u32,
+                        _ => false,
+                    };
+                    if over && !w.timed_out {
+                        w.timed_out = true;
+                        let _ = kill(Pid::from_raw(w.pid as i32), Signal::SIGKILL);
+                        if !ready.contains(&i) {
+                            ready.push(i);
+                        }
+                    }
+                }
+            }
             for i in ready {
                 let w = &mut self.workers[i];
                 match read_frame::<FromWorker>(&mut w.stream, &mut self.rbuf) {
                     Ok(Some(FromWorker::Results { done, failed })) => {
                         let chunk = w.chunks.pop_front().unwrap_or_default();
+                        w.busy_since = (!w.chunks.is_empty()).then(Instant::now);
                         for d in done {
                             job.complete_remote(d.index as usize, d.service_ns, d.digest);
                         }
@@ -544,11 +675,23 @@ impl Runner for ProcessPool {
                         let how = self.death_of(i);
                         let mut lost = std::mem::take(&mut self.workers[i].chunks);
                         if let Some(running) = lost.pop_front() {
-                            for &t in &running {
-                                job.fail(t as usize, format!("failed: {how} while running it"));
-                            }
                             in_flight -= running.len();
-                            settled += running.len();
+                            for &t in &running {
+                                let tries = attempts.get_mut(t as usize);
+                                match tries {
+                                    Some(a) if (*a as usize) < self.options.retry => {
+                                        *a += 1;
+                                        again.push_back(t);
+                                    }
+                                    _ => {
+                                        job.fail(
+                                            t as usize,
+                                            format!("failed: {how} while running it"),
+                                        );
+                                        settled += 1;
+                                    }
+                                }
+                            }
                         }
                         for chunk in lost {
                             in_flight -= chunk.len();
