@@ -80,8 +80,8 @@ impl Case {
         if let Some(c) = self.concurrency {
             s += &format!(" c={c}");
         }
-        for (k, v) in &self.runner_params {
-            s += &format!(" {k}={v}");
+        if let Ok(kind) = bakeoff_runners::RunnerKind::from_id(&self.runner) {
+            s += &kind.label_params(&self.runner_params);
         }
         s
     }

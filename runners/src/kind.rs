@@ -279,6 +279,24 @@ impl RunnerKind {
         }
     }
 
+    /// The parameters worth showing in a label, as ` key=value` pairs: `cpu`
+    /// always (it changes the model), the others only when they differ
+    /// from their defaults.
+    pub fn label_params(self, params: &BTreeMap<String, String>) -> String {
+        let specs = self.info().params;
+        params
+            .iter()
+            .filter(|(k, v)| {
+                k.as_str() == "cpu"
+                    || specs
+                        .iter()
+                        .find(|s| s.name == k.as_str())
+                        .is_none_or(|s| s.default != v.as_str())
+            })
+            .map(|(k, v)| format!(" {k}={v}"))
+            .collect()
+    }
+
     /// Checks the runner's parameters without starting anything.
     pub fn check_params(self, params: &Params) -> Result<(), RunnerError> {
         match self.info().family {
