@@ -26,6 +26,8 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// List workloads and runners with their parameters.
     List,
+    /// Render the HTML report, figures and summary.md from results files.
+    Report(ReportArgs),
     /// Run one case from JSON on stdin (what the orchestrator starts).
     #[command(hide = true)]
     Case,
@@ -90,6 +92,18 @@ pub struct RunArgs {
     /// No progress lines and no summary table.
     #[arg(long, short = 'q', env = "BAKEOFF_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
+}
+
+/// `bakeoff report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Results files; runs from several machines merge into one report,
+    /// grouped by machine.
+    #[arg(required = true, value_name = "RESULTS.json")]
+    pub results: Vec<PathBuf>,
+    /// Output directory (default: the directory of the first results file).
+    #[arg(long, env = "BAKEOFF_REPORT_OUT")]
+    pub out: Option<PathBuf>,
 }
 
 fn list<T: std::str::FromStr>(flag: &str, raw: &str, what: &str) -> Result<Vec<T>> {

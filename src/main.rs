@@ -13,7 +13,7 @@ use bakeoff::workloads::{ParamSpec, Registry};
 use bakeoff::{summary, Plan, DEFAULT_SEED};
 use clap::Parser;
 
-use cli::{Cli, Command, RunArgs};
+use cli::{Cli, Command, ReportArgs, RunArgs};
 
 fn main() {
     let registry = Registry::builtin();
@@ -51,7 +51,34 @@ fn real_main(cli: Cli, registry: &Registry) -> Result<i32> {
             Ok(0)
         }
         Command::Run(args) => run(*args, registry),
+        Command::Report(args) => report(&args),
     }
+}
+
+/// `bakeoff report`: re-renders the report from results files alone.
+fn report(args: &ReportArgs) -> Result<i32> {
+    let sources = args
+        .results
+        .iter()
+        .map(|p| bakeoff::reports::Source::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None => args.results[0]
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default(),
+    };
+    let out = if out.as_os_str().is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        out
+    };
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("cannot create output directory {}", out.display()))?;
+    let rendered = bakeoff::reports::render_sources(&sources, &out)?;
+    println!("report: {}", rendered.index.display());
+    Ok(0)
 }
 
 fn list(registry: &Registry) -> Result<()> {
@@ -154,6 +181,10 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
         println!("{}", summary::render(&outcome.results));
     }
     println!("results: {}", outcome.dir.join("results.json").display());
+    match bakeoff::reports::render(std::slice::from_ref(&outcome.results), &outcome.dir) {
+        Ok(rendered) => println!("report: {}", rendered.index.display()),
+        Err(e) => eprintln!("warning: the report was not written: {e}"),
+    }
     if outcome.results.interrupted {
         eprintln!(
             "interrupted: {} of {} cases finished and are saved",

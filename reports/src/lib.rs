@@ -3,12 +3,18 @@
 //! The key design decision: **this crate only reads results** — it knows
 //! no runner and no workload, so a results file from any machine or any
 //! version of the schema it understands can be summarised, exported and
-//! (later) plotted without running anything.
+//! plotted without running anything: [`render()`] turns results into an
+//! HTML report with figures ([`figures`], [`html`]) and a Markdown summary.
 
 pub mod csv;
+pub mod figures;
+pub mod html;
+pub mod markdown;
+pub mod render;
 pub mod schema;
 pub mod stats;
 
+pub use render::{render, render_sources, RenderedReport, Source};
 pub use schema::{
     Bytes, CaseRecord, CaseStatus, Environment, Failure, Nanos, Percentiles, Repetition, Results,
     Summary, Verification, SCHEMA,
@@ -45,6 +51,17 @@ pub enum ReportError {
         /// The schema it declares.
         found: String,
     },
+    /// A figure could not be drawn.
+    #[error("figure {figure}: {message}")]
+    Figure {
+        /// The figure's id.
+        figure: String,
+        /// What plotters said.
+        message: String,
+    },
+    /// The HTML template failed to render.
+    #[error("HTML report: {0}")]
+    Template(#[from] minijinja::Error),
     /// CSV export failed.
     #[error("CSV export: {0}")]
     Csv(#[from] ::csv::Error),

@@ -1,0 +1,487 @@
+//! Drawing a [`Plot`] on any plotters backend: SVG into a string, PNG into
+//! a file. Text is measured with DejaVu Sans from the `dejavu` crate, so no
+//! system font is needed.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use super::{Mark, Plot, Rgb};
+
+/// Figure size in pixels (SVG user units and PNG pixels).
+pub const SIZE: (u32, u32) = (960, 540);
+/// Width of the legend pane on the right.
+const LEGEND_WIDTH: u32 = 250;
+
+static FONT: Once = Once::new();
+
+/// Registers the embedded DejaVu Sans as plotters' `sans-serif`.
+fn register_font() {
+    FONT.call_once(|| {
+        // The bytes are a valid TrueType font shipped by the dejavu crate.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+impl Plot {
+    /// The plot as a standalone SVG document. Text (titles, legend, ticks)
+    /// is XML-escaped by plotters' SVG backend.
+    pub fn to_svg(&self) -> Result<String, String> {
+        register_font();
+        let mut buf = String::new();
+        {
+            let root = SVGBackend::with_string(&mut buf, SIZE).into_drawing_area();
+            self.draw_on(&root)?;
+            root.present().map_err(|e| e.to_string())?;
+        }
+        Ok(buf)
+    }
+
+    /// Writes the plot as a PNG file at `path`.
+    pub fn write_png(&self, path: &Path) -> Result<(), String> {
+        register_font();
+        let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+        self.draw_on(&root)?;
+        root.present().map_err(|e| e.to_string())
+    }
+
+    /// Draws the plot: title, axes with titles, series with error bars,
+    /// and a legend pane on the right.
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        root.fill(&WHITE).map_err(err)?;
+        let (width, _) = root.dim_in_pixel();
+        let (chart_area, legend_area) = root.split_horizontally(width - LEGEND_WIDTH);
+
+        let y = YScale::new(self);
+        let (x_lo, x_hi, x_ticks) = self.x_range();
+        let categories = self.categories.clone();
+        let is_bars = self.mark == Mark::Bars;
+
+        // Long titles (long parameter lists) get smaller type to fit.
+        let title_size = match self.title.chars().count() {
+            0..=60 => 20,
+            61..=75 => 17,
+            _ => 14,
+        };
+        let mut chart = ChartBuilder::on(&chart_area)
+            .caption(&self.title, ("sans-serif", title_size))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(
+                Axis {
+                    lo: x_lo,
+                    hi: x_hi,
+                    ticks: x_ticks,
+                },
+                Axis {
+                    lo: y.lo,
+                    hi: y.hi,
+                    ticks: y.ticks.clone(),
+                },
+            )
+            .map_err(err)?;
+        let x_fmt = |x: &f64| {
+            if is_bars {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < categories.len() {
+                    categories[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            } else {
+                format_number(*x)
+            }
+        };
+        let y_fmt = |v: &f64| format_number(y.value(*v));
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_title)
+            .y_desc(&self.y_title)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .axis_desc_style(("sans-serif", 16))
+            .label_style(("sans-serif", 14))
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(BLACK.mix(0.12))
+            .disable_x_mesh()
+            .draw()
+            .map_err(err)?;
+
+        let slots = BarSlots::new(self);
+        for (si, s) in self.series.iter().enumerate() {
+            let colour = rgb(s.colour);
+            let line = ShapeStyle::from(&colour).stroke_width(2);
+            match self.mark {
+                Mark::Lines if s.horizontal => {
+                    if let Some(p) = s.points.first() {
+                        let yy = y.pos(p.y);
+                        chart
+                            .draw_series(DashedLineSeries::new(
+                                [(x_lo, yy), (x_hi, yy)],
+                                8,
+                                5,
+                                line,
+                            ))
+                            .map_err(err)?;
+                    }
+                }
+                Mark::Lines => {
+                    let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, y.pos(p.y))).collect();
+                    if s.dashed {
+                        chart
+                            .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, line))
+                            .map_err(err)?;
+                    } else {
+                        chart
+                            .draw_series(LineSeries::new(pts.clone(), line))
+                            .map_err(err)?;
+                        chart
+                            .draw_series(pts.iter().map(|&(x, yy)| marker(si, x, yy, colour)))
+                            .map_err(err)?;
+                    }
+                }
+                Mark::Bars => {
+                    let w = slots.width;
+                    chart
+                        .draw_series(s.points.iter().map(|p| {
+                            let cx = slots.centre(si, p.x);
+                            Rectangle::new(
+                                [(cx - w * 0.45, y.lo), (cx + w * 0.45, y.pos(p.y))],
+                                colour.filled(),
+                            )
+                        }))
+                        .map_err(err)?;
+                }
+            }
+            // Error bars from the repetitions' 95 % interval.
+            if !s.horizontal {
+                let at = |x: f64| if is_bars { slots.centre(si, x) } else { x };
+                let whisker = if is_bars { BLACK } else { colour };
+                let cap = if is_bars {
+                    0.25 * slots.width
+                } else {
+                    0.015 * (x_hi - x_lo)
+                };
+                for p in &s.points {
+                    let Some((lo, hi)) = p.ci95 else { continue };
+                    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+                        continue;
+                    }
+                    let (x, lo, hi) = (at(p.x), y.pos(lo), y.pos(hi));
+                    let style = ShapeStyle::from(&whisker).stroke_width(1);
+                    for path in [
+                        vec![(x, lo), (x, hi)],
+                        vec![(x - cap, lo), (x + cap, lo)],
+                        vec![(x - cap, hi), (x + cap, hi)],
+                    ] {
+                        chart
+                            .draw_series(std::iter::once(PathElement::new(path, style)))
+                            .map_err(err)?;
+                    }
+                }
+            }
+        }
+        draw_legend(self, &legend_area).map_err(err)?;
+        Ok(())
+    }
+
+    /// x range and tick positions: category indices for bars, the
+    /// distinct x values for lines.
+    fn x_range(&self) -> (f64, f64, Vec<f64>) {
+        if self.mark == Mark::Bars {
+            let n = self.categories.len().max(1);
+            return (-0.5, n as f64 - 0.5, (0..n).map(|i| i as f64).collect());
+        }
+        let mut xs: Vec<f64> = self
+            .series
+            .iter()
+            .filter(|s| !s.horizontal)
+            .flat_map(|s| s.points.iter().map(|p| p.x))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        match (xs.first(), xs.last()) {
+            (Some(&lo), Some(&hi)) if hi > lo => {
+                let pad = (hi - lo) * 0.05;
+                (lo - pad, hi + pad, xs)
+            }
+            (Some(&v), _) => (v - 0.5, v + 0.5, xs),
+            _ => (0.0, 1.0, vec![0.0, 1.0]),
+        }
+    }
+}
+
+/// Where bars go: in each category, only the series that have a bar
+/// there, side by side and centred, all of one width.
+struct BarSlots {
+    /// Per category, the indices of the series with a point in it.
+    present: Vec<Vec<usize>>,
+    /// Width of one bar, in category units.
+    width: f64,
+}
+
+impl BarSlots {
+    fn new(plot: &Plot) -> BarSlots {
+        let mut present = vec![Vec::new(); plot.categories.len()];
+        for (si, s) in plot.series.iter().enumerate() {
+            for p in &s.points {
+                if let Some(list) = present.get_mut(p.x.round().max(0.0) as usize) {
+                    if !list.contains(&si) {
+                        list.push(si);
+                    }
+                }
+            }
+        }
+        let most = present.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        BarSlots {
+            present,
+            width: 0.8 / most as f64,
+        }
+    }
+
+    /// The centre of series `si`'s bar in the category at `x`.
+    fn centre(&self, si: usize, x: f64) -> f64 {
+        let Some(list) = self.present.get(x.round().max(0.0) as usize) else {
+            return x;
+        };
+        let k = list.iter().position(|&i| i == si).unwrap_or(0) as f64;
+        x + (k + 0.5 - list.len() as f64 / 2.0) * self.width
+    }
+}
+
+/// A linear axis whose ticks are exactly the given positions (category
+/// indices, worker counts, decades), so labels never fall between them.
+#[derive(Clone)]
+struct Axis {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Axis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = self.hi - self.lo;
+        let f = if span > 0.0 {
+            (value - self.lo) / span
+        } else {
+            0.5
+        };
+        limit.0 + (f * (limit.1 - limit.0) as f64).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, _hint: Hint) -> Vec<f64> {
+        self.ticks
+            .iter()
+            .copied()
+            .filter(|t| *t >= self.lo - 1e-9 && *t <= self.hi + 1e-9)
+            .collect()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// A y axis, linear or log10: plotting positions, range and ticks.
+struct YScale {
+    log: bool,
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+    /// Smallest positive value, for clamping on a log axis.
+    floor: f64,
+}
+
+impl YScale {
+    fn new(plot: &Plot) -> YScale {
+        let values: Vec<f64> = plot
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .flat_map(|p| [Some(p.y), p.ci95.map(|c| c.0), p.ci95.map(|c| c.1)])
+            .flatten()
+            .filter(|v| v.is_finite())
+            .collect();
+        let max = values.iter().copied().fold(0.0, f64::max);
+        if plot.log_y {
+            // The range starts at the decade below the smallest median;
+            // interval ends below it are clipped, not allowed to stretch it.
+            let floor = plot
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.y))
+                .filter(|v| *v > 0.0 && v.is_finite())
+                .fold(f64::INFINITY, f64::min);
+            let lo = floor.log10().floor();
+            let hi = max.log10().ceil().max(lo + 1.0);
+            let mut ticks = Vec::new();
+            let mut d = lo;
+            while d <= hi + 1e-9 {
+                ticks.push(d);
+                if hi - lo <= 3.0 && d < hi {
+                    ticks.push(d + 2f64.log10());
+                    ticks.push(d + 5f64.log10());
+                }
+                d += 1.0;
+            }
+            YScale {
+                log: true,
+                lo,
+                hi,
+                ticks,
+                floor: 10f64.powf(lo),
+            }
+        } else {
+            let min = values.iter().copied().fold(0.0, f64::min);
+            let hi = if max > min { max * 1.08 } else { min + 1.0 };
+            let step = nice_step((hi - min) / 6.0);
+            let lo = (min / step).floor() * step;
+            let ticks = (0..)
+                .map(|i| lo + i as f64 * step)
+                .take_while(|t| *t <= hi + step * 1e-9)
+                .collect();
+            YScale {
+                log: false,
+                lo,
+                hi,
+                ticks,
+                floor: 0.0,
+            }
+        }
+    }
+
+    /// Plotting position of value `v`.
+    fn pos(&self, v: f64) -> f64 {
+        if self.log {
+            v.max(self.floor).log10().clamp(self.lo, self.hi)
+        } else {
+            v
+        }
+    }
+
+    /// The value at plotting position `p` (for tick labels).
+    fn value(&self, p: f64) -> f64 {
+        if self.log {
+            10f64.powf(p)
+        } else {
+            p
+        }
+    }
+}
+
+/// A step of 1, 2 or 5 × 10^k no smaller than `raw`.
+fn nice_step(raw: f64) -> f64 {
+    if raw.is_nan() || raw <= 0.0 || !raw.is_finite() {
+        return 1.0;
+    }
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    let nice = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * mag
+}
+
+/// A tick label: at most 3 significant digits with k, M, G suffixes.
+pub fn format_number(v: f64) -> String {
+    let a = v.abs();
+    let (scaled, suffix) = if a >= 1e9 {
+        (v / 1e9, "G")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e4 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let s = if scaled == 0.0 {
+        "0".to_string()
+    } else {
+        let digits = (2 - scaled.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        let t = format!("{scaled:.digits$}");
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t
+        }
+    };
+    format!("{s}{suffix}")
+}
+
+fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+/// Markers differ by series so that lines stay distinct without colour.
+fn marker<DB: DrawingBackend>(
+    i: usize,
+    x: f64,
+    y: f64,
+    c: RGBColor,
+) -> DynElement<'static, DB, (f64, f64)> {
+    match i % 3 {
+        0 => Circle::new((x, y), 5, c.filled()).into_dyn(),
+        1 => TriangleMarker::new((x, y), 6, c.filled()).into_dyn(),
+        _ => Cross::new((x, y), 5, ShapeStyle::from(&c).stroke_width(2)).into_dyn(),
+    }
+}
+
+/// The legend pane: a swatch and the series name per line.
+fn draw_legend<DB: DrawingBackend>(
+    plot: &Plot,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let top = 60;
+    let row = 24;
+    for (i, s) in plot.series.iter().enumerate() {
+        let y = top + i as i32 * row;
+        let c = rgb(s.colour);
+        if plot.mark == Mark::Bars {
+            area.draw(&Rectangle::new([(8, y - 7), (30, y + 7)], c.filled()))?;
+        } else if s.dashed {
+            area.draw(&DashedPathElement::new(
+                vec![(6, y), (32, y)],
+                6,
+                4,
+                ShapeStyle::from(&c).stroke_width(2),
+            ))?;
+        } else {
+            area.draw(&PathElement::new(
+                vec![(6, y), (32, y)],
+                ShapeStyle::from(&c).stroke_width(2),
+            ))?;
+        }
+        let name: String = if s.name.chars().count() > 30 {
+            s.name.chars().take(29).chain(['…']).collect()
+        } else {
+            s.name.clone()
+        };
+        area.draw(&Text::new(
+            name,
+            (40, y - 8),
+            ("sans-serif", 14).into_font().color(&BLACK),
+        ))?;
+    }
+    Ok(())
+}

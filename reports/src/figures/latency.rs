@@ -1,0 +1,80 @@
+//! Figure 4: task latency percentiles (p50, p90, p99, p99.9) per runner,
+//! at the largest worker count measured.
+
+use super::{
+    plot, runner_series, time_unit, worker_counts, FigureKind, Group, Mark, Plot, Point, Series,
+};
+use crate::{Percentiles, Stat};
+
+/// Reads one percentile, in nanoseconds.
+type Pick = fn(&Percentiles) -> u64;
+
+/// The percentiles drawn, with their labels.
+const PERCENTILES: [(&str, Pick); 4] = [
+    ("p50", |p| p.p50.0),
+    ("p90", |p| p.p90.0),
+    ("p99", |p| p.p99.0),
+    ("p99.9", |p| p.p999.0),
+];
+
+/// The figure, when some drawable case has repetitions.
+pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
+    let at = worker_counts(g).last().copied();
+    let chosen = |w: Option<u64>| w.is_none() || w == at;
+    let max_s = g
+        .drawable()
+        .filter(|c| chosen(c.workers))
+        .flat_map(|c| c.repetitions.iter())
+        .map(|r| r.latency.p999.secs())
+        .fold(0.0, f64::max);
+    if max_s <= 0.0 {
+        return None;
+    }
+    let (unit, per) = time_unit(max_s);
+    let series: Vec<Series> = runner_series(g)
+        .into_iter()
+        .filter_map(|(name, family, colour, cases)| {
+            let c = cases.iter().find(|c| chosen(c.workers))?;
+            let points = PERCENTILES
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, get))| {
+                    let v: Vec<f64> = c
+                        .repetitions
+                        .iter()
+                        .map(|r| get(&r.latency) as f64 * 1e-9 / per)
+                        .collect();
+                    let s = Stat::of(&v)?;
+                    Some(Point {
+                        x: i as f64,
+                        y: s.median,
+                        ci95: Some((s.ci95_low, s.ci95_high)),
+                    })
+                })
+                .collect();
+            Some(Series {
+                name,
+                family,
+                colour,
+                dashed: false,
+                horizontal: false,
+                points,
+            })
+        })
+        .collect();
+    let at_text = match at {
+        Some(1) => " at 1 worker".to_string(),
+        Some(w) => format!(" at {w} workers"),
+        None => String::new(),
+    };
+    Some(plot(
+        FigureKind::Latency,
+        format!("{}: task latency{at_text}", g.label()),
+        format!("How long a task waited and ran, from hand-over to the model until done{at_text}: medians over repetitions of each batch's percentiles."),
+        "percentile of task latency",
+        &format!("latency, submit → done ({unit})"),
+        Mark::Bars,
+        PERCENTILES.iter().map(|(l, _)| l.to_string()).collect(),
+        series,
+    ))
+}

@@ -1,0 +1,399 @@
+//! Figures drawn from results with `plotters`, as SVG (and PNG).
+//!
+//! The key design decision: a figure is first built as a [`Plot`] — plain
+//! data: title, axis titles, series of points with their confidence
+//! intervals — and only then drawn by one function, [`Plot::to_svg`] or
+//! [`Plot::write_png`]. Tests assert on the [`Plot`] (series names, axis
+//! titles, point counts) without looking at pixels, and every figure gets
+//! the same axes, legend, palette and error bars.
+//!
+//! To add a figure: write a module with a `fn build(group: &Group) ->
+//! Option<Plot>` that returns `None` when the results lack its data, and
+//! list it in [`plots_for`].
+
+mod cpu;
+mod draw;
+mod latency;
+mod palette;
+mod speedup;
+mod switches;
+mod throughput;
+
+use std::collections::BTreeMap;
+
+use crate::{CaseRecord, CaseStatus, Results};
+
+pub use draw::{format_number, SIZE};
+pub use palette::{family_colour, Rgb};
+
+/// Which figure of issue 5's list a [`Plot`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FigureKind {
+    /// 1. Throughput vs workers, one line per runner, with ideal scaling.
+    Throughput,
+    /// 2. Speed-up over `seq` at each worker count.
+    Speedup,
+    /// 4. Latency percentiles p50, p90, p99, p99.9 per runner.
+    Latency,
+    /// 7. CPU time (user + system) against wall time × cores.
+    Cpu,
+    /// 8. Context switches per task.
+    Switches,
+}
+
+impl FigureKind {
+    /// Short name, used in file names (`primes-throughput.svg`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            FigureKind::Throughput => "throughput",
+            FigureKind::Speedup => "speedup",
+            FigureKind::Latency => "latency",
+            FigureKind::Cpu => "cpu",
+            FigureKind::Switches => "switches",
+        }
+    }
+}
+
+/// How the points of a plot are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// Lines through points at numeric x values (workers).
+    Lines,
+    /// Grouped bars, one group per x category.
+    Bars,
+}
+
+/// One point: an x position (a number, or a category index for bars),
+/// the median and, when the repetitions allow, the 95 % interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// x value; for [`Mark::Bars`], the index into [`Plot::categories`].
+    pub x: f64,
+    /// The plotted value (a median).
+    pub y: f64,
+    /// The 95 % confidence interval of y, when there is one.
+    pub ci95: Option<(f64, f64)>,
+}
+
+/// One series: a runner configuration, or a reference line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Legend entry, e.g. `tokio-mt cpu=offload`.
+    pub name: String,
+    /// Runner family (`baseline`, `threads`, `processes`, `async`), or
+    /// `reference` for lines such as ideal scaling.
+    pub family: String,
+    /// Its colour (from the family's shades).
+    pub colour: Rgb,
+    /// Drawn dashed (reference lines and runners without a worker count).
+    pub dashed: bool,
+    /// A horizontal line across the plot instead of points (a runner that
+    /// has no worker count, drawn against a workers axis).
+    pub horizontal: bool,
+    /// The points, in x order.
+    pub points: Vec<Point>,
+}
+
+/// A figure as data, ready to draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plot {
+    /// Which figure this is.
+    pub kind: FigureKind,
+    /// File stem, unique within a report, e.g. `m0-primes-throughput`.
+    pub id: String,
+    /// The workload group it belongs to (see [`Group::label`]).
+    pub group: String,
+    /// Title drawn above the plot.
+    pub title: String,
+    /// One sentence saying what the figure shows, for the HTML caption.
+    pub caption: String,
+    /// x axis title, with unit.
+    pub x_title: String,
+    /// y axis title, with unit.
+    pub y_title: String,
+    /// Lines or bars.
+    pub mark: Mark,
+    /// Category labels for [`Mark::Bars`] (empty for lines).
+    pub categories: Vec<String>,
+    /// Whether the y axis is logarithmic (values span more than 2 decades).
+    pub log_y: bool,
+    /// The series, in legend order.
+    pub series: Vec<Series>,
+}
+
+/// What a test or a caption needs to know about a plot, without pixels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FigureDesc {
+    /// Title.
+    pub title: String,
+    /// x axis title.
+    pub x_title: String,
+    /// y axis title.
+    pub y_title: String,
+    /// Series names with their number of points, in legend order.
+    pub series: Vec<(String, usize)>,
+    /// Whether the y axis is logarithmic.
+    pub log_y: bool,
+}
+
+impl Plot {
+    /// Title, axes and series of this plot.
+    pub fn describe(&self) -> FigureDesc {
+        FigureDesc {
+            title: self.title.clone(),
+            x_title: self.x_title.clone(),
+            y_title: self.y_title.clone(),
+            series: self
+                .series
+                .iter()
+                .map(|s| (s.name.clone(), s.points.len()))
+                .collect(),
+            log_y: self.log_y,
+        }
+    }
+
+    /// Sets [`Plot::log_y`] when the positive medians span more than two
+    /// decades.
+    fn decide_log_y(&mut self) {
+        let values: Vec<f64> = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .map(|p| p.y)
+            .filter(|v| *v > 0.0 && v.is_finite())
+            .collect();
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(0.0, f64::max);
+        self.log_y = !values.is_empty() && hi / lo > 100.0;
+    }
+}
+
+/// The cases of one work key (workload, parameters, tasks) on one machine:
+/// what one set of figures is drawn from.
+#[derive(Clone, Debug)]
+pub struct Group<'a> {
+    /// File-name prefix of the machine (`m0`, `m1`, …).
+    pub machine: String,
+    /// Logical cores of the machine the cases ran on.
+    pub cores: u32,
+    /// Workload id.
+    pub workload: String,
+    /// Workload parameters, `key=value` joined by spaces.
+    pub params: String,
+    /// Tasks per batch.
+    pub tasks: u64,
+    /// Every case of the group, failed ones included, in run order.
+    pub cases: Vec<&'a CaseRecord>,
+}
+
+impl Group<'_> {
+    /// `primes numbers=course, 8 tasks`.
+    pub fn label(&self) -> String {
+        let params = if self.params.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.params)
+        };
+        format!("{}{params}, {} tasks", self.workload, self.tasks)
+    }
+
+    /// The cases that may be drawn: `ok`, verified and summarised.
+    /// Failed or unverified cases are never drawn.
+    pub fn drawable(&self) -> impl Iterator<Item = &CaseRecord> {
+        self.cases.iter().copied().filter(|c| is_drawable(c))
+    }
+
+    /// A file-name-safe stem for this group's figures.
+    fn stem(&self, index: usize) -> String {
+        let w: String = self
+            .workload
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .take(40)
+            .collect();
+        format!("{}-g{index}-{w}", self.machine)
+    }
+}
+
+/// Whether a case's numbers may be drawn as a success.
+pub fn is_drawable(c: &CaseRecord) -> bool {
+    c.status == CaseStatus::Ok && c.verification.verified && c.summary.is_some()
+}
+
+/// Splits the cases of one results file into groups by work key, in
+/// first-seen order. `machine` names the file-name prefix.
+pub fn groups<'a>(results: &'a Results, machine: &str) -> Vec<Group<'a>> {
+    let mut out: Vec<Group<'a>> = Vec::new();
+    for c in &results.cases {
+        let params = c
+            .workload_params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        match out
+            .iter_mut()
+            .find(|g| g.workload == c.workload && g.params == params && g.tasks == c.tasks)
+        {
+            Some(g) => g.cases.push(c),
+            None => out.push(Group {
+                machine: machine.to_string(),
+                cores: results.environment.logical_cores,
+                workload: c.workload.clone(),
+                params,
+                tasks: c.tasks,
+                cases: vec![c],
+            }),
+        }
+    }
+    out
+}
+
+/// The legend name of a case's runner configuration: the runner id, its
+/// parameters, and its concurrency when set (`tokio-mt cpu=offload c=100`).
+pub fn series_name(c: &CaseRecord) -> String {
+    let mut name = c.runner.clone();
+    for (k, v) in &c.runner_params {
+        name.push_str(&format!(" {k}={v}"));
+    }
+    if let Some(conc) = c.concurrency {
+        name.push_str(&format!(" c={conc}"));
+    }
+    name
+}
+
+/// Runner configurations of the drawable cases in first-seen order, each
+/// with its family and cases; colours assigned by family.
+pub(crate) fn runner_series<'a>(
+    g: &'a Group<'a>,
+) -> Vec<(String, String, Rgb, Vec<&'a CaseRecord>)> {
+    let mut order: Vec<(String, String, Vec<&CaseRecord>)> = Vec::new();
+    for c in g.drawable() {
+        let name = series_name(c);
+        match order.iter_mut().find(|(n, _, _)| *n == name) {
+            Some((_, _, cases)) => cases.push(c),
+            None => order.push((name, c.family.clone(), vec![c])),
+        }
+    }
+    let mut shade: BTreeMap<String, usize> = BTreeMap::new();
+    order
+        .into_iter()
+        .map(|(name, family, cases)| {
+            let i = shade.entry(family.clone()).or_default();
+            let colour = family_colour(&family, *i);
+            *i += 1;
+            (name, family, colour, cases)
+        })
+        .collect()
+}
+
+/// Every figure the group's data allows, in issue 5's order.
+pub fn plots_for(g: &Group<'_>, index: usize) -> Vec<Plot> {
+    let builders: [fn(&Group<'_>) -> Option<Plot>; 5] = [
+        throughput::build,
+        speedup::build,
+        latency::build,
+        cpu::build,
+        switches::build,
+    ];
+    let stem = g.stem(index);
+    builders
+        .iter()
+        .filter_map(|b| b(g))
+        .filter(|p| p.series.iter().any(|s| !s.points.is_empty()))
+        .map(|mut p| {
+            p.id = format!("{stem}-{}", p.kind.slug());
+            p.group = g.label();
+            // Every quantity drawn is non-negative; a wide interval from
+            // few repetitions may reach below zero, which is clipped.
+            for s in &mut p.series {
+                for pt in &mut s.points {
+                    if let Some((lo, hi)) = pt.ci95 {
+                        pt.ci95 = Some((lo.max(0.0), hi));
+                    }
+                }
+            }
+            p.decide_log_y();
+            p
+        })
+        .collect()
+}
+
+/// A new plot with the common fields filled in; `id` and `group` are set
+/// by [`plots_for`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn plot(
+    kind: FigureKind,
+    title: String,
+    caption: String,
+    x_title: &str,
+    y_title: &str,
+    mark: Mark,
+    categories: Vec<String>,
+    series: Vec<Series>,
+) -> Plot {
+    Plot {
+        kind,
+        id: String::new(),
+        group: String::new(),
+        title,
+        caption,
+        x_title: x_title.to_string(),
+        y_title: y_title.to_string(),
+        mark,
+        categories,
+        log_y: false,
+        series,
+    }
+}
+
+/// Distinct worker counts of the drawable cases, ascending.
+pub(crate) fn worker_counts(g: &Group<'_>) -> Vec<u64> {
+    let mut w: Vec<u64> = g.drawable().filter_map(|c| c.workers).collect();
+    w.sort_unstable();
+    w.dedup();
+    w
+}
+
+/// Categories "no pool" (cases without a worker count, when there are
+/// any), "1 worker", "2 workers", …, from the drawable cases that `keep`
+/// accepts; returns the labels and the workers value of each category.
+pub(crate) fn worker_categories(
+    g: &Group<'_>,
+    keep: impl Fn(&CaseRecord) -> bool,
+) -> (Vec<String>, Vec<Option<u64>>) {
+    let mut keys: Vec<Option<u64>> = Vec::new();
+    if g.drawable().any(|c| keep(c) && c.workers.is_none()) {
+        keys.push(None);
+    }
+    let mut w: Vec<u64> = g
+        .drawable()
+        .filter(|c| keep(c))
+        .filter_map(|c| c.workers)
+        .collect();
+    w.sort_unstable();
+    w.dedup();
+    keys.extend(w.into_iter().map(Some));
+    let labels = keys
+        .iter()
+        .map(|k| match k {
+            None => "no pool".to_string(),
+            Some(1) => "1 worker".to_string(),
+            Some(n) => format!("{n} workers"),
+        })
+        .collect();
+    (labels, keys)
+}
+
+/// A time unit that keeps the numbers between 1 and 1000: (name, seconds per unit).
+pub fn time_unit(max_seconds: f64) -> (&'static str, f64) {
+    if max_seconds >= 1.0 {
+        ("s", 1.0)
+    } else if max_seconds >= 1e-3 {
+        ("ms", 1e-3)
+    } else if max_seconds >= 1e-6 {
+        ("µs", 1e-6)
+    } else {
+        ("ns", 1e-9)
+    }
+}

@@ -1,0 +1,55 @@
+//! Figure 2: speed-up over `seq` at each worker count, as grouped bars.
+
+use super::{plot, runner_series, worker_categories, FigureKind, Group, Mark, Plot, Point, Series};
+
+/// The figure, when the group has a `seq` case and another runner.
+pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
+    let seq = g
+        .drawable()
+        .find(|c| c.runner == "seq")?
+        .summary
+        .as_ref()?
+        .throughput
+        .median;
+    if seq <= 0.0 {
+        return None;
+    }
+    let (categories, keys) = worker_categories(g, |c| c.runner != "seq");
+    let series: Vec<Series> = runner_series(g)
+        .into_iter()
+        .filter(|(_, _, _, cases)| cases.iter().all(|c| c.runner != "seq"))
+        .map(|(name, family, colour, cases)| Series {
+            name,
+            family,
+            colour,
+            dashed: false,
+            horizontal: false,
+            points: cases
+                .iter()
+                .filter_map(|c| {
+                    let s = c.summary.as_ref()?;
+                    let x = keys.iter().position(|k| *k == c.workers)? as f64;
+                    let y = c.speedup_vs_seq.unwrap_or(s.throughput.median / seq);
+                    Some(Point {
+                        x,
+                        y,
+                        ci95: Some((s.throughput.ci95_low / seq, s.throughput.ci95_high / seq)),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    if series.is_empty() {
+        return None;
+    }
+    Some(plot(
+        FigureKind::Speedup,
+        format!("{}: speed-up over seq", g.label()),
+        "Each runner's median throughput divided by seq's, per worker count; 1 means no faster than one plain loop, and the bars' whiskers are 95 % intervals.".into(),
+        "workers",
+        "speed-up over seq (×)",
+        Mark::Bars,
+        categories,
+        series,
+    ))
+}

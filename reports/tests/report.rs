@@ -1,0 +1,363 @@
+//! Figures, the HTML report and summary.md, rendered from fixture results
+//! files (made by `bakeoff run --workload primes,noop --runner
+//! seq,thread-pool,rayon,tokio-mt --workers 1,2 --set
+//! numbers=1000003:999999 --set cpu=inline,offload --tasks 8 --reps 2`).
+//! Assertions are on titles, axis titles, series and point counts, not pixels.
+
+use std::path::{Path, PathBuf};
+
+use bakeoff_reports::figures::{self, FigureKind, Plot};
+use bakeoff_reports::{render_sources, CaseStatus, ReportError, Results, Source};
+
+fn fixture_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cpu-small.json")
+}
+
+fn fixture() -> Results {
+    Results::read(&fixture_path()).expect("fixture parses")
+}
+
+/// The plots of the group of `workload` in `r`.
+fn plots(r: &Results, workload: &str) -> Vec<Plot> {
+    let groups = figures::groups(r, "m0");
+    let (i, g) = groups
+        .iter()
+        .enumerate()
+        .find(|(_, g)| g.workload == workload)
+        .expect("group exists");
+    figures::plots_for(g, i)
+}
+
+fn plot(plots: &[Plot], kind: FigureKind) -> &Plot {
+    plots
+        .iter()
+        .find(|p| p.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} figure"))
+}
+
+fn series(p: &Plot) -> Vec<(String, usize)> {
+    p.describe().series
+}
+
+fn owned(v: &[(&str, usize)]) -> Vec<(String, usize)> {
+    v.iter().map(|(n, c)| (n.to_string(), *c)).collect()
+}
+
+const RUNNERS: [&str; 5] = [
+    "seq",
+    "thread-pool",
+    "rayon",
+    "tokio-mt cpu=inline",
+    "tokio-mt cpu=offload",
+];
+
+#[test]
+fn every_figure_is_drawn_for_a_cpu_workload_in_order() {
+    let r = fixture();
+    let kinds: Vec<FigureKind> = plots(&r, "primes").iter().map(|p| p.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            FigureKind::Throughput,
+            FigureKind::Speedup,
+            FigureKind::Latency,
+            FigureKind::Cpu,
+            FigureKind::Switches
+        ]
+    );
+    for p in plots(&r, "primes").iter().chain(plots(&r, "noop").iter()) {
+        let svg = p.to_svg().expect("renders");
+        assert!(svg.starts_with("<svg"), "{}", p.id);
+        assert!(
+            svg.contains(&p.x_title) && svg.contains(&p.y_title),
+            "{}",
+            p.id
+        );
+        for (name, _) in series(p) {
+            assert!(svg.contains(&name), "{}: legend lacks {name}", p.id);
+        }
+    }
+}
+
+#[test]
+fn throughput_has_a_line_per_runner_and_ideal_scaling() {
+    let r = fixture();
+    let all = plots(&r, "primes");
+    let p = plot(&all, FigureKind::Throughput);
+    let d = p.describe();
+    assert_eq!(d.x_title, "workers (threads or processes)");
+    assert_eq!(d.y_title, "throughput (tasks/s)");
+    assert!(d.title.contains("primes") && d.title.contains("throughput"));
+    // seq has no worker count: one point, drawn as a horizontal line.
+    assert_eq!(
+        d.series,
+        owned(&[
+            ("seq", 1),
+            ("thread-pool", 2),
+            ("rayon", 2),
+            ("tokio-mt cpu=inline", 2),
+            ("tokio-mt cpu=offload", 2),
+            ("ideal (seq × workers)", 2),
+        ])
+    );
+    assert!(p.series[0].horizontal);
+    // Ideal scaling is seq's throughput times the workers.
+    let seq = p.series[0].points[0].y;
+    let ideal = &p.series[5].points;
+    assert!((ideal[1].y - 2.0 * seq).abs() < 1e-6 * seq);
+    // Error bars come from the repetitions' CI95, never below zero.
+    assert!(p.series[1]
+        .points
+        .iter()
+        .all(|pt| pt.ci95.is_some_and(|(lo, hi)| lo >= 0.0 && lo <= hi)));
+}
+
+#[test]
+fn speedup_latency_cpu_and_switches_describe_their_series() {
+    let r = fixture();
+    let all = plots(&r, "primes");
+    let s = plot(&all, FigureKind::Speedup);
+    assert_eq!(s.y_title, "speed-up over seq (×)");
+    assert_eq!(s.categories, ["1 worker", "2 workers"]);
+    assert_eq!(
+        series(s),
+        owned(&RUNNERS[1..].iter().map(|n| (*n, 2)).collect::<Vec<_>>())
+    );
+
+    let l = plot(&all, FigureKind::Latency);
+    assert_eq!(l.categories, ["p50", "p90", "p99", "p99.9"]);
+    assert!(l.y_title.starts_with("latency, submit → done ("));
+    assert!(l.title.ends_with("at 2 workers"));
+    assert_eq!(
+        series(l),
+        owned(&RUNNERS.iter().map(|n| (*n, 4)).collect::<Vec<_>>())
+    );
+
+    let c = plot(&all, FigureKind::Cpu);
+    assert_eq!(c.y_title, "CPU (user + sys) ÷ (wall × cores) (%)");
+    assert_eq!(c.categories, ["no pool", "1 worker", "2 workers"]);
+    assert_eq!(
+        series(c),
+        owned(&[
+            ("seq", 1),
+            ("thread-pool", 2),
+            ("rayon", 2),
+            ("tokio-mt cpu=inline", 2),
+            ("tokio-mt cpu=offload", 2),
+        ])
+    );
+
+    let w = plot(&all, FigureKind::Switches);
+    assert_eq!(w.y_title, "context switches per task");
+    assert_eq!(series(w).len(), 5);
+}
+
+#[test]
+fn runner_families_get_their_colour_families() {
+    let r = fixture();
+    let all = plots(&r, "primes");
+    let p = plot(&all, FigureKind::Latency);
+    let colour = |name: &str| p.series.iter().find(|s| s.name == name).unwrap().colour;
+    assert_eq!(colour("seq"), figures::family_colour("baseline", 0));
+    assert_eq!(colour("thread-pool"), figures::family_colour("threads", 0));
+    assert_eq!(colour("rayon"), figures::family_colour("threads", 1));
+    assert_eq!(
+        colour("tokio-mt cpu=inline"),
+        figures::family_colour("async", 0)
+    );
+    assert_ne!(colour("thread-pool"), colour("rayon"));
+}
+
+#[test]
+fn latency_spanning_decades_uses_a_log_axis() {
+    // noop: seq's p50 is tens of nanoseconds, a pool's tens of microseconds.
+    let r = fixture();
+    let all = plots(&r, "noop");
+    assert!(plot(&all, FigureKind::Latency).log_y);
+    assert!(!plot(&all, FigureKind::Speedup).log_y);
+}
+
+#[test]
+fn failed_and_unverified_cases_are_never_drawn() {
+    let mut r = fixture();
+    for c in &mut r.cases {
+        if c.workload == "primes" && c.runner == "rayon" && c.workers == Some(2) {
+            c.status = CaseStatus::Failed;
+            c.summary = None;
+            c.failure = Some(bakeoff_reports::Failure {
+                reason: "digest mismatch: expected a (seq), got b".into(),
+                stderr_tail: vec![],
+            });
+        }
+        if c.workload == "primes" && c.runner == "thread-pool" {
+            // Every thread-pool case unverified: the runner disappears.
+            c.verification.verified = false;
+        }
+    }
+    let all = plots(&r, "primes");
+    let names: Vec<(String, usize)> = series(plot(&all, FigureKind::Throughput));
+    assert!(names.contains(&("rayon".to_string(), 1)), "{names:?}");
+    assert!(!names.iter().any(|(n, _)| n == "thread-pool"), "{names:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let src = Source {
+        results: r,
+        path: None,
+    };
+    let out = render_sources(&[src], dir.path()).unwrap();
+    let html = std::fs::read_to_string(&out.index).unwrap();
+    assert!(html.contains("digest mismatch: expected a (seq), got b"));
+    assert!(html.contains("<strong>unverified</strong>"));
+    assert!(html.contains("<strong>failed</strong>"));
+}
+
+#[test]
+fn render_writes_html_svg_png_and_summary_without_temporaries() {
+    let dir = tempfile::tempdir().unwrap();
+    // Put the results beside the report, as `bakeoff run` does.
+    std::fs::copy(fixture_path(), dir.path().join("results.json")).unwrap();
+    std::fs::write(dir.path().join("results.csv"), "case_id\n").unwrap();
+    let out = bakeoff_reports::render(&[fixture()], dir.path()).unwrap();
+    assert_eq!(out.index, dir.path().join("index.html"));
+    assert_eq!(out.plots.len(), 10, "5 figures for each of 2 workloads");
+    assert_eq!(out.figures.len(), 20, "an SVG and a PNG each");
+    for f in &out.figures {
+        let bytes = std::fs::read(f).unwrap();
+        if f.extension().unwrap() == "png" {
+            assert_eq!(&bytes[1..4], b"PNG", "{}", f.display());
+        } else {
+            assert!(bytes.starts_with(b"<svg"), "{}", f.display());
+        }
+    }
+    let html = std::fs::read_to_string(&out.index).unwrap();
+    assert!(html.contains("<a href=\"results.json\">results.json</a>"));
+    assert!(html.contains("<a href=\"results.csv\">results.csv</a>"));
+    assert_eq!(html.matches("<figure ").count(), 10);
+    assert_eq!(html.matches("<svg ").count(), 10, "figures are inline");
+    assert!(!html.contains("<script"), "no JavaScript, no network");
+    assert!(!html.contains("http://") || html.matches("http://").count() == 10); // xmlns only
+    assert!(html.contains("AMD EPYC") && html.contains("rustc 1.95.0"));
+    let md = std::fs::read_to_string(&out.summary).unwrap();
+    assert!(md.contains("### primes numbers=1000003:999999, 8 tasks"));
+    assert!(md.contains("| tokio-mt cpu=offload | 2 |"));
+    let leftovers: Vec<_> = walk(dir.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_labels_are_escaped_in_html_svg_and_markdown() {
+    const HOSTILE: &str = "<script>alert(1)</script>";
+    let mut r = fixture();
+    r.suite = HOSTILE.into();
+    r.environment.hostname = HOSTILE.into();
+    for c in &mut r.cases {
+        c.workload = HOSTILE.into();
+        c.id = format!("{HOSTILE}/{}", c.id);
+        if c.runner == "rayon" {
+            c.runner = HOSTILE.into();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = render_sources(
+        &[Source {
+            results: r,
+            path: None,
+        }],
+        dir.path(),
+    )
+    .unwrap();
+    assert!(!out.plots.is_empty());
+    let html = std::fs::read_to_string(&out.index).unwrap();
+    assert!(!html.contains(HOSTILE), "raw label in index.html");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+    let svgs: Vec<_> = out
+        .figures
+        .iter()
+        .filter(|f| f.extension().unwrap() == "svg")
+        .collect();
+    assert!(!svgs.is_empty());
+    for f in svgs {
+        let svg = std::fs::read_to_string(f).unwrap();
+        assert!(!svg.contains("<script"), "{}", f.display());
+        assert!(svg.contains("&lt;script&gt;"), "{}", f.display());
+    }
+    let md = std::fs::read_to_string(&out.summary).unwrap();
+    assert!(!md.contains("<script"));
+}
+
+#[test]
+fn results_from_two_machines_merge_into_one_report_grouped_by_machine() {
+    let a = fixture();
+    let mut b = fixture();
+    b.environment.hostname = "second-host".into();
+    let mut c = fixture();
+    c.suite = "again".into();
+    let dir = tempfile::tempdir().unwrap();
+    let sources: Vec<Source> = [a, b, c]
+        .into_iter()
+        .map(|results| Source {
+            results,
+            path: None,
+        })
+        .collect();
+    let out = render_sources(&sources, dir.path()).unwrap();
+    let html = std::fs::read_to_string(&out.index).unwrap();
+    assert_eq!(html.matches("<h2>vm — AMD EPYC, 2 cores</h2>").count(), 1);
+    assert_eq!(
+        html.matches("<h2>second-host — AMD EPYC, 2 cores</h2>")
+            .count(),
+        1
+    );
+    // Three runs, two workloads each, five figures each; ids are unique.
+    assert_eq!(out.plots.len(), 30);
+    let mut ids: Vec<_> = out.plots.iter().map(|p| p.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 30);
+}
+
+#[test]
+fn another_schema_version_names_the_version_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("results.json");
+    let text = std::fs::read_to_string(fixture_path()).unwrap().replacen(
+        "bakeoff.results/1",
+        "bakeoff.results/0",
+        1,
+    );
+    std::fs::write(&old, text).unwrap();
+    let err = Source::read(&old).unwrap_err();
+    assert!(matches!(err, ReportError::Version { .. }));
+    let msg = err.to_string();
+    assert!(!msg.contains('\n'), "{msg}");
+    assert!(
+        msg.contains("bakeoff.results/0") && msg.contains("this bakeoff reads `bakeoff.results/1`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn throughput_needs_two_worker_counts() {
+    // With one worker count there is no line; the speed-up bars remain.
+    let mut r = fixture();
+    r.cases.retain(|c| c.workers != Some(1));
+    let kinds: Vec<FigureKind> = plots(&r, "primes").iter().map(|p| p.kind).collect();
+    assert!(!kinds.contains(&FigureKind::Throughput), "{kinds:?}");
+    assert!(kinds.contains(&FigureKind::Speedup), "{kinds:?}");
+}

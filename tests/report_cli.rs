@@ -1,0 +1,109 @@
+//! `bakeoff report` and the report `bakeoff run` writes beside its results.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn bakeoff() -> Command {
+    let mut c = Command::cargo_bin("bakeoff").unwrap();
+    c.env_remove("BAKEOFF_ROLE");
+    c.env_remove("BAKEOFF_REPORT_OUT");
+    c
+}
+
+fn fixture() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/reports/tests/fixtures/cpu-small.json"
+    ))
+}
+
+#[test]
+fn report_renders_from_a_results_file_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bakeoff()
+        .args(["report", fixture().to_str().unwrap(), "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let index = dir.path().join("index.html");
+    assert_eq!(stdout.trim(), format!("report: {}", index.display()));
+    assert!(index.is_file());
+    assert!(dir.path().join("summary.md").is_file());
+    let svgs = std::fs::read_dir(dir.path().join("figures"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "svg")
+        .count();
+    assert_eq!(svgs, 10);
+}
+
+#[test]
+fn report_on_another_schema_version_says_which_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("results.json");
+    let text = std::fs::read_to_string(fixture()).unwrap().replacen(
+        "bakeoff.results/1",
+        "bakeoff.results/0",
+        1,
+    );
+    std::fs::write(&old, text).unwrap();
+    let out = bakeoff()
+        .arg("report")
+        .arg(&old)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains(
+            "`bakeoff.results/0` is not supported; this bakeoff reads `bakeoff.results/1`"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("index.html").exists());
+}
+
+#[test]
+fn run_writes_the_report_beside_results_and_prints_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bakeoff()
+        .args([
+            "run",
+            "--workload",
+            "noop",
+            "--runner",
+            "seq,thread-pool",
+            "--workers",
+            "1",
+            "--tasks",
+            "50",
+            "--reps",
+            "2",
+            "--warmup",
+            "0",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let index = dir.path().join("index.html");
+    assert!(
+        stdout.contains(&format!("report: {}", index.display())),
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(&index).unwrap();
+    assert!(html.contains("<a href=\"results.json\">results.json</a>"));
+    assert!(html.contains("<a href=\"results.csv\">results.csv</a>"));
+    assert!(dir.path().join("summary.md").is_file());
+    assert!(dir.path().join("figures").is_dir());
+}
