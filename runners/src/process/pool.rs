@@ -43,9 +43,15 @@ impl StartMethod {
     }
 }
 
-/// Chunks a worker may hold at once: one running, one queued behind it, so
-/// a worker never idles waiting for the parent's next send.
+/// Chunks a worker may hold at once when tasks are short: one running, one
+/// queued behind it, so the worker never idles for a round trip between
+/// chunks. Long tasks get one chunk at a time, so that a task never waits
+/// behind a long one while another worker is idle (a shared queue's
+/// balance, as with ProcessPoolExecutor).
 const PREFETCH: usize = 2;
+
+/// Tasks shorter than this (service time in the worker) count as short.
+const SHORT_TASK_NS: u64 = 1_000_000;
 
 /// How long a new worker may take to say it is ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -533,11 +539,13 @@ impl Runner for ProcessPool {
         // Tasks queued on a worker that died before starting them: they go
         // out again before new ones.
         let mut again: VecDeque<u32> = VecDeque::new();
+        // Chunks per worker: one until results show the tasks are short.
+        let mut depth = 1;
         while settled < n {
             // Hand out chunks while a worker has room and the limit allows.
             while (next < n || !again.is_empty()) && in_flight < limit {
                 let Some(i) = (0..self.workers.len())
-                    .filter(|&i| self.workers[i].chunks.len() < PREFETCH)
+                    .filter(|&i| self.workers[i].chunks.len() < depth)
                     .min_by_key(|&i| self.workers[i].chunks.len())
                 else {
                     break;
@@ -652,6 +660,7 @@ impl Runner for ProcessPool {
                         w.busy_since = (!w.chunks.is_empty()).then(Instant::now);
                         for d in done {
                             job.complete_remote(d.index as usize, d.service_ns, d.digest);
+                            depth = if d.service_ns < SHORT_TASK_NS { PREFETCH } else { 1 };
                         }
                         for f in failed {
                             job.fail(f.index as usize, f.reason);
