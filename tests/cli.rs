@@ -570,7 +570,8 @@ fn a_crashing_pool_worker_fails_the_case_with_its_signal() {
         "{spawn}"
     );
     assert!(
-        reason("fork-pool").contains("task 1 failed: worker"),
+        reason("fork-pool").contains("task 1 failed: worker")
+            && reason("fork-pool").contains("SIGSEGV"),
         "{}",
         reason("fork-pool")
     );

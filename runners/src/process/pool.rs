@@ -394,6 +394,11 @@ impl ProcessPool {
             if let Reap::Child(c) = &mut w.reap {
                 let _ = c.wait();
             }
+            let pid = w.pid;
+            // A fork server's child: collect its status so it is reaped.
+            if let Launcher::OwnServer { control, .. } = &mut self.launcher {
+                let _ = server::worker_status(control, pid);
+            }
             let limit = self.options.task_timeout.unwrap_or_default().as_secs_f64();
             return format!(
                 "passed the task timeout ({limit} s per task); worker {} was killed",
@@ -416,7 +421,25 @@ impl ProcessPool {
                 },
                 Err(e) => format!("worker {} ended (wait failed: {e})", w.pid),
             },
-            Reap::ByServer => format!("worker {} died (its socket closed)", w.pid),
+            Reap::ByServer => {
+                let pid = w.pid;
+                let status = match &mut self.launcher {
+                    Launcher::OwnServer { control, .. } => server::worker_status(control, pid),
+                    Launcher::Prepared => {
+                        let mut control = PREPARED
+                            .get()
+                            .expect("prepared")
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner());
+                        server::worker_status(&mut control, pid)
+                    }
+                    Launcher::Spawn { .. } => Ok(None),
+                };
+                match status {
+                    Ok(Some(s)) => format!("worker {pid} {}", server::describe_status(s)),
+                    _ => format!("worker {pid} died (its socket closed)"),
+                }
+            }
         }
     }
 }
@@ -660,7 +683,11 @@ impl Runner for ProcessPool {
                         w.busy_since = (!w.chunks.is_empty()).then(Instant::now);
                         for d in done {
                             job.complete_remote(d.index as usize, d.service_ns, d.digest);
-                            depth = if d.service_ns < SHORT_TASK_NS { PREFETCH } else { 1 };
+                            depth = if d.service_ns < SHORT_TASK_NS {
+                                PREFETCH
+                            } else {
+                                1
+                            };
                         }
                         for f in failed {
                             job.fail(f.index as usize, f.reason);

@@ -2,12 +2,19 @@
 //! request, so no worker is ever forked from a multi-threaded process.
 //!
 //! The pool keeps one end of a socket pair (the control channel, inherited
-//! or forked, never a path another process could open). For each worker it
-//! makes a fresh socket pair, sends one end to the server with
-//! `SCM_RIGHTS`, and reads back the new worker's pid. The server ignores
-//! `SIGCHLD`, so the kernel reaps its workers and none becomes a zombie.
-//! It exits when the control channel closes.
+//! or forked, never a path another process could open) and makes two kinds
+//! of request, each answered before the next:
+//!
+//! - `F` with a socket passed by `SCM_RIGHTS`: fork a worker serving that
+//!   socket; the answer is its pid (or 0 and an errno);
+//! - `W` and a pid: how did that worker end; the answer is its raw wait
+//!   status (or -1 if it is not ours).
+//!
+//! The server reaps its children before each request and keeps their
+//! statuses until asked, so no worker stays a zombie for long. It exits
+//! when the control channel closes.
 
+use std::collections::HashMap;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
@@ -17,51 +24,107 @@ use nix::sys::socket::{recvmsg, sendmsg, ControlMessage, ControlMessageOwned, Ms
 
 use super::worker;
 
+/// One request from the pool.
+enum Request {
+    Fork(OwnedFd),
+    Wait(u32),
+}
+
 /// Runs the fork server on `control` until the pool hangs up; returns the
 /// exit code.
 pub fn serve_forks(mut control: UnixStream, registry: &Registry) -> i32 {
-    // SAFETY: setting a signal's disposition to SIG_IGN has no
-    // memory-safety preconditions; this process is single-threaded.
-    unsafe { libc::signal(libc::SIGCHLD, libc::SIG_IGN) };
+    let mut ended: HashMap<u32, i32> = HashMap::new();
     loop {
-        let fd = match receive_fd(&control) {
-            Ok(Some(fd)) => fd,
+        let request = match receive(&control) {
+            Ok(Some(r)) => r,
             Ok(None) => return 0,
             Err(_) => return 1,
         };
-        // SAFETY: this process is single-threaded (a fork server runs
-        // nothing else), so the child may run ordinary Rust code.
-        match unsafe { nix::unistd::fork() } {
-            Ok(nix::unistd::ForkResult::Child) => {
-                drop(control);
-                // SAFETY: restore the default so the worker's own children
-                // (if a workload makes any) behave normally.
-                unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
-                let code = worker::serve(UnixStream::from(fd), registry);
-                std::process::exit(code);
+        reap(&mut ended);
+        let reply = match request {
+            Request::Fork(fd) => fork_worker(fd, control.as_raw_fd(), registry),
+            Request::Wait(pid) => {
+                let status = ended.remove(&pid).unwrap_or_else(|| wait_for(pid));
+                status.to_le_bytes().to_vec()
             }
-            Ok(nix::unistd::ForkResult::Parent { child }) => {
-                drop(fd);
-                if control
-                    .write_all(&(child.as_raw() as u32).to_le_bytes())
-                    .is_err()
-                {
-                    return 1;
-                }
-            }
-            Err(e) => {
-                drop(fd);
-                // A zero pid tells the pool the fork failed; errno follows.
-                let mut reply = [0u8; 8];
-                reply[4..].copy_from_slice(&(e as i32).to_le_bytes());
-                if control.write_all(&reply[..4]).is_err()
-                    || control.write_all(&reply[4..]).is_err()
-                {
-                    return 1;
-                }
-            }
+        };
+        if control.write_all(&reply).is_err() {
+            return 1;
         }
     }
+}
+
+/// Forks a worker serving `fd`; the reply for the pool.
+fn fork_worker(fd: OwnedFd, control: RawFd, registry: &Registry) -> Vec<u8> {
+    // SAFETY: this process is single-threaded (a fork server runs nothing
+    // else), so the child may run ordinary Rust code.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Child) => {
+            // SAFETY: closing the control channel's descriptor, which this
+            // child never uses (the server's copy stays open).
+            unsafe { libc::close(control) };
+            let code = worker::serve(UnixStream::from(fd), registry);
+            std::process::exit(code);
+        }
+        Ok(nix::unistd::ForkResult::Parent { child }) => {
+            drop(fd);
+            (child.as_raw() as u32).to_le_bytes().to_vec()
+        }
+        Err(e) => {
+            drop(fd);
+            // A zero pid tells the pool the fork failed; errno follows.
+            let mut reply = vec![0u8; 8];
+            reply[4..].copy_from_slice(&(e as i32).to_le_bytes());
+            reply
+        }
+    }
+}
+
+/// Collects the statuses of children that have ended.
+fn reap(ended: &mut HashMap<u32, i32>) {
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid writes the status into our integer.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid <= 0 {
+            return;
+        }
+        ended.insert(pid as u32, status);
+    }
+}
+
+/// Waits for child `pid` to end; its raw status, or -1 if it is not ours.
+fn wait_for(pid: u32) -> i32 {
+    let mut status = 0;
+    // SAFETY: as in `reap`.
+    match unsafe { libc::waitpid(pid as i32, &mut status, 0) } {
+        p if p == pid as i32 => status,
+        _ => -1,
+    }
+}
+
+/// A raw wait status as one line: `killed by signal 11 (SIGSEGV)`.
+pub(crate) fn describe_status(status: i32) -> String {
+    if libc::WIFSIGNALED(status) {
+        let sig = libc::WTERMSIG(status);
+        format!("killed by signal {sig} ({})", super::pool::signal_name(sig))
+    } else if libc::WIFEXITED(status) {
+        format!("exited with status {}", libc::WEXITSTATUS(status))
+    } else {
+        format!("ended (wait status {status:#x})")
+    }
+}
+
+/// Asks the server how worker `pid` ended (it has closed its socket).
+pub fn worker_status(control: &mut UnixStream, pid: u32) -> io::Result<Option<i32>> {
+    let mut msg = [0u8; 5];
+    msg[0] = b'W';
+    msg[1..].copy_from_slice(&pid.to_le_bytes());
+    control.write_all(&msg)?;
+    let mut status = [0u8; 4];
+    control.read_exact(&mut status)?;
+    let status = i32::from_le_bytes(status);
+    Ok((status != -1).then_some(status))
 }
 
 /// Asks the server on `control` for a worker: returns the pool's end of the
@@ -86,7 +149,7 @@ fn send_fd(control: &UnixStream, fd: RawFd) -> io::Result<()> {
     let cmsg = [ControlMessage::ScmRights(&fds)];
     sendmsg::<()>(
         control.as_raw_fd(),
-        &[IoSlice::new(b"F")],
+        &[IoSlice::new(b"F\0\0\0\0")],
         &cmsg,
         MsgFlags::empty(),
         None,
@@ -95,31 +158,49 @@ fn send_fd(control: &UnixStream, fd: RawFd) -> io::Result<()> {
     Ok(())
 }
 
-/// One request: a byte and a file descriptor; `None` when the pool hung up.
-fn receive_fd(control: &UnixStream) -> io::Result<Option<OwnedFd>> {
-    let mut byte = [0u8; 1];
-    let mut iov = [IoSliceMut::new(&mut byte)];
+/// One request; `None` when the pool hung up.
+fn receive(control: &UnixStream) -> io::Result<Option<Request>> {
+    let mut msg = [0u8; 5];
+    let mut iov = [IoSliceMut::new(&mut msg)];
     let mut space = nix::cmsg_space!([RawFd; 1]);
-    let msg = recvmsg::<()>(
+    let got = recvmsg::<()>(
         control.as_raw_fd(),
         &mut iov,
         Some(&mut space),
         MsgFlags::MSG_CMSG_CLOEXEC,
     )
     .map_err(io::Error::from)?;
-    if msg.bytes == 0 {
+    if got.bytes == 0 {
         return Ok(None);
     }
-    for c in msg.cmsgs().map_err(io::Error::from)? {
+    let mut fd = None;
+    for c in got.cmsgs().map_err(io::Error::from)? {
         if let ControlMessageOwned::ScmRights(fds) = c {
-            if let Some(&fd) = fds.first() {
-                // SAFETY: the kernel just gave us this descriptor; we own it.
-                return Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }));
+            for (k, &raw) in fds.iter().enumerate() {
+                // SAFETY: the kernel just gave us these descriptors; we own them.
+                let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+                if k == 0 {
+                    fd = Some(owned);
+                }
             }
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::InvalidData,
-        "a fork request came without a socket",
-    ))
+    let bytes = got.bytes;
+    drop(iov);
+    if bytes < 5 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "a short request",
+        ));
+    }
+    match (msg[0], fd) {
+        (b'F', Some(fd)) => Ok(Some(Request::Fork(fd))),
+        (b'W', None) => Ok(Some(Request::Wait(u32::from_le_bytes([
+            msg[1], msg[2], msg[3], msg[4],
+        ])))),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "an unknown request",
+        )),
+    }
 }
