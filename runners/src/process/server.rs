@@ -186,7 +186,6 @@ fn receive(control: &UnixStream) -> io::Result<Option<Request>> {
         }
     }
     let bytes = got.bytes;
-    drop(iov);
     if bytes < 5 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
