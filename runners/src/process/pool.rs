@@ -2,7 +2,7 @@
 //! chunks of tasks, gather results in any order, replace dead workers.
 
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, BufReader};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
@@ -164,6 +164,9 @@ enum Reap {
 
 struct Worker {
     stream: UnixStream,
+    /// The same socket, read through a buffer: a frame's length and body
+    /// usually arrive in one read.
+    reader: BufReader<UnixStream>,
     pid: u32,
     reap: Reap,
     /// Task indices of the chunks sent and not yet answered, oldest first.
@@ -324,6 +327,7 @@ impl ProcessPool {
                 })?;
                 let pid = child.id();
                 Ok(Worker {
+                    reader: reader_of(&ours).map_err(|e| io_error(runner, "dup", e))?,
                     stream: ours,
                     pid,
                     reap: Reap::Child(child),
@@ -336,7 +340,7 @@ impl ProcessPool {
             Launcher::OwnServer { control, .. } => {
                 let (stream, pid) = server::request_worker(control)
                     .map_err(|e| io_error(runner, "the fork server could not fork a worker", e))?;
-                Ok(worker_of_server(stream, pid))
+                worker_of_server(stream, pid).map_err(|e| io_error(runner, "dup", e))
             }
             Launcher::Prepared => {
                 let mut control = PREPARED
@@ -346,7 +350,7 @@ impl ProcessPool {
                     .unwrap_or_else(|e| e.into_inner());
                 let (stream, pid) = server::request_worker(&mut control)
                     .map_err(|e| io_error(runner, "the fork helper could not fork a worker", e))?;
-                Ok(worker_of_server(stream, pid))
+                worker_of_server(stream, pid).map_err(|e| io_error(runner, "dup", e))
             }
         }
     }
@@ -357,7 +361,7 @@ impl ProcessPool {
         w.stream
             .set_read_timeout(Some(READY_TIMEOUT))
             .map_err(|e| io_error(runner, "set_read_timeout", e))?;
-        let said = read_frame::<FromWorker>(&mut w.stream, &mut self.rbuf);
+        let said = read_frame::<FromWorker>(&mut w.reader, &mut self.rbuf);
         let _ = w.stream.set_read_timeout(None);
         match said {
             Ok(Some(FromWorker::Ready { .. })) => Ok(()),
@@ -444,8 +448,14 @@ impl ProcessPool {
     }
 }
 
-fn worker_of_server(stream: UnixStream, pid: u32) -> Worker {
-    Worker {
+/// A buffered reader on a second descriptor of `stream`.
+fn reader_of(stream: &UnixStream) -> io::Result<BufReader<UnixStream>> {
+    Ok(BufReader::new(stream.try_clone()?))
+}
+
+fn worker_of_server(stream: UnixStream, pid: u32) -> io::Result<Worker> {
+    Ok(Worker {
+        reader: reader_of(&stream)?,
         stream,
         pid,
         reap: Reap::ByServer,
@@ -453,7 +463,7 @@ fn worker_of_server(stream: UnixStream, pid: u32) -> Worker {
         spec: None,
         busy_since: None,
         timed_out: false,
-    }
+    })
 }
 
 /// This executable, by a path that survives a rebuild replacing the file.
@@ -621,7 +631,19 @@ impl Runner for ProcessPool {
                 }
             }
             // Wait for any worker to answer (or die).
-            let ready: Vec<usize> = {
+            let buffered: Vec<usize> = (0..self.workers.len())
+                .filter(|&i| !self.workers[i].reader.buffer().is_empty())
+                .collect();
+            let busy: Vec<usize> = (0..self.workers.len())
+                .filter(|&i| !self.workers[i].chunks.is_empty())
+                .collect();
+            let ready: Vec<usize> = if !buffered.is_empty() {
+                // Frames already read ahead: no need to ask the kernel.
+                buffered
+            } else if busy.len() == 1 && self.options.task_timeout.is_none() {
+                // Only one worker can answer: wait in its read, not in poll.
+                busy
+            } else {
                 let mut fds: Vec<PollFd> = self
                     .workers
                     .iter()
@@ -677,7 +699,7 @@ impl Runner for ProcessPool {
             }
             for i in ready {
                 let w = &mut self.workers[i];
-                match read_frame::<FromWorker>(&mut w.stream, &mut self.rbuf) {
+                match read_frame::<FromWorker>(&mut w.reader, &mut self.rbuf) {
                     Ok(Some(FromWorker::Results { done, failed })) => {
                         let chunk = w.chunks.pop_front().unwrap_or_default();
                         w.busy_since = (!w.chunks.is_empty()).then(Instant::now);
@@ -757,7 +779,7 @@ impl ProcessPool {
         for mut w in self.workers.drain(..) {
             let _ = w.stream.set_read_timeout(Some(Duration::from_secs(10)));
             loop {
-                match read_frame::<FromWorker>(&mut w.stream, &mut self.rbuf) {
+                match read_frame::<FromWorker>(&mut w.reader, &mut self.rbuf) {
                     Ok(Some(FromWorker::Bye(u))) => self.exited.push(u),
                     Ok(Some(_)) => continue,
                     Ok(None) | Err(_) => break,

@@ -20,9 +20,15 @@ pub fn serve(mut stream: UnixStream, registry: &Registry) -> i32 {
     if write_frame(&mut stream, &ready, &mut wbuf).is_err() {
         return 1;
     }
+    // Reads go through a buffer (a frame's length and body in one read);
+    // writes go straight to the socket, one write per frame.
+    let Ok(clone) = stream.try_clone() else {
+        return 1;
+    };
+    let mut reader = std::io::BufReader::new(clone);
     let mut exec: Result<Box<dyn TaskExec>, String> = Err("no workload was set up".into());
     loop {
-        let msg = match read_frame::<ToWorker>(&mut stream, &mut rbuf) {
+        let msg = match read_frame::<ToWorker>(&mut reader, &mut rbuf) {
             Ok(Some(m)) => m,
             // The pool went away: nothing left to do.
             Ok(None) | Err(_) => return 0,
