@@ -128,6 +128,7 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
         let ran = runner.run(&job);
         let wall = t.elapsed();
         let mut used = Usage::now().since(usage);
+        let pool_memory = runner.workers_memory();
         // Worker processes are not our waited-for children until the pool
         // stops, so rusage misses them: add what /proc says they used.
         if let (Some(a), Some(b)) = (workers_before, runner.workers_cpu()) {
@@ -155,6 +156,8 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
             peak_rss: Bytes(peak.saturating_sub(rss_before)),
             voluntary_switches: used.voluntary,
             involuntary_switches: used.involuntary,
+            pool_rss: pool_memory.map(|m| Bytes(m.rss)),
+            pool_pss: pool_memory.map(|m| Bytes(m.pss)),
             digest: digest.to_string(),
         });
     }

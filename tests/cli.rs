@@ -612,6 +612,12 @@ fn pool_flags_parent_memory_and_the_process_limit() {
         assert_eq!(c["runner_params"]["retry"], "1");
         assert_eq!(c["runner_params"]["task_timeout"], "5");
         assert!(c["startup"].as_u64().unwrap() > 0, "{c:#}");
+        let rep = &c["repetitions"][0];
+        let (rss, pss) = (
+            rep["pool_rss"].as_u64().unwrap(),
+            rep["pool_pss"].as_u64().unwrap(),
+        );
+        assert!(pss > 0 && pss <= rss, "{rep:#}");
     }
     rejects(
         &[

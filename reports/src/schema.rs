@@ -232,6 +232,16 @@ pub struct Repetition {
     pub voluntary_switches: u64,
     /// Involuntary context switches (a thread was preempted).
     pub involuntary_switches: u64,
+    /// Process pools only: resident memory of the live worker processes at
+    /// the end of the batch, summed (pages shared between workers are
+    /// counted once per worker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_rss: Option<Bytes>,
+    /// Process pools only: proportional set size of the live workers at the
+    /// end of the batch, summed — each shared page split between its
+    /// sharers, so fork's copy-on-write pages are not double-counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_pss: Option<Bytes>,
     /// The batch digest, `sum/count` in hex.
     pub digest: String,
 }

@@ -49,6 +49,20 @@ pub trait Runner {
     fn workers_cpu(&self) -> Option<CpuTime> {
         None
     }
+
+    /// Memory of the live worker processes now, for runners that have them.
+    fn workers_memory(&self) -> Option<WorkersMemory> {
+        None
+    }
+}
+
+/// Memory of a pool's worker processes, in bytes, summed over workers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkersMemory {
+    /// Resident set size (shared pages counted once per worker).
+    pub rss: u64,
+    /// Proportional set size (shared pages split between their sharers).
+    pub pss: u64,
 }
 
 /// CPU time, in nanoseconds.

@@ -550,7 +550,34 @@ fn proc_cpu(pid: u32) -> Option<crate::CpuTime> {
     })
 }
 
+/// Rss and Pss of process `pid`, from /proc/<pid>/smaps_rollup.
+fn proc_memory(pid: u32) -> Option<crate::WorkersMemory> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let kib = |key: &str| -> Option<u64> {
+        text.lines()
+            .find(|l| l.starts_with(key))?
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+    };
+    Some(crate::WorkersMemory {
+        rss: kib("Rss:")? * 1024,
+        pss: kib("Pss:")? * 1024,
+    })
+}
+
 impl Runner for ProcessPool {
+    fn workers_memory(&self) -> Option<crate::WorkersMemory> {
+        let mut sum = crate::WorkersMemory::default();
+        for w in &self.workers {
+            let m = proc_memory(w.pid)?;
+            sum.rss += m.rss;
+            sum.pss += m.pss;
+        }
+        Some(sum)
+    }
+
     fn workers_cpu(&self) -> Option<crate::CpuTime> {
         let mut sum = crate::CpuTime::default();
         for w in &self.workers {
