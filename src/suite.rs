@@ -187,3 +187,26 @@ impl Suite {
         }
     }
 }
+
+#[cfg(test)]
+mod builtin_tests {
+    use super::*;
+    use crate::Plan;
+
+    #[test]
+    fn every_builtin_suite_parses_and_plans() {
+        let registry = bakeoff_workloads::Registry::builtin();
+        for (name, _) in BUILTIN {
+            let suite = Suite::load(name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            let sweeps: Vec<_> = suite.sweeps.iter().map(|(_, s)| s.clone()).collect();
+            let plan = Plan::build(
+                &suite.name,
+                &registry,
+                &sweeps,
+                suite.repeat(None, None, None),
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            assert!(!plan.cases.is_empty(), "{name} plans no case");
+        }
+    }
+}
