@@ -149,6 +149,24 @@ enum Launcher {
     Prepared,
 }
 
+impl Launcher {
+    /// Runs `f` on the fork server's control channel; `None` for spawn.
+    fn with_control<R>(&mut self, f: impl FnOnce(&mut UnixStream) -> R) -> Option<R> {
+        match self {
+            Launcher::OwnServer { control, .. } => Some(f(control)),
+            Launcher::Prepared => {
+                let mut control = PREPARED
+                    .get()
+                    .expect("prepared before use")
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                Some(f(&mut control))
+            }
+            Launcher::Spawn { .. } => None,
+        }
+    }
+}
+
 enum ServerProcess {
     Spawned(Child),
     Forked(Pid),
@@ -337,19 +355,11 @@ impl ProcessPool {
                     timed_out: false,
                 })
             }
-            Launcher::OwnServer { control, .. } => {
-                let (stream, pid) = server::request_worker(control)
+            launcher => {
+                let (stream, pid) = launcher
+                    .with_control(server::request_worker)
+                    .expect("a fork server launches this pool")
                     .map_err(|e| io_error(runner, "the fork server could not fork a worker", e))?;
-                worker_of_server(stream, pid).map_err(|e| io_error(runner, "dup", e))
-            }
-            Launcher::Prepared => {
-                let mut control = PREPARED
-                    .get()
-                    .expect("prepared")
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                let (stream, pid) = server::request_worker(&mut control)
-                    .map_err(|e| io_error(runner, "the fork helper could not fork a worker", e))?;
                 worker_of_server(stream, pid).map_err(|e| io_error(runner, "dup", e))
             }
         }
@@ -400,9 +410,9 @@ impl ProcessPool {
             }
             let pid = w.pid;
             // A fork server's child: collect its status so it is reaped.
-            if let Launcher::OwnServer { control, .. } = &mut self.launcher {
-                let _ = server::worker_status(control, pid);
-            }
+            let _ = self
+                .launcher
+                .with_control(|c| server::worker_status(c, pid));
             let limit = self.options.task_timeout.unwrap_or_default().as_secs_f64();
             return format!(
                 "passed the task timeout ({limit} s per task); worker {} was killed",
@@ -427,18 +437,10 @@ impl ProcessPool {
             },
             Reap::ByServer => {
                 let pid = w.pid;
-                let status = match &mut self.launcher {
-                    Launcher::OwnServer { control, .. } => server::worker_status(control, pid),
-                    Launcher::Prepared => {
-                        let mut control = PREPARED
-                            .get()
-                            .expect("prepared")
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner());
-                        server::worker_status(&mut control, pid)
-                    }
-                    Launcher::Spawn { .. } => Ok(None),
-                };
+                let status = self
+                    .launcher
+                    .with_control(|c| server::worker_status(c, pid))
+                    .unwrap_or(Ok(None));
                 match status {
                     Ok(Some(s)) => format!("worker {pid} {}", server::describe_status(s)),
                     _ => format!("worker {pid} died (its socket closed)"),
