@@ -380,25 +380,54 @@ fn processes_with_marker(marker: &str) -> Vec<u32> {
 
 #[test]
 fn ctrl_c_keeps_finished_cases_and_leaves_no_process_behind() {
+    // The noop case finishes; the fault case then hangs at task 0 until Ctrl-C.
+    let args = [
+        "--workload",
+        "noop,fault",
+        "--runner",
+        "seq",
+        "--set",
+        "mode=hang",
+    ];
+    interrupt_after_one_case(&args, 2, "seq");
+}
+
+#[test]
+fn ctrl_c_during_a_pool_case_ends_its_workers_too() {
+    // seq runs the 3M no-op tasks in well under a second; spawn-pool needs
+    // tens of seconds, and is interrupted with its two workers alive.
+    for runner in ["spawn-pool", "forkserver-pool", "fork-pool"] {
+        let args = [
+            "--workload",
+            "noop",
+            "--tasks",
+            "3000000",
+            "--runner",
+            runner,
+            "--workers",
+            "2",
+            "--warmup",
+            "0",
+        ];
+        interrupt_after_one_case(&args, 4, runner);
+    }
+}
+
+/// Runs `bakeoff run ARGS`, waits until one case is saved and at least
+/// `alive` marked processes run (orchestrator, case, workers), sends
+/// SIGINT, and checks the results file and that no process is left.
+fn interrupt_after_one_case(args: &[&str], alive: usize, what: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let (key, value) = ("BAKEOFF_TEST_MARKER", std::process::id().to_string());
+    let (key, value) = (
+        "BAKEOFF_TEST_MARKER",
+        format!("{}-{what}", std::process::id()),
+    );
     let marker = format!("{key}={value}");
     let exe: PathBuf = assert_cmd::cargo::cargo_bin("bakeoff");
-    // The noop case finishes; the fault case then hangs at task 0 until Ctrl-C.
     let mut child = std::process::Command::new(exe)
-        .args([
-            "run",
-            "--workload",
-            "noop,fault",
-            "--runner",
-            "seq",
-            "--set",
-            "mode=hang",
-            "--reps",
-            "1",
-            "-q",
-            "--out",
-        ])
+        .arg("run")
+        .args(args)
+        .args(["--reps", "1", "-q", "--out"])
         .arg(dir.path())
         .env(key, &value)
         .env_remove("BAKEOFF_ROLE")
@@ -411,13 +440,12 @@ fn ctrl_c_keeps_finished_cases_and_leaves_no_process_behind() {
             .and_then(|t| serde_json::from_str::<Value>(&t).ok())
             .and_then(|r| r["cases"].as_array().map(Vec::len))
             .unwrap_or(0);
-        // The orchestrator and the hanging case process are both alive.
-        if done == 1 && processes_with_marker(&marker).len() >= 2 {
+        if done == 1 && processes_with_marker(&marker).len() >= alive {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "the run never reached the hanging case"
+            "{what}: the run never reached the long case"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -435,10 +463,15 @@ fn ctrl_c_keeps_finished_cases_and_leaves_no_process_behind() {
         "the finished case is kept, the interrupted one is not recorded"
     );
     assert_eq!(cases[0]["status"], "ok");
+    // Killed processes may take a moment to be gone from /proc.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !processes_with_marker(&marker).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(
         processes_with_marker(&marker),
         Vec::<u32>::new(),
-        "processes left behind"
+        "{what}: processes left behind"
     );
 }
 
