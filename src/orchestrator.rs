@@ -332,6 +332,11 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
             runner: case.runner.clone(),
             family: kind.info().family.as_str().to_string(),
             runner_params: case.runner_params.clone(),
+            runner_label: Some(format!(
+                "{}{}",
+                case.runner,
+                kind.label_params(&case.runner_params)
+            )),
             workers: case.workers.map(|w| w as u64),
             concurrency: case.concurrency.map(|c| c as u64),
             tasks: case.tasks as u64,

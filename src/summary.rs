@@ -1,7 +1,6 @@
 //! The terminal summary: one table per workload.
 
 use bakeoff_reports::{CaseStatus, Results};
-use bakeoff_runners::RunnerKind;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 
 /// Seconds in a readable unit.
@@ -85,14 +84,7 @@ pub fn render(results: &Results) -> String {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let mut runner = c.runner.clone();
-            match RunnerKind::from_id(&c.runner) {
-                Ok(kind) => runner += &kind.label_params(&c.runner_params),
-                Err(_) => c
-                    .runner_params
-                    .iter()
-                    .for_each(|(k, v)| runner += &format!(" {k}={v}")),
-            }
+            let runner = c.runner_label.clone().unwrap_or_else(|| c.runner.clone());
             let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
             let row = match (&c.summary, c.status) {
                 (Some(s), CaseStatus::Ok) => vec![

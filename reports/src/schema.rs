@@ -139,6 +139,12 @@ pub struct CaseRecord {
     pub family: String,
     /// Every runner parameter, resolved.
     pub runner_params: BTreeMap<String, String>,
+    /// The runner as a legend shows it: its id and the parameters worth
+    /// showing (`cpu` always, others when not default), e.g.
+    /// `tokio-mt cpu=offload` or `fork-pool chunksize=4`. Absent in files
+    /// from older versions, where figures show every parameter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner_label: Option<String>,
     /// Worker threads or processes; null for runners that have none.
     pub workers: Option<u64>,
     /// Tasks in flight at most; null when the whole batch is submitted at once.
