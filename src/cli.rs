@@ -28,6 +28,8 @@ pub enum Command {
     List,
     /// Render the HTML report, figures and summary.md from results files.
     Report(ReportArgs),
+    /// Compare two runs case by case: throughput, p99 latency, peak memory.
+    Compare(CompareArgs),
     /// Run one case from JSON on stdin (what the orchestrator starts).
     #[command(hide = true)]
     Case,
@@ -103,6 +105,20 @@ pub struct ReportArgs {
     pub results: Vec<PathBuf>,
     /// Output directory (default: the directory of the first results file).
     #[arg(long, env = "BAKEOFF_REPORT_OUT")]
+    pub out: Option<PathBuf>,
+}
+
+/// `bakeoff compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The baseline results file.
+    #[arg(value_name = "BASE.json")]
+    pub base: PathBuf,
+    /// The results file to compare with it.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// Where to write the markdown (default: compare.md beside NEW.json).
+    #[arg(long, env = "BAKEOFF_COMPARE_OUT")]
     pub out: Option<PathBuf>,
 }
 

@@ -13,7 +13,7 @@ use bakeoff::workloads::{ParamSpec, Registry};
 use bakeoff::{summary, Plan, DEFAULT_SEED};
 use clap::Parser;
 
-use cli::{Cli, Command, ReportArgs, RunArgs};
+use cli::{Cli, Command, CompareArgs, ReportArgs, RunArgs};
 
 fn main() {
     let registry = Registry::builtin();
@@ -52,7 +52,32 @@ fn real_main(cli: Cli, registry: &Registry) -> Result<i32> {
         }
         Command::Run(args) => run(*args, registry),
         Command::Report(args) => report(&args),
+        Command::Compare(args) => compare(&args),
     }
+}
+
+/// `bakeoff compare`: prints the comparison and writes it as markdown.
+fn compare(args: &CompareArgs) -> Result<i32> {
+    let base = bakeoff::reports::Results::read(&args.base)?;
+    let new = bakeoff::reports::Results::read(&args.new)?;
+    let md = bakeoff::reports::compare::compare(&base, &new).to_markdown(
+        &args.base.display().to_string(),
+        &args.new.display().to_string(),
+    );
+    print!("{md}");
+    let out = args.out.clone().unwrap_or_else(|| {
+        args.new
+            .parent()
+            .map(|p| p.join("compare.md"))
+            .unwrap_or_else(|| "compare.md".into())
+    });
+    bakeoff::reports::render::write_atomic(&out, md.as_bytes())?;
+    println!(
+        "
+compare: {}",
+        out.display()
+    );
+    Ok(0)
 }
 
 /// `bakeoff report`: re-renders the report from results files alone.

@@ -6,17 +6,10 @@ use anyhow::{Context, Result};
 use bakeoff_reports::Results;
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same
-/// directory, flushed, then renamed over the target.
+/// directory, then renamed over the target (the reports crate's writer, so
+/// results and reports are written the same way).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
+    Ok(bakeoff_reports::render::write_atomic(path, bytes)?)
 }
 
 /// Writes results.json and results.csv into `dir`.

@@ -107,3 +107,42 @@ fn run_writes_the_report_beside_results_and_prints_its_path() {
     assert!(dir.path().join("summary.md").is_file());
     assert!(dir.path().join("figures").is_dir());
 }
+
+#[test]
+fn compare_prints_and_writes_markdown() {
+    let fixture = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp.md");
+    let assert = bakeoff()
+        .args(["compare"])
+        .arg(fixture)
+        .arg(fixture)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("within noise") && !stdout.contains("| slower |"),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.starts_with("# bakeoff compare"), "{md}");
+    // A file of another schema version is refused in one line.
+    let old = dir.path().join("old.json");
+    let text = std::fs::read_to_string(fixture)
+        .unwrap()
+        .replace("bakeoff.results/1", "bakeoff.results/0");
+    std::fs::write(&old, text).unwrap();
+    let assert = bakeoff()
+        .args(["compare"])
+        .arg(&old)
+        .arg(fixture)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("bakeoff.results/1") && stderr.trim().lines().count() == 1,
+        "{stderr}"
+    );
+}

@@ -6,6 +6,7 @@
 //! plotted without running anything: [`render()`] turns results into an
 //! HTML report with figures ([`figures`], [`html`]) and a Markdown summary.
 
+pub mod compare;
 pub mod csv;
 pub mod figures;
 pub mod html;
