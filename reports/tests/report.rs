@@ -361,3 +361,28 @@ fn throughput_needs_two_worker_counts() {
     assert!(!kinds.contains(&FigureKind::Throughput), "{kinds:?}");
     assert!(kinds.contains(&FigureKind::Speedup), "{kinds:?}");
 }
+
+#[test]
+fn pool_start_up_is_drawn_against_parent_memory() {
+    // bakeoff run --workload noop --tasks 10 --runner
+    // fork-pool,spawn-pool,forkserver-pool --workers 2 --set
+    // parent_mb=0,64,256 --reps 2
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pools-parent-mb.json");
+    let r = Results::read(&path).unwrap();
+    let all = plots(&r, "noop");
+    let p = plot(&all, FigureKind::Startup);
+    let d = p.describe();
+    assert_eq!(d.x_title, "parent memory (MiB)");
+    assert!(d.y_title.starts_with("pool start-up ("), "{}", d.y_title);
+    assert_eq!(
+        series(p),
+        owned(&[("fork-pool", 3), ("spawn-pool", 3), ("forkserver-pool", 3)])
+    );
+    // The CPU fixture has no parent_mb sweep: no such figure there.
+    assert!(plots(&fixture(), "primes")
+        .iter()
+        .all(|p| p.kind != FigureKind::Startup));
+    // fork's start-up grows with the parent's memory in the fixture.
+    let fork = &p.series[0].points;
+    assert!(fork.last().unwrap().y > fork[0].y, "{fork:?}");
+}

@@ -16,6 +16,7 @@ mod draw;
 mod latency;
 mod palette;
 mod speedup;
+mod startup;
 mod switches;
 mod throughput;
 
@@ -35,6 +36,8 @@ pub enum FigureKind {
     Speedup,
     /// 4. Latency percentiles p50, p90, p99, p99.9 per runner.
     Latency,
+    /// 5. Process-pool start-up against the parent's memory.
+    Startup,
     /// 7. CPU time (user + system) against wall time × cores.
     Cpu,
     /// 8. Context switches per task.
@@ -48,6 +51,7 @@ impl FigureKind {
             FigureKind::Throughput => "throughput",
             FigureKind::Speedup => "speedup",
             FigureKind::Latency => "latency",
+            FigureKind::Startup => "startup",
             FigureKind::Cpu => "cpu",
             FigureKind::Switches => "switches",
         }
@@ -295,10 +299,11 @@ pub(crate) fn runner_series<'a>(
 
 /// Every figure the group's data allows, in issue 5's order.
 pub fn plots_for(g: &Group<'_>, index: usize) -> Vec<Plot> {
-    let builders: [fn(&Group<'_>) -> Option<Plot>; 5] = [
+    let builders: [fn(&Group<'_>) -> Option<Plot>; 6] = [
         throughput::build,
         speedup::build,
         latency::build,
+        startup::build,
         cpu::build,
         switches::build,
     ];
