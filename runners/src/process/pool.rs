@@ -603,11 +603,21 @@ impl Runner for ProcessPool {
         let mut again: VecDeque<u32> = VecDeque::new();
         // Chunks per worker: one until results show the tasks are short.
         let mut depth = 1;
+        let mut long_seen = false;
         while settled < n {
             // Hand out chunks while a worker has room and the limit allows.
             while (next < n || !again.is_empty()) && in_flight < limit {
                 let Some(i) = (0..self.workers.len())
-                    .filter(|&i| self.workers[i].chunks.len() < depth)
+                    .filter(|&i| {
+                        // Never queue behind a chunk that has already run
+                        // long: an idle worker may take it sooner.
+                        let w = &self.workers[i];
+                        w.chunks.is_empty()
+                            || (w.chunks.len() < depth
+                                && w.busy_since.is_none_or(|t| {
+                                    t.elapsed() < Duration::from_nanos(SHORT_TASK_NS)
+                                }))
+                    })
                     .min_by_key(|&i| self.workers[i].chunks.len())
                 else {
                     break;
@@ -734,11 +744,9 @@ impl Runner for ProcessPool {
                         w.busy_since = (!w.chunks.is_empty()).then(Instant::now);
                         for d in done {
                             job.complete_remote(d.index as usize, d.service_ns, d.digest);
-                            depth = if d.service_ns < SHORT_TASK_NS {
-                                PREFETCH
-                            } else {
-                                1
-                            };
+                            // Once a long task is seen, stay at one chunk.
+                            long_seen |= d.service_ns >= SHORT_TASK_NS;
+                            depth = if long_seen { 1 } else { PREFETCH };
                         }
                         for f in failed {
                             job.fail(f.index as usize, f.reason);
