@@ -33,13 +33,7 @@ fn params(p: &BTreeMap<String, String>) -> String {
     if p.is_empty() {
         String::new()
     } else {
-        format!(
-            "[{}]",
-            p.iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        )
+        format!("[{}]", bakeoff_reports::join_params(p, ","))
     }
 }
 

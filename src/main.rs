@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use bakeoff::orchestrator::{self, RunOptions};
-use bakeoff::runners::RunnerKind;
+use bakeoff::runners::{Family, RunnerKind};
 use bakeoff::suite::Suite;
 use bakeoff::workloads::{ParamSpec, Registry};
 use bakeoff::{summary, Plan, DEFAULT_SEED};
@@ -146,9 +146,7 @@ fn list(registry: &Registry) -> Result<()> {
             RunnerKind::Seq => "one thread; workers and concurrency are not used",
             RunnerKind::ThreadPerTask => "one thread per task; workers is not used",
             RunnerKind::TokioCt => "one event loop; workers sizes the blocking pool (cpu=offload)",
-            RunnerKind::ForkPool | RunnerKind::SpawnPool | RunnerKind::ForkserverPool => {
-                "`workers` processes"
-            }
+            _ if i.family == Family::Processes => "`workers` processes",
             _ => "`workers` threads",
         };
         writeln!(

@@ -78,12 +78,7 @@ pub fn render(results: &Results) -> String {
         ]);
         let mut params = String::new();
         for c in results.cases.iter().filter(|c| c.workload == w) {
-            params = c
-                .workload_params
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(" ");
+            params = bakeoff_reports::join_params(&c.workload_params, " ");
             let runner = c.runner_label.clone().unwrap_or_else(|| c.runner.clone());
             let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
             let row = match (&c.summary, c.status) {

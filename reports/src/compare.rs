@@ -14,6 +14,11 @@ use crate::{CaseRecord, CaseStatus, Results, Stat};
 /// intervals say.
 pub const NOISE_THRESHOLD: f64 = 0.02;
 
+/// The case with this id in `r`.
+fn find<'a>(r: &'a Results, id: &str) -> Option<&'a CaseRecord> {
+    r.cases.iter().find(|c| c.id == id)
+}
+
 /// How one metric moved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -115,13 +120,13 @@ pub struct Comparison {
 /// Compares `new` against `base`.
 pub fn compare(base: &Results, new: &Results) -> Comparison {
     let mut out = Comparison::default();
-    let find = |r: &Results, id: &str| r.cases.iter().find(|c| c.id == id).cloned();
+    // Ids are unique within a results file: the first match is the case.
     for n in &new.cases {
         let Some(b) = find(base, &n.id) else {
             out.added.push(n.id.clone());
             continue;
         };
-        match (summary_of(&b), summary_of(n)) {
+        match (summary_of(b), summary_of(n)) {
             (Ok(bs), Ok(ns)) => out.changed.push(CaseChange {
                 id: n.id.clone(),
                 throughput: change(&bs.throughput, &ns.throughput, Direction::HigherIsBetter),

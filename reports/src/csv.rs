@@ -40,10 +40,7 @@ const HEADER: &[&str] = &[
 ];
 
 fn join_params(p: &std::collections::BTreeMap<String, String>) -> String {
-    p.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(";")
+    crate::join_params(p, ";")
 }
 
 /// Writes the CSV form of `results` to `out`.

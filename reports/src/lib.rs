@@ -17,8 +17,8 @@ pub mod stats;
 
 pub use render::{render, render_sources, RenderedReport, Source};
 pub use schema::{
-    Bytes, CaseRecord, CaseStatus, Environment, Failure, Nanos, Percentiles, Repetition, Results,
-    Summary, Verification, SCHEMA,
+    join_params, Bytes, CaseRecord, CaseStatus, Environment, Failure, Nanos, Percentiles,
+    Repetition, Results, Summary, Verification, SCHEMA,
 };
 pub use stats::Stat;
 

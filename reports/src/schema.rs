@@ -305,3 +305,13 @@ impl Results {
             + "\n"
     }
 }
+
+/// Parameters as `key=value` pairs joined by `sep`, in key order: the one
+/// spelling of a parameter map in ids, labels, tables and CSV.
+pub fn join_params(params: &BTreeMap<String, String>, sep: &str) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(sep)
+}

@@ -229,12 +229,7 @@ pub fn is_drawable(c: &CaseRecord) -> bool {
 pub fn groups<'a>(results: &'a Results, machine: &str) -> Vec<Group<'a>> {
     let mut out: Vec<Group<'a>> = Vec::new();
     for c in &results.cases {
-        let params = c
-            .workload_params
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let params = crate::join_params(&c.workload_params, " ");
         match out
             .iter_mut()
             .find(|g| g.workload == c.workload && g.params == params && g.tasks == c.tasks)
@@ -295,6 +290,48 @@ pub(crate) fn runner_series<'a>(
             (name, family, colour, cases)
         })
         .collect()
+}
+
+/// Bars at worker categories: one series per runner configuration whose
+/// cases `keep` accepts, one bar per case at its category in `keys`, with
+/// the height (and 95 % interval) `value` gives; cases without a value or
+/// a category are left out.
+pub(crate) fn category_bars(
+    g: &Group<'_>,
+    keys: &[Option<u64>],
+    keep: impl Fn(&CaseRecord) -> bool,
+    value: impl Fn(&CaseRecord) -> Option<(f64, Option<(f64, f64)>)>,
+) -> Vec<Series> {
+    runner_series(g)
+        .into_iter()
+        .filter(|(_, _, _, cases)| cases.iter().all(|c| keep(c)))
+        .map(|(name, family, colour, cases)| Series {
+            name,
+            family,
+            colour,
+            dashed: false,
+            horizontal: false,
+            points: cases
+                .iter()
+                .filter_map(|c| {
+                    let x = keys.iter().position(|k| *k == c.workers)? as f64;
+                    let (y, ci95) = value(c)?;
+                    Some(Point { x, y, ci95 })
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The median and 95 % interval of `metric` over a case's repetitions
+/// (repetitions it returns `None` for are skipped).
+pub(crate) fn per_repetition(
+    c: &CaseRecord,
+    metric: impl Fn(&crate::Repetition) -> Option<f64>,
+) -> Option<(f64, Option<(f64, f64)>)> {
+    let v: Vec<f64> = c.repetitions.iter().filter_map(metric).collect();
+    let s = crate::Stat::of(&v)?;
+    Some((s.median, Some((s.ci95_low, s.ci95_high))))
 }
 
 /// Every figure the group's data allows, in issue 5's order.

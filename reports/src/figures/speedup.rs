@@ -1,6 +1,6 @@
 //! Figure 2: speed-up over `seq` at each worker count, as grouped bars.
 
-use super::{plot, runner_series, worker_categories, FigureKind, Group, Mark, Plot, Point, Series};
+use super::{category_bars, plot, worker_categories, FigureKind, Group, Mark, Plot};
 
 /// The figure, when the group has a `seq` case and another runner.
 pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
@@ -15,30 +15,19 @@ pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
         return None;
     }
     let (categories, keys) = worker_categories(g, |c| c.runner != "seq");
-    let series: Vec<Series> = runner_series(g)
-        .into_iter()
-        .filter(|(_, _, _, cases)| cases.iter().all(|c| c.runner != "seq"))
-        .map(|(name, family, colour, cases)| Series {
-            name,
-            family,
-            colour,
-            dashed: false,
-            horizontal: false,
-            points: cases
-                .iter()
-                .filter_map(|c| {
-                    let s = c.summary.as_ref()?;
-                    let x = keys.iter().position(|k| *k == c.workers)? as f64;
-                    let y = c.speedup_vs_seq.unwrap_or(s.throughput.median / seq);
-                    Some(Point {
-                        x,
-                        y,
-                        ci95: Some((s.throughput.ci95_low / seq, s.throughput.ci95_high / seq)),
-                    })
-                })
-                .collect(),
-        })
-        .collect();
+    let series = category_bars(
+        g,
+        &keys,
+        |c| c.runner != "seq",
+        |c| {
+            let s = c.summary.as_ref()?;
+            let y = c.speedup_vs_seq.unwrap_or(s.throughput.median / seq);
+            Some((
+                y,
+                Some((s.throughput.ci95_low / seq, s.throughput.ci95_high / seq)),
+            ))
+        },
+    );
     if series.is_empty() {
         return None;
     }

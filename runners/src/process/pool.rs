@@ -223,7 +223,6 @@ pub struct ProcessPool {
     replaced: usize,
     wbuf: Vec<u8>,
     rbuf: Vec<u8>,
-    task_buf: Vec<u8>,
 }
 
 impl ProcessPool {
@@ -290,7 +289,6 @@ impl ProcessPool {
             replaced: 0,
             wbuf: Vec::new(),
             rbuf: Vec::new(),
-            task_buf: Vec::new(),
         };
         for _ in 0..workers {
             let w = pool.launch()?;
@@ -636,16 +634,14 @@ impl Runner for ProcessPool {
                     }
                 }
                 let k = indices.len();
-                let mut tasks = Vec::with_capacity(k);
-                for &t in &indices {
-                    let t = t as usize;
-                    self.task_buf.clear();
-                    job.batch().encode_task(t, &mut self.task_buf);
-                    tasks.push(TaskInput {
-                        index: t as u32,
-                        input: self.task_buf.clone(),
-                    });
-                }
+                let tasks: Vec<TaskInput> = indices
+                    .iter()
+                    .map(|&index| {
+                        let mut input = Vec::new();
+                        job.batch().encode_task(index as usize, &mut input);
+                        TaskInput { index, input }
+                    })
+                    .collect();
                 let w = &mut self.workers[i];
                 let mut sent = Ok(());
                 if w.spec.as_ref() != Some(&spec) {
