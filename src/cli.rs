@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 
+use bakeoff::reports::{Lang, RenderOptions, Style};
 use bakeoff::Sweep;
 
 /// Run identical workloads under threads, process pools and async
@@ -94,6 +95,39 @@ pub struct RunArgs {
     /// No progress lines and no summary table.
     #[arg(long, short = 'q', env = "BAKEOFF_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
+    /// How the report is drawn.
+    #[command(flatten)]
+    pub look: LookArgs,
+}
+
+/// How a report looks, for `run` and `report`.
+#[derive(Debug, Default, clap::Args)]
+pub struct LookArgs {
+    /// Figures for the screen (960×540) or for slides (`course`: 1920×1080,
+    /// large type, thick lines, titles that state the finding).
+    #[arg(
+        long,
+        env = "BAKEOFF_STYLE",
+        default_value_t,
+        value_name = "screen|course"
+    )]
+    pub style: Style,
+    /// Language of titles, axes, legends, captions and headings.
+    #[arg(long, env = "BAKEOFF_LANG", default_value_t, value_name = "en|ru")]
+    pub lang: Lang,
+    /// Open index.html in the desktop's browser when it is written.
+    #[arg(long)]
+    pub open: bool,
+}
+
+impl LookArgs {
+    /// The reports crate's options.
+    pub fn options(&self) -> RenderOptions {
+        RenderOptions {
+            style: self.style,
+            lang: self.lang,
+        }
+    }
 }
 
 /// `bakeoff report`.
@@ -101,11 +135,19 @@ pub struct RunArgs {
 pub struct ReportArgs {
     /// Results files; runs from several machines merge into one report,
     /// grouped by machine.
-    #[arg(required = true, value_name = "RESULTS.json")]
+    #[arg(required_unless_present = "criterion", value_name = "RESULTS.json")]
     pub results: Vec<PathBuf>,
-    /// Output directory (default: the directory of the first results file).
+    /// Add a "Primitives" section from criterion's saved estimates
+    /// (`cargo bench` writes them to target/criterion).
+    #[arg(long, env = "BAKEOFF_CRITERION", value_name = "DIR")]
+    pub criterion: Option<PathBuf>,
+    /// Output directory (default: the directory of the first results
+    /// file; with only --criterion, `bakeoff-primitives` beside DIR).
     #[arg(long, env = "BAKEOFF_REPORT_OUT")]
     pub out: Option<PathBuf>,
+    /// How the report is drawn.
+    #[command(flatten)]
+    pub look: LookArgs,
 }
 
 /// `bakeoff compare`.

@@ -87,12 +87,18 @@ fn report(args: &ReportArgs) -> Result<i32> {
         .iter()
         .map(|p| bakeoff::reports::Source::read(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let out = match &args.out {
-        Some(dir) => dir.clone(),
-        None => args.results[0]
+    let primitives = match &args.criterion {
+        Some(dir) => bakeoff::reports::criterion::read_dir(dir)?,
+        None => Vec::new(),
+    };
+    let out = match (&args.out, args.results.first(), &args.criterion) {
+        (Some(dir), _, _) => dir.clone(),
+        (None, Some(first), _) => first.parent().map(|p| p.to_path_buf()).unwrap_or_default(),
+        (None, None, Some(dir)) => dir
             .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default(),
+            .unwrap_or(std::path::Path::new("."))
+            .join("bakeoff-primitives"),
+        (None, None, None) => std::path::PathBuf::new(),
     };
     let out = if out.as_os_str().is_empty() {
         std::path::PathBuf::from(".")
@@ -101,9 +107,39 @@ fn report(args: &ReportArgs) -> Result<i32> {
     };
     std::fs::create_dir_all(&out)
         .with_context(|| format!("cannot create output directory {}", out.display()))?;
-    let rendered = bakeoff::reports::render_sources(&sources, &out)?;
+    let rendered =
+        bakeoff::reports::render_report(&sources, &primitives, &out, args.look.options())?;
     println!("report: {}", rendered.index.display());
+    if args.look.open {
+        open(&rendered.index);
+    }
     Ok(0)
+}
+
+/// Opens `page` with the desktop's opener (`xdg-open`, or `open` on
+/// macOS), waiting for the opener itself to return; says how to open it
+/// by hand when there is none.
+fn open(page: &std::path::Path) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    match std::process::Command::new(opener)
+        .arg(page)
+        .stdin(std::process::Stdio::null())
+        .status()
+    {
+        Ok(s) if s.success() => {}
+        Ok(s) => eprintln!(
+            "warning: {opener} {} exited with {s}; open the file in a browser by hand",
+            page.display()
+        ),
+        Err(e) => eprintln!(
+            "warning: cannot run {opener} ({e}); open {} in a browser by hand",
+            page.display()
+        ),
+    }
 }
 
 fn list(registry: &Registry) -> Result<()> {
@@ -204,8 +240,17 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
         println!("{}", summary::render(&outcome.results));
     }
     println!("results: {}", outcome.dir.join("results.json").display());
-    match bakeoff::reports::render(std::slice::from_ref(&outcome.results), &outcome.dir) {
-        Ok(rendered) => println!("report: {}", rendered.index.display()),
+    match bakeoff::reports::render(
+        std::slice::from_ref(&outcome.results),
+        &outcome.dir,
+        args.look.options(),
+    ) {
+        Ok(rendered) => {
+            println!("report: {}", rendered.index.display());
+            if args.look.open {
+                open(&rendered.index);
+            }
+        }
         Err(e) => eprintln!("warning: the report was not written: {e}"),
     }
     if outcome.results.interrupted {

@@ -146,3 +146,36 @@ fn compare_prints_and_writes_markdown() {
         "{stderr}"
     );
 }
+
+#[test]
+fn report_draws_course_slides_in_russian_and_rejects_unknown_looks() {
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .arg("report")
+        .arg(fixture())
+        .args(["--style", "course", "--lang", "ru", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    assert!(html.contains(r#"<html lang="ru">"#));
+    assert!(html.contains(r#"width="1920" height="1080""#));
+    bakeoff()
+        .arg("report")
+        .arg(fixture())
+        .args(["--style", "slide"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "unknown style `slide`; use screen or course",
+        ));
+    bakeoff()
+        .arg("report")
+        .arg(fixture())
+        .args(["--lang", "de"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "unknown language `de`; use en or ru",
+        ));
+}

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::figures::{self, Group, Plot};
-use crate::{CaseRecord, CaseStatus, Environment, Results, Stat};
+use crate::{CaseRecord, CaseStatus, Environment, Lang, Results, Stat};
 
 /// The template, embedded so the binary needs no files beside it.
 const TEMPLATE: &str = include_str!("../templates/report.html");
@@ -62,6 +62,8 @@ pub struct FigureView {
     pub id: String,
     /// Title.
     pub title: String,
+    /// What the data says, when the figure has a finding.
+    pub finding: Option<String>,
     /// One-sentence caption.
     pub caption: String,
     /// The SVG document (text escaped by plotters).
@@ -112,9 +114,136 @@ pub struct Warning {
     pub reason: String,
 }
 
+/// The page's fixed words in one language.
+#[derive(Debug, Serialize)]
+pub struct Words {
+    /// The line under the title, before the version.
+    pub written_by: &'static str,
+    /// The line under the title, after the version.
+    pub method: &'static str,
+    /// Heading of the warnings box.
+    pub warnings: &'static str,
+    /// The box shown when there is no warning.
+    pub no_warnings: &'static str,
+    /// `Runs:`.
+    pub runs: &'static str,
+    /// `started`.
+    pub started: &'static str,
+    /// `cases`.
+    pub cases: &'static str,
+    /// `raw data`.
+    pub raw_data: &'static str,
+    /// Shown for a workload without figures.
+    pub no_figure: &'static str,
+    /// Table headings, in column order.
+    pub columns: [&'static str; 12],
+    /// Heading of the primitives section.
+    pub primitives: &'static str,
+    /// The sentence under it.
+    pub primitives_intro: &'static str,
+    /// Its table headings.
+    pub primitive_columns: [&'static str; 5],
+}
+
+impl Words {
+    /// The page's words in `lang`.
+    pub fn new(lang: Lang) -> Words {
+        match lang {
+            Lang::En => Words {
+                written_by: "Written by bakeoff",
+                method: "Medians across repetitions; intervals are 95 % confidence intervals of the mean. Failed or unverified cases are listed, never plotted.",
+                warnings: "Warnings",
+                no_warnings: "No warnings: every case ran, matched the seq answer and was steady.",
+                runs: "Runs:",
+                started: "started",
+                cases: "cases",
+                raw_data: "raw data",
+                no_figure: "No figure: no case of this workload succeeded.",
+                columns: ["case", "runner", "workers", "concurrency", "status", "throughput", "CI95", "speed-up", "p50 latency", "p99 latency", "CPU / batch", "peak RSS"],
+                primitives: "Primitives (cargo bench)",
+                primitives_intro: "What the costs behind the figures are, as criterion measured them: the median time per operation (per element where a bench handles several per iteration) with the 95 % interval of the median.",
+                primitive_columns: ["bench", "median per operation", "CI95", "elements per iteration", "bandwidth"],
+            },
+            Lang::Ru => Words {
+                written_by: "Создано bakeoff",
+                method: "Медианы по повторам; интервалы — 95 % доверительные интервалы среднего. Упавшие и непроверенные случаи перечислены, но не нарисованы.",
+                warnings: "Предупреждения",
+                no_warnings: "Предупреждений нет: каждый случай выполнился, совпал с ответом seq и был стабилен.",
+                runs: "Прогоны:",
+                started: "начат",
+                cases: "случаев",
+                raw_data: "исходные данные",
+                no_figure: "Нет рисунка: ни один случай этой нагрузки не прошёл.",
+                columns: ["случай", "модель", "исполнители", "конкурентность", "статус", "пропускная способность", "ДИ95", "ускорение", "задержка p50", "задержка p99", "CPU / прогон", "пик RSS"],
+                primitives: "Примитивы (cargo bench)",
+                primitives_intro: "Стоимость примитивов, стоящих за рисунками, по замерам criterion: медиана времени на операцию (на элемент, если замер обрабатывает несколько за итерацию) с 95 % интервалом медианы.",
+                primitive_columns: ["замер", "медиана на операцию", "ДИ95", "элементов за итерацию", "пропускная способность"],
+            },
+        }
+    }
+}
+
+/// The "Primitives" section: criterion's estimates from `cargo bench`.
+#[derive(Debug, Serialize)]
+pub struct PrimitivesView {
+    /// One bar chart per bench group.
+    pub figures: Vec<FigureView>,
+    /// One row per bench.
+    pub rows: Vec<PrimitiveRow>,
+}
+
+/// One bench's estimate, formatted.
+#[derive(Debug, Serialize)]
+pub struct PrimitiveRow {
+    /// `group/function[/value]`.
+    pub id: String,
+    /// Median time per operation (per element when the bench set them).
+    pub per_op: String,
+    /// Its 95 % interval.
+    pub per_op_ci: String,
+    /// Elements per iteration, or `—`.
+    pub elements: String,
+    /// Bytes per second, for byte-throughput benches, or `—`.
+    pub bandwidth: String,
+}
+
+/// The primitives section from criterion's estimates and their figures.
+pub fn primitives_view(
+    estimates: &[crate::criterion::Estimate],
+    plots: &[(Plot, String, Option<String>)],
+) -> PrimitivesView {
+    PrimitivesView {
+        figures: figure_views(plots),
+        rows: estimates
+            .iter()
+            .map(|e| {
+                let (m, (lo, hi)) = e.per_op_secs();
+                PrimitiveRow {
+                    id: e.id(),
+                    per_op: secs(m),
+                    per_op_ci: format!("{} – {}", secs(lo), secs(hi)),
+                    elements: match e.elements() {
+                        1 => "—".into(),
+                        n => n.to_string(),
+                    },
+                    bandwidth: e
+                        .bytes_per_sec()
+                        .map_or_else(|| "—".into(), |b| format!("{}/s", bytes(b))),
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Everything the template shows.
 #[derive(Debug, Serialize)]
 pub struct ReportView {
+    /// The primitives section, when criterion estimates were given.
+    pub primitives: Option<PrimitivesView>,
+    /// The HTML `lang` attribute.
+    pub lang: &'static str,
+    /// The page's fixed words.
+    pub words: Words,
     /// Page title.
     pub title: String,
     /// bakeoff version(s) that wrote the results.
@@ -158,7 +287,7 @@ pub fn sig3(v: f64) -> String {
 }
 
 /// Environment rows for the template.
-pub fn environment_rows(e: &Environment) -> Vec<(String, String)> {
+pub fn environment_rows(e: &Environment, lang: Lang) -> Vec<(String, String)> {
     let opt = |v: Option<u64>| v.map_or_else(|| "unknown".to_string(), |v| v.to_string());
     let crates = e
         .crates
@@ -166,21 +295,28 @@ pub fn environment_rows(e: &Environment) -> Vec<(String, String)> {
         .map(|(k, v)| format!("{k} {v}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let l = |en: &str, ru: &str| lang.pick(en, ru).to_string();
     vec![
         (
-            "machine".into(),
+            l("machine", "машина"),
             format!("{} — {}", e.hostname, e.cpu_model),
         ),
         (
-            "cores".into(),
-            format!("{} logical, {} physical", e.logical_cores, e.physical_cores),
+            l("cores", "ядра"),
+            lang.pick(
+                format!("{} logical, {} physical", e.logical_cores, e.physical_cores),
+                format!(
+                    "{} логических, {} физических",
+                    e.logical_cores, e.physical_cores
+                ),
+            ),
         ),
-        ("memory".into(), bytes(e.memory.0 as f64)),
-        ("kernel".into(), e.kernel.clone()),
+        (l("memory", "память"), bytes(e.memory.0 as f64)),
+        (l("kernel", "ядро ОС"), e.kernel.clone()),
         ("rustc".into(), format!("{} ({})", e.rustc, e.profile)),
-        ("crates".into(), crates),
+        (l("crates", "крейты"), crates),
         (
-            "limits".into(),
+            l("limits", "лимиты"),
             format!(
                 "open files {}, processes {}, vm.max_map_count {}, threads-max {}",
                 opt(e.open_files_limit),
@@ -190,17 +326,20 @@ pub fn environment_rows(e: &Environment) -> Vec<(String, String)> {
             ),
         ),
         (
-            "load at start".into(),
+            l("load at start", "загрузка в начале"),
             format!(
                 "{:.2} {:.2} {:.2} (1, 5, 15 min)",
                 e.load_average[0], e.load_average[1], e.load_average[2]
             ),
         ),
         (
-            "commit".into(),
+            l("commit", "коммит"),
             e.git_commit.clone().unwrap_or_else(|| "unknown".into()),
         ),
-        ("command line".into(), e.command_line.join(" ")),
+        (
+            l("command line", "командная строка"),
+            e.command_line.join(" "),
+        ),
     ]
 }
 
@@ -287,19 +426,29 @@ pub fn warnings(results: &Results) -> Vec<Warning> {
 }
 
 /// A workload section from a group and its plots.
-pub fn workload_view(g: &Group<'_>, plots: &[(Plot, String, Option<String>)]) -> WorkloadView {
+pub fn workload_view(
+    g: &Group<'_>,
+    plots: &[(Plot, String, Option<String>)],
+    lang: Lang,
+) -> WorkloadView {
     WorkloadView {
-        label: g.label(),
-        figures: plots
-            .iter()
-            .map(|(p, svg, png)| FigureView {
-                id: p.id.clone(),
-                title: p.title.clone(),
-                caption: p.caption.clone(),
-                svg: svg.clone(),
-                png: png.clone(),
-            })
-            .collect(),
+        label: g.label(lang),
+        figures: figure_views(plots),
         cases: g.cases.iter().map(|c| case_row(c)).collect(),
     }
+}
+
+/// The template's view of drawn plots.
+fn figure_views(plots: &[(Plot, String, Option<String>)]) -> Vec<FigureView> {
+    plots
+        .iter()
+        .map(|(p, svg, png)| FigureView {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            finding: p.finding.clone(),
+            caption: p.caption.clone(),
+            svg: svg.clone(),
+            png: png.clone(),
+        })
+        .collect()
 }

@@ -7,15 +7,19 @@
 //! HTML report with figures ([`figures`], [`html`]) and a Markdown summary.
 
 pub mod compare;
+pub mod criterion;
 pub mod csv;
 pub mod figures;
 pub mod html;
+pub mod lang;
 pub mod markdown;
 pub mod render;
 pub mod schema;
 pub mod stats;
 
-pub use render::{render, render_sources, RenderedReport, Source};
+pub use figures::Style;
+pub use lang::Lang;
+pub use render::{render, render_report, render_sources, RenderOptions, RenderedReport, Source};
 pub use schema::{
     join_params, Bytes, CaseRecord, CaseStatus, Environment, Failure, Nanos, Percentiles,
     Repetition, Results, Summary, Verification, SCHEMA,
@@ -63,6 +67,14 @@ pub enum ReportError {
     /// The HTML template failed to render.
     #[error("HTML report: {0}")]
     Template(#[from] minijinja::Error),
+    /// A criterion output directory could not be read.
+    #[error("{path}: {message}")]
+    Criterion {
+        /// The directory or file.
+        path: std::path::PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// CSV export failed.
     #[error("CSV export: {0}")]
     Csv(#[from] ::csv::Error),

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::figures::Group;
 use crate::html::case_row;
+use crate::Lang;
 
 /// Escapes a table cell: `|` would end the cell, a newline the row, and
 /// `<`, `&` could start HTML in renderers that allow it.
@@ -17,7 +18,7 @@ fn cell(s: &str) -> String {
 }
 
 /// The Markdown summary of `machines`: (machine title, its groups).
-pub fn summary(machines: &[(String, Vec<Group<'_>>)]) -> String {
+pub fn summary(machines: &[(String, Vec<Group<'_>>)], lang: Lang) -> String {
     let mut out = String::from("# bakeoff summary\n");
     for (title, groups) in machines {
         let _ = write!(out, "\n## {}\n", cell(title));
@@ -25,7 +26,7 @@ pub fn summary(machines: &[(String, Vec<Group<'_>>)]) -> String {
             let _ = write!(
                 out,
                 "\n### {}\n\n| runner | workers | concurrency | status | throughput (median) | CI95 | speed-up | p99 latency |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n",
-                cell(&g.label())
+                cell(&g.label(lang))
             );
             for c in &g.cases {
                 let r = case_row(c);

@@ -3,9 +3,19 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::figures::{self, Group, Plot};
+use crate::criterion::Estimate;
+use crate::figures::{self, Group, Plot, Style};
 use crate::html::{self, MachineView, ReportView, RunView};
-use crate::{ReportError, Results};
+use crate::{Lang, ReportError, Results};
+
+/// How a report is drawn: figure style and language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Screen figures (the default) or slide figures.
+    pub style: Style,
+    /// The language of titles, axes, legends, captions and headings.
+    pub lang: Lang,
+}
 
 /// A results file to report on, and where it was read from (for links).
 #[derive(Clone, Debug)]
@@ -42,7 +52,11 @@ pub struct RenderedReport {
 
 /// Renders a report of `results` into `out_dir`, linking to the
 /// `results.json` and `results.csv` in `out_dir` when they exist there.
-pub fn render(results: &[Results], out_dir: &Path) -> Result<RenderedReport, ReportError> {
+pub fn render(
+    results: &[Results],
+    out_dir: &Path,
+    options: RenderOptions,
+) -> Result<RenderedReport, ReportError> {
     let sources: Vec<Source> = results
         .iter()
         .map(|r| Source {
@@ -50,12 +64,29 @@ pub fn render(results: &[Results], out_dir: &Path) -> Result<RenderedReport, Rep
             path: Some(out_dir.join("results.json")).filter(|p| p.exists()),
         })
         .collect();
-    render_sources(&sources, out_dir)
+    render_sources(&sources, out_dir, options)
 }
 
 /// Renders a report of `sources` into `out_dir`. Runs from the same
 /// machine (host name, CPU model and core count) share a section.
-pub fn render_sources(sources: &[Source], out_dir: &Path) -> Result<RenderedReport, ReportError> {
+pub fn render_sources(
+    sources: &[Source],
+    out_dir: &Path,
+    options: RenderOptions,
+) -> Result<RenderedReport, ReportError> {
+    render_report(sources, &[], out_dir, options)
+}
+
+/// Renders a report of `sources` and, when `primitives` is not empty, a
+/// "Primitives" section of criterion's estimates (see
+/// [`crate::criterion::read_dir`]), into `out_dir`.
+pub fn render_report(
+    sources: &[Source],
+    primitives: &[Estimate],
+    out_dir: &Path,
+    options: RenderOptions,
+) -> Result<RenderedReport, ReportError> {
+    let RenderOptions { style, lang } = options;
     let fig_dir = out_dir.join("figures");
     std::fs::create_dir_all(&fig_dir).map_err(|source| ReportError::Io {
         path: fig_dir.clone(),
@@ -80,10 +111,12 @@ pub fn render_sources(sources: &[Source], out_dir: &Path) -> Result<RenderedRepo
     let mut warnings = Vec::new();
     for (mi, (_, srcs)) in machines.iter().enumerate() {
         let env = &srcs[0].results.environment;
-        let title = format!(
-            "{} — {}, {} cores",
-            env.hostname, env.cpu_model, env.logical_cores
+        let cores = lang.count(
+            env.logical_cores.into(),
+            ("core", "cores"),
+            ("ядро", "ядра", "ядер"),
         );
+        let title = format!("{} — {}, {cores}", env.hostname, env.cpu_model);
         let groups: Vec<Group<'_>> = srcs
             .iter()
             .enumerate()
@@ -91,21 +124,13 @@ pub fn render_sources(sources: &[Source], out_dir: &Path) -> Result<RenderedRepo
             .collect();
         let mut workloads = Vec::new();
         for (gi, g) in groups.iter().enumerate() {
-            let mut drawn = Vec::new();
-            for p in figures::plots_for(g, gi) {
-                let svg = p.to_svg().map_err(|message| ReportError::Figure {
-                    figure: p.id.clone(),
-                    message,
-                })?;
-                let svg_path = fig_dir.join(format!("{}.svg", p.id));
-                write_atomic(&svg_path, svg.as_bytes())?;
-                written.push(svg_path);
-                let png_path = fig_dir.join(format!("{}.png", p.id));
-                let png = write_png_atomic(&p, &png_path)?;
-                written.push(png_path);
-                drawn.push((p, svg, Some(format!("figures/{png}"))));
-            }
-            workloads.push(html::workload_view(g, &drawn));
+            let drawn = draw_all(
+                figures::plots_for(g, gi, lang),
+                &fig_dir,
+                style,
+                &mut written,
+            )?;
+            workloads.push(html::workload_view(g, &drawn, lang));
             all_plots.extend(drawn.into_iter().map(|(p, _, _)| p));
         }
         for s in srcs {
@@ -113,7 +138,7 @@ pub fn render_sources(sources: &[Source], out_dir: &Path) -> Result<RenderedRepo
         }
         views.push(MachineView {
             title: title.clone(),
-            environment: html::environment_rows(env),
+            environment: html::environment_rows(env, lang),
             runs: srcs.iter().map(|s| run_view(s, out_dir)).collect(),
             workloads,
         });
@@ -126,9 +151,31 @@ pub fn render_sources(sources: &[Source], out_dir: &Path) -> Result<RenderedRepo
         .collect();
     versions.sort();
     versions.dedup();
-    let suites: Vec<String> = sources.iter().map(|s| s.results.suite.clone()).collect();
+    let mut suites: Vec<String> = sources.iter().map(|s| s.results.suite.clone()).collect();
+    let primitives = if primitives.is_empty() {
+        None
+    } else {
+        let drawn = draw_all(
+            crate::criterion::plots(primitives, lang),
+            &fig_dir,
+            style,
+            &mut written,
+        )?;
+        let view = html::primitives_view(primitives, &drawn);
+        all_plots.extend(drawn.into_iter().map(|(p, _, _)| p));
+        Some(view)
+    };
+    if suites.is_empty() {
+        suites.push("cargo bench".into());
+    }
     let view = ReportView {
-        title: format!("bakeoff report: {}", suites.join(", ")),
+        primitives,
+        lang: lang.code(),
+        words: html::Words::new(lang),
+        title: lang.pick(
+            format!("bakeoff report: {}", suites.join(", ")),
+            format!("Отчёт bakeoff: {}", suites.join(", ")),
+        ),
         versions: versions.join(", "),
         machines: views,
         warnings,
@@ -137,7 +184,10 @@ pub fn render_sources(sources: &[Source], out_dir: &Path) -> Result<RenderedRepo
     let index = out_dir.join("index.html");
     write_atomic(&index, page.as_bytes())?;
     let summary = out_dir.join("summary.md");
-    write_atomic(&summary, crate::markdown::summary(&md_groups).as_bytes())?;
+    write_atomic(
+        &summary,
+        crate::markdown::summary(&md_groups, lang).as_bytes(),
+    )?;
     Ok(RenderedReport {
         index,
         summary,
@@ -179,6 +229,31 @@ fn run_view(s: &Source, out_dir: &Path) -> RunView {
     }
 }
 
+/// Draws `plots` as SVG and PNG files in `fig_dir` (adding their paths to
+/// `written`); returns each plot with its SVG text and PNG link.
+fn draw_all(
+    plots: Vec<Plot>,
+    fig_dir: &Path,
+    style: Style,
+    written: &mut Vec<PathBuf>,
+) -> Result<Vec<(Plot, String, Option<String>)>, ReportError> {
+    let mut drawn = Vec::new();
+    for p in plots {
+        let svg = p.to_svg(style).map_err(|message| ReportError::Figure {
+            figure: p.id.clone(),
+            message,
+        })?;
+        let svg_path = fig_dir.join(format!("{}.svg", p.id));
+        write_atomic(&svg_path, svg.as_bytes())?;
+        written.push(svg_path);
+        let png_path = fig_dir.join(format!("{}.png", p.id));
+        let png = write_png_atomic(&p, &png_path, style)?;
+        written.push(png_path);
+        drawn.push((p, svg, Some(format!("figures/{png}"))));
+    }
+    Ok(drawn)
+}
+
 /// A temporary name beside `path`, keeping its extension.
 fn temp_path(path: &Path) -> PathBuf {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
@@ -198,9 +273,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 }
 
 /// Draws `plot` as a PNG at `path` atomically; returns the file name.
-fn write_png_atomic(plot: &Plot, path: &Path) -> Result<String, ReportError> {
+fn write_png_atomic(plot: &Plot, path: &Path, style: Style) -> Result<String, ReportError> {
     let tmp = temp_path(path);
-    plot.write_png(&tmp).map_err(|message| {
+    plot.write_png(&tmp, style).map_err(|message| {
         let _ = std::fs::remove_file(&tmp);
         ReportError::Figure {
             figure: plot.id.clone(),

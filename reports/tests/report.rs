@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use bakeoff_reports::figures::{self, FigureKind, Plot};
-use bakeoff_reports::{render_sources, CaseStatus, ReportError, Results, Source};
+use bakeoff_reports::{
+    render_sources, CaseStatus, Lang, RenderOptions, ReportError, Results, Source, Style,
+};
 
 fn fixture_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cpu-small.json")
@@ -25,7 +27,7 @@ fn plots(r: &Results, workload: &str) -> Vec<Plot> {
         .enumerate()
         .find(|(_, g)| g.workload == workload)
         .expect("group exists");
-    figures::plots_for(g, i)
+    figures::plots_for(g, i, Lang::En)
 }
 
 fn plot(plots: &[Plot], kind: FigureKind) -> &Plot {
@@ -66,7 +68,7 @@ fn every_figure_is_drawn_for_a_cpu_workload_in_order() {
         ]
     );
     for p in plots(&r, "primes").iter().chain(plots(&r, "noop").iter()) {
-        let svg = p.to_svg().expect("renders");
+        let svg = p.to_svg(Style::Screen).expect("renders");
         assert!(svg.starts_with("<svg"), "{}", p.id);
         assert!(
             svg.contains(&p.x_title) && svg.contains(&p.y_title),
@@ -204,7 +206,7 @@ fn failed_and_unverified_cases_are_never_drawn() {
         results: r,
         path: None,
     };
-    let out = render_sources(&[src], dir.path()).unwrap();
+    let out = render_sources(&[src], dir.path(), RenderOptions::default()).unwrap();
     let html = std::fs::read_to_string(&out.index).unwrap();
     assert!(html.contains("digest mismatch: expected a (seq), got b"));
     assert!(html.contains("<strong>unverified</strong>"));
@@ -217,7 +219,7 @@ fn render_writes_html_svg_png_and_summary_without_temporaries() {
     // Put the results beside the report, as `bakeoff run` does.
     std::fs::copy(fixture_path(), dir.path().join("results.json")).unwrap();
     std::fs::write(dir.path().join("results.csv"), "case_id\n").unwrap();
-    let out = bakeoff_reports::render(&[fixture()], dir.path()).unwrap();
+    let out = bakeoff_reports::render(&[fixture()], dir.path(), RenderOptions::default()).unwrap();
     assert_eq!(out.index, dir.path().join("index.html"));
     assert_eq!(out.plots.len(), 10, "5 figures for each of 2 workloads");
     assert_eq!(out.figures.len(), 20, "an SVG and a PNG each");
@@ -280,6 +282,7 @@ fn hostile_labels_are_escaped_in_html_svg_and_markdown() {
             path: None,
         }],
         dir.path(),
+        RenderOptions::default(),
     )
     .unwrap();
     assert!(!out.plots.is_empty());
@@ -316,7 +319,7 @@ fn results_from_two_machines_merge_into_one_report_grouped_by_machine() {
             path: None,
         })
         .collect();
-    let out = render_sources(&sources, dir.path()).unwrap();
+    let out = render_sources(&sources, dir.path(), RenderOptions::default()).unwrap();
     let html = std::fs::read_to_string(&out.index).unwrap();
     assert_eq!(html.matches("<h2>vm — AMD EPYC, 2 cores</h2>").count(), 1);
     assert_eq!(
@@ -385,4 +388,125 @@ fn pool_start_up_is_drawn_against_parent_memory() {
     // fork's start-up grows with the parent's memory in the fixture.
     let fork = &p.series[0].points;
     assert!(fork.last().unwrap().y > fork[0].y, "{fork:?}");
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(path: &Path) -> (u32, u32) {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!(&b[1..4], b"PNG", "{}", path.display());
+    let be = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    (be(16), be(20))
+}
+
+#[test]
+fn course_style_draws_slides_titled_by_their_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = RenderOptions {
+        style: Style::Course,
+        lang: Lang::En,
+    };
+    let out = bakeoff_reports::render(&[fixture()], dir.path(), options).unwrap();
+    let pngs: Vec<_> = out
+        .figures
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    assert!(!pngs.is_empty());
+    for png in pngs {
+        assert_eq!(png_size(png), (1920, 1080), "{}", png.display());
+    }
+    for p in &out.plots {
+        let finding = p
+            .finding
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no finding", p.id));
+        let svg =
+            std::fs::read_to_string(dir.path().join(format!("figures/{}.svg", p.id))).unwrap();
+        assert!(svg.contains(r#"width="1920" height="1080""#), "{}", p.id);
+        assert!(
+            svg.contains(&finding.replace('\'', "&apos;")),
+            "{}: finding not drawn",
+            p.id
+        );
+    }
+    // The speed-up finding names the fastest and the slowest runner at the
+    // largest worker count, computed here from the records themselves.
+    let r = fixture();
+    let seq = r
+        .cases
+        .iter()
+        .find(|c| c.workload == "primes" && c.runner == "seq")
+        .and_then(|c| c.summary.as_ref())
+        .unwrap()
+        .throughput
+        .median;
+    let mut at2: Vec<(String, f64)> = r
+        .cases
+        .iter()
+        .filter(|c| c.workload == "primes" && c.workers == Some(2) && figures::is_drawable(c))
+        .map(|c| {
+            let s = c.summary.as_ref().unwrap().throughput.median;
+            (figures::series_name(c), c.speedup_vs_seq.unwrap_or(s / seq))
+        })
+        .collect();
+    at2.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let all = plots(&r, "primes");
+    let finding = plot(&all, FigureKind::Speedup).finding.clone().unwrap();
+    let (lo, hi) = (&at2[0], &at2[at2.len() - 1]);
+    assert!(
+        finding.starts_with(&format!(
+            "{} runs at {}×",
+            hi.0,
+            figures::format_short(hi.1)
+        )),
+        "{finding}"
+    );
+    assert!(finding.contains(&format!("{} at", lo.0)), "{finding}");
+    assert!(finding.contains("on 2 workers"), "{finding}");
+}
+
+#[test]
+fn russian_report_translates_titles_axes_legends_and_headings() {
+    let cyrillic = |s: &str| s.chars().any(|c| ('а'..='я').contains(&c));
+    let r = fixture();
+    let groups = figures::groups(&r, "m0");
+    for (i, g) in groups.iter().enumerate() {
+        for p in figures::plots_for(g, i, Lang::Ru) {
+            let d = p.describe();
+            assert!(cyrillic(&d.title), "{}", d.title);
+            assert!(
+                cyrillic(&d.x_title) || d.x_title.contains("перцентиль"),
+                "{}",
+                d.x_title
+            );
+            assert!(cyrillic(&d.y_title), "{}", d.y_title);
+            assert!(cyrillic(&p.caption), "{}", p.caption);
+            assert!(
+                p.finding.as_deref().is_some_and(cyrillic),
+                "{:?}",
+                p.finding
+            );
+            assert!(d.title.contains("задач"), "{}", d.title);
+            if p.kind == FigureKind::Speedup {
+                assert_eq!(d.categories, ["1 исполнитель", "2 исполнителя"]);
+            }
+            if p.kind == FigureKind::Throughput {
+                assert!(d
+                    .series
+                    .iter()
+                    .any(|(n, _)| n == "идеал (seq × исполнители)"));
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let options = RenderOptions {
+        style: Style::Screen,
+        lang: Lang::Ru,
+    };
+    let out = bakeoff_reports::render(&[r], dir.path(), options).unwrap();
+    let html = std::fs::read_to_string(&out.index).unwrap();
+    assert!(html.contains(r#"<html lang="ru">"#));
+    assert!(html.contains("Отчёт bakeoff"));
+    assert!(html.contains("Предупреждени"));
+    assert!(html.contains("<th>пропускная способность</th>"));
 }

@@ -2,17 +2,19 @@
 //! of the CPU the machine offered during the batch (wall time × cores).
 
 use super::{
-    category_bars, per_repetition, plot, worker_categories, FigureKind, Group, Mark, Plot,
+    category_bars, contrast, format_short, per_repetition, plot, ranked, worker_categories,
+    FigureKind, Group, Mark, Plot,
 };
+use crate::Lang;
 
 /// The figure, when the machine's core count is known and some drawable
 /// case has repetitions.
-pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
+pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if g.cores == 0 {
         return None;
     }
     let cores = g.cores as f64;
-    let (categories, keys) = worker_categories(g, |_| true);
+    let (categories, keys) = worker_categories(g, lang, |_| true);
     let series = category_bars(
         g,
         &keys,
@@ -25,14 +27,54 @@ pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
             })
         },
     );
-    Some(plot(
+    let n = g.cores;
+    let cores_of = lang.count(n.into(), ("core", "cores"), ("ядра", "ядер", "ядер"));
+    let mut p = plot(
         FigureKind::Cpu,
-        format!("{}: CPU used of wall × {} cores", g.label(), g.cores),
-        format!("User plus system CPU time of the case process per batch, as a percentage of wall time × {} cores: 100 % means every core was busy for the whole batch.", g.cores),
-        "workers",
-        "CPU (user + sys) ÷ (wall × cores) (%)",
+        lang.pick(
+            format!("{}: CPU used of wall × {n} cores", g.label(lang)),
+            format!("{}: загрузка CPU от времени × {cores_of}", g.label(lang)),
+        ),
+        lang.pick(
+            format!("User plus system CPU time of the case process per batch, as a percentage of wall time × {n} cores: 100 % means every core was busy for the whole batch."),
+            format!("Процессорное время (user + system) процесса случая на прогон в процентах от времени × {cores_of}: 100 % — все ядра заняты весь прогон."),
+        ),
+        lang.pick("workers", "исполнители"),
+        lang.pick(
+            "CPU (user + sys) ÷ (wall × cores) (%)",
+            "CPU (user + sys) ÷ (время × ядра) (%)",
+        ),
         Mark::Bars,
-        categories,
+        categories.clone(),
         series,
-    ))
+    );
+    let f = format_short;
+    p.finding = contrast(
+        &ranked(&p, Some((categories.len().max(1) - 1) as f64)),
+        |lo, hi| {
+            lang.pick(
+                format!(
+                    "Every runner keeps {}–{} % of the {n} cores busy",
+                    f(lo),
+                    f(hi)
+                ),
+                format!("Все модели загружают {}–{} % от {cores_of}", f(lo), f(hi)),
+            )
+        },
+        |(hi, h), (lo, l)| {
+            lang.pick(
+                format!(
+                    "{hi} keeps {} % of the {n} cores busy; {lo} only {} %",
+                    f(h),
+                    f(l)
+                ),
+                format!(
+                    "{hi} загружает {} % от {cores_of}, {lo} — лишь {} %",
+                    f(h),
+                    f(l)
+                ),
+            )
+        },
+    );
+    Some(p)
 }

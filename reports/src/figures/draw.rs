@@ -11,12 +11,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::{Mark, Plot, Rgb};
-
-/// Figure size in pixels (SVG user units and PNG pixels).
-pub const SIZE: (u32, u32) = (960, 540);
-/// Width of the legend pane on the right.
-const LEGEND_WIDTH: u32 = 250;
+use super::{Mark, Metrics, Plot, Rgb, Style};
 
 static FONT: Once = Once::new();
 
@@ -34,51 +29,94 @@ fn register_font() {
 }
 
 impl Plot {
-    /// The plot as a standalone SVG document. Text (titles, legend, ticks)
-    /// is XML-escaped by plotters' SVG backend.
-    pub fn to_svg(&self) -> Result<String, String> {
+    /// The plot as a standalone SVG document in `style`. Text (titles,
+    /// legend, ticks) is XML-escaped by plotters' SVG backend.
+    pub fn to_svg(&self, style: Style) -> Result<String, String> {
         register_font();
         let mut buf = String::new();
         {
-            let root = SVGBackend::with_string(&mut buf, SIZE).into_drawing_area();
-            self.draw_on(&root)?;
+            let root = SVGBackend::with_string(&mut buf, style.metrics().size).into_drawing_area();
+            self.draw_on(&root, style)?;
             root.present().map_err(|e| e.to_string())?;
         }
         Ok(buf)
     }
 
-    /// Writes the plot as a PNG file at `path`.
-    pub fn write_png(&self, path: &Path) -> Result<(), String> {
+    /// Writes the plot as a PNG file at `path`, in `style`.
+    pub fn write_png(&self, path: &Path, style: Style) -> Result<(), String> {
         register_font();
-        let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-        self.draw_on(&root)?;
+        let root = BitMapBackend::new(path, style.metrics().size).into_drawing_area();
+        self.draw_on(&root, style)?;
         root.present().map_err(|e| e.to_string())
     }
 
-    /// Draws the plot: title, axes with titles, series with error bars,
-    /// and a legend pane on the right.
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    /// Draws the plot: title (in course style, the finding with the
+    /// subject below it), axes with titles, series with error bars, and
+    /// a legend pane on the right.
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        style: Style,
+    ) -> Result<(), String> {
+        let m = style.metrics();
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         root.fill(&WHITE).map_err(err)?;
+        let (root, title, title_size) = match (style, &self.finding) {
+            (Style::Course, Some(finding)) => {
+                let size = fit(finding, m.title, m.size.0);
+                let pad = m.title as i32 / 2;
+                let below = root
+                    .margin(pad, 0, pad, pad)
+                    .titled(
+                        finding,
+                        ("sans-serif", size).into_font().style(FontStyle::Bold),
+                    )
+                    .map_err(err)?;
+                (below, &self.title, fit(&self.title, m.subtitle, m.size.0))
+            }
+            _ => (
+                root.clone(),
+                &self.title,
+                fit(&self.title, m.title, m.size.0 - m.legend_width),
+            ),
+        };
         let (width, _) = root.dim_in_pixel();
-        let (chart_area, legend_area) = root.split_horizontally(width - LEGEND_WIDTH);
+        let (chart_area, legend_area) = root.split_horizontally(width - m.legend_width);
 
         let y = YScale::new(self);
         let (x_lo, x_hi, x_ticks) = self.x_range();
         let categories = self.categories.clone();
         let is_bars = self.mark == Mark::Bars;
 
-        // Long titles (long parameter lists) get smaller type to fit.
-        let title_size = match self.title.chars().count() {
-            0..=60 => 20,
-            61..=75 => 17,
-            _ => 14,
+        // Category labels that would not fit side by side stand upright,
+        // hanging down from the axis: plotters turns a label about its
+        // centre, so each is led by no-break spaces as wide as itself.
+        let font = ("sans-serif", m.ticks).into_font();
+        let text_px = |t: &str| font.box_size(t).map_or(0, |(w, _)| w);
+        let widest = categories.iter().map(|c| text_px(c)).max().unwrap_or(0);
+        let plot_px = width.saturating_sub(m.legend_width + m.y_label_area);
+        let upright = is_bars && categories.len() as u32 * (widest + m.ticks) > plot_px;
+        let (categories, x_label_area) = if upright {
+            let space = text_px("\u{a0}\u{a0}").max(2) / 2;
+            let lead = |c: &String| "\u{a0}".repeat((text_px(c) / space) as usize + 1) + c;
+            (
+                categories.iter().map(lead).collect(),
+                m.x_label_area + widest,
+            )
+        } else {
+            (categories, m.x_label_area)
+        };
+        let tick_style = TextStyle::from(("sans-serif", m.ticks).into_font());
+        let x_tick_style = if upright {
+            tick_style.transform(FontTransform::Rotate90)
+        } else {
+            tick_style.clone()
         };
         let mut chart = ChartBuilder::on(&chart_area)
-            .caption(&self.title, ("sans-serif", title_size))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
+            .caption(title, ("sans-serif", title_size))
+            .margin(m.size.1 / 45)
+            .x_label_area_size(x_label_area)
+            .y_label_area_size(m.y_label_area)
             .build_cartesian_2d(
                 Axis {
                     lo: x_lo,
@@ -111,8 +149,9 @@ impl Plot {
             .y_desc(&self.y_title)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .axis_desc_style(("sans-serif", 16))
-            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", m.axis))
+            .y_label_style(tick_style)
+            .x_label_style(x_tick_style)
             .light_line_style(WHITE.mix(0.0))
             .bold_line_style(BLACK.mix(0.12))
             .disable_x_mesh()
@@ -122,7 +161,7 @@ impl Plot {
         let slots = BarSlots::new(self);
         for (si, s) in self.series.iter().enumerate() {
             let colour = rgb(s.colour);
-            let line = ShapeStyle::from(&colour).stroke_width(2);
+            let line = ShapeStyle::from(&colour).stroke_width(m.stroke);
             match self.mark {
                 Mark::Lines if s.horizontal => {
                     if let Some(p) = s.points.first() {
@@ -130,8 +169,8 @@ impl Plot {
                         chart
                             .draw_series(DashedLineSeries::new(
                                 [(x_lo, yy), (x_hi, yy)],
-                                8,
-                                5,
+                                4 * m.stroke,
+                                3 * m.stroke,
                                 line,
                             ))
                             .map_err(err)?;
@@ -141,14 +180,19 @@ impl Plot {
                     let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, y.pos(p.y))).collect();
                     if s.dashed {
                         chart
-                            .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, line))
+                            .draw_series(DashedLineSeries::new(
+                                pts.clone(),
+                                4 * m.stroke,
+                                3 * m.stroke,
+                                line,
+                            ))
                             .map_err(err)?;
                     } else {
                         chart
                             .draw_series(LineSeries::new(pts.clone(), line))
                             .map_err(err)?;
                         chart
-                            .draw_series(pts.iter().map(|&(x, yy)| marker(si, x, yy, colour)))
+                            .draw_series(pts.iter().map(|&(x, yy)| marker(si, x, yy, colour, m)))
                             .map_err(err)?;
                     }
                 }
@@ -180,7 +224,7 @@ impl Plot {
                         continue;
                     }
                     let (x, lo, hi) = (at(p.x), y.pos(lo), y.pos(hi));
-                    let style = ShapeStyle::from(&whisker).stroke_width(1);
+                    let style = ShapeStyle::from(&whisker).stroke_width(m.stroke.div_ceil(2));
                     for path in [
                         vec![(x, lo), (x, hi)],
                         vec![(x - cap, lo), (x + cap, lo)],
@@ -193,7 +237,7 @@ impl Plot {
                 }
             }
         }
-        draw_legend(self, &legend_area).map_err(err)?;
+        draw_legend(self, &legend_area, m).map_err(err)?;
         Ok(())
     }
 
@@ -405,6 +449,17 @@ fn nice_step(raw: f64) -> f64 {
 
 /// A tick label: at most 3 significant digits with k, M, G suffixes.
 pub fn format_number(v: f64) -> String {
+    format_sig(v, 3)
+}
+
+/// A number for a finding, read aloud from a slide: 2 significant digits
+/// with k, M, G suffixes (`1.9`, `0.43`, `52k`).
+pub fn format_short(v: f64) -> String {
+    format_sig(v, 2)
+}
+
+/// At most `sig` significant digits (1 to 6) with k, M, G suffixes.
+fn format_sig(v: f64, sig: i32) -> String {
     let a = v.abs();
     let (scaled, suffix) = if a >= 1e9 {
         (v / 1e9, "G")
@@ -418,7 +473,7 @@ pub fn format_number(v: f64) -> String {
     let s = if scaled == 0.0 {
         "0".to_string()
     } else {
-        let digits = (2 - scaled.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        let digits = (sig - 1 - scaled.abs().log10().floor() as i32).clamp(0, 6) as usize;
         let t = format!("{scaled:.digits$}");
         if t.contains('.') {
             t.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -439,48 +494,65 @@ fn marker<DB: DrawingBackend>(
     x: f64,
     y: f64,
     c: RGBColor,
+    m: Metrics,
 ) -> DynElement<'static, DB, (f64, f64)> {
+    let r = m.marker as i32;
     match i % 3 {
-        0 => Circle::new((x, y), 5, c.filled()).into_dyn(),
-        1 => TriangleMarker::new((x, y), 6, c.filled()).into_dyn(),
-        _ => Cross::new((x, y), 5, ShapeStyle::from(&c).stroke_width(2)).into_dyn(),
+        0 => Circle::new((x, y), r, c.filled()).into_dyn(),
+        1 => TriangleMarker::new((x, y), r + 1, c.filled()).into_dyn(),
+        _ => Cross::new((x, y), r, ShapeStyle::from(&c).stroke_width(m.stroke)).into_dyn(),
     }
+}
+
+/// The type size at most `size` at which `text` fits in `width` pixels
+/// (DejaVu Sans averages about 0.55 em per character), never below 60 %.
+fn fit(text: &str, size: u32, width: u32) -> u32 {
+    let chars = text.chars().count().max(1) as f64;
+    let fits = (width as f64 * 0.94 / (0.55 * chars)) as u32;
+    fits.clamp(size * 3 / 5, size)
 }
 
 /// The legend pane: a swatch and the series name per line.
 fn draw_legend<DB: DrawingBackend>(
     plot: &Plot,
     area: &DrawingArea<DB, Shift>,
+    m: Metrics,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let top = 60;
-    let row = 24;
+    let top = 60 * m.legend_row as i32 / 24;
+    let row = m.legend_row as i32;
+    let u = m.legend as i32; // one em
+    let stroke = ShapeStyle::from(&BLACK).stroke_width(m.stroke);
     for (i, s) in plot.series.iter().enumerate() {
         let y = top + i as i32 * row;
         let c = rgb(s.colour);
+        let line = ShapeStyle {
+            color: c.to_rgba(),
+            ..stroke
+        };
+        let swatch = vec![(u / 2, y), (u * 5 / 2, y)];
         if plot.mark == Mark::Bars {
-            area.draw(&Rectangle::new([(8, y - 7), (30, y + 7)], c.filled()))?;
+            area.draw(&Rectangle::new(
+                [(u / 2, y - u / 2), (u * 2, y + u / 2)],
+                c.filled(),
+            ))?;
         } else if s.dashed {
-            area.draw(&DashedPathElement::new(
-                vec![(6, y), (32, y)],
-                6,
-                4,
-                ShapeStyle::from(&c).stroke_width(2),
-            ))?;
+            area.draw(&DashedPathElement::new(swatch, u / 2, u / 3, line))?;
         } else {
-            area.draw(&PathElement::new(
-                vec![(6, y), (32, y)],
-                ShapeStyle::from(&c).stroke_width(2),
-            ))?;
+            area.draw(&PathElement::new(swatch, line))?;
         }
-        let name: String = if s.name.chars().count() > 30 {
-            s.name.chars().take(29).chain(['…']).collect()
+        let name: String = if s.name.chars().count() > m.legend_chars {
+            s.name
+                .chars()
+                .take(m.legend_chars - 1)
+                .chain(['…'])
+                .collect()
         } else {
             s.name.clone()
         };
         area.draw(&Text::new(
             name,
-            (40, y - 8),
-            ("sans-serif", 14).into_font().color(&BLACK),
+            (u * 3, y - u * 4 / 7),
+            ("sans-serif", m.legend).into_font().color(&BLACK),
         ))?;
     }
     Ok(())

@@ -2,9 +2,10 @@
 //! at the largest worker count measured.
 
 use super::{
-    plot, runner_series, time_unit, worker_counts, FigureKind, Group, Mark, Plot, Point, Series,
+    contrast, format_short, plot, ranked, runner_series, time_unit, worker_counts, FigureKind,
+    Group, Mark, Plot, Point, Series,
 };
-use crate::{Percentiles, Stat};
+use crate::{Lang, Percentiles, Stat};
 
 /// Reads one percentile, in nanoseconds.
 type Pick = fn(&Percentiles) -> u64;
@@ -18,7 +19,7 @@ const PERCENTILES: [(&str, Pick); 4] = [
 ];
 
 /// The figure, when some drawable case has repetitions.
-pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
+pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     let at = worker_counts(g).last().copied();
     let chosen = |w: Option<u64>| w.is_none() || w == at;
     let max_s = g
@@ -63,18 +64,52 @@ pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
         })
         .collect();
     let at_text = match at {
-        Some(1) => " at 1 worker".to_string(),
-        Some(w) => format!(" at {w} workers"),
+        Some(1) => lang.pick(" at 1 worker", ", 1 исполнитель").to_string(),
+        Some(w) => lang.pick(format!(" at {w} workers"), format!(", исполнителей: {w}")),
         None => String::new(),
     };
-    Some(plot(
+    let mut p = plot(
         FigureKind::Latency,
-        format!("{}: task latency{at_text}", g.label()),
-        format!("How long a task waited and ran, from hand-over to the model until done{at_text}: medians over repetitions of each batch's percentiles."),
-        "percentile of task latency",
-        &format!("latency, submit → done ({unit})"),
+        lang.pick(
+            format!("{}: task latency{at_text}", g.label(lang)),
+            format!("{}: задержка задач{at_text}", g.label(lang)),
+        ),
+        lang.pick(
+            format!("How long a task waited and ran, from hand-over to the model until done{at_text}: medians over repetitions of each batch's percentiles."),
+            format!("Сколько задача ждала и выполнялась, от передачи модели до завершения{at_text}: медианы по повторам перцентилей каждого прогона."),
+        ),
+        lang.pick("percentile of task latency", "перцентиль задержки задачи"),
+        &lang.pick(
+            format!("latency, submit → done ({unit})"),
+            format!("задержка, отправка → готово ({unit})"),
+        ),
         Mark::Bars,
         PERCENTILES.iter().map(|(l, _)| l.to_string()).collect(),
         series,
-    ))
+    );
+    let f = |v: f64| format!("{} {unit}", format_short(v));
+    p.finding = contrast(
+        &ranked(&p, Some(2.0)),
+        |lo, hi| {
+            lang.pick(
+                format!(
+                    "Every runner's p99 latency is within 10 %: {}–{}",
+                    f(lo),
+                    f(hi)
+                ),
+                format!(
+                    "Задержка p99 у всех моделей в пределах 10 %: {}–{}",
+                    f(lo),
+                    f(hi)
+                ),
+            )
+        },
+        |(hi, h), (lo, l)| {
+            lang.pick(
+                format!("p99 latency: {} under {lo}, {} under {hi}", f(l), f(h)),
+                format!("Задержка p99: {} у {lo}, {} у {hi}", f(l), f(h)),
+            )
+        },
+    );
+    Some(p)
 }

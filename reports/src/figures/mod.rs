@@ -17,15 +17,17 @@ mod latency;
 mod palette;
 mod speedup;
 mod startup;
+mod style;
 mod switches;
 mod throughput;
 
 use std::collections::BTreeMap;
 
-use crate::{CaseRecord, CaseStatus, Results};
+use crate::{CaseRecord, CaseStatus, Lang, Results};
 
-pub use draw::{format_number, SIZE};
+pub use draw::{format_number, format_short};
 pub use palette::{family_colour, Rgb};
+pub use style::{Metrics, Style};
 
 /// Which figure of issue 5's list a [`Plot`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,6 +44,8 @@ pub enum FigureKind {
     Cpu,
     /// 8. Context switches per task.
     Switches,
+    /// `cargo bench`: criterion's medians per bench group.
+    Primitives,
 }
 
 impl FigureKind {
@@ -54,6 +58,7 @@ impl FigureKind {
             FigureKind::Startup => "startup",
             FigureKind::Cpu => "cpu",
             FigureKind::Switches => "switches",
+            FigureKind::Primitives => "primitives",
         }
     }
 }
@@ -107,8 +112,11 @@ pub struct Plot {
     pub id: String,
     /// The workload group it belongs to (see [`Group::label`]).
     pub group: String,
-    /// Title drawn above the plot.
+    /// Title drawn above the plot: what it shows.
     pub title: String,
+    /// What the data says, in one line (`rayon reaches 1.9× seq on 2
+    /// workers; tokio-ct only 1.0×`): the title of a course-style figure.
+    pub finding: Option<String>,
     /// One sentence saying what the figure shows, for the HTML caption.
     pub caption: String,
     /// x axis title, with unit.
@@ -130,10 +138,14 @@ pub struct Plot {
 pub struct FigureDesc {
     /// Title.
     pub title: String,
+    /// The finding, when the data gives one.
+    pub finding: Option<String>,
     /// x axis title.
     pub x_title: String,
     /// y axis title.
     pub y_title: String,
+    /// Category labels of a bar chart.
+    pub categories: Vec<String>,
     /// Series names with their number of points, in legend order.
     pub series: Vec<(String, usize)>,
     /// Whether the y axis is logarithmic.
@@ -145,8 +157,10 @@ impl Plot {
     pub fn describe(&self) -> FigureDesc {
         FigureDesc {
             title: self.title.clone(),
+            finding: self.finding.clone(),
             x_title: self.x_title.clone(),
             y_title: self.y_title.clone(),
+            categories: self.categories.clone(),
             series: self
                 .series
                 .iter()
@@ -158,7 +172,7 @@ impl Plot {
 
     /// Sets [`Plot::log_y`] when the positive medians span more than two
     /// decades.
-    fn decide_log_y(&mut self) {
+    pub(crate) fn decide_log_y(&mut self) {
         let values: Vec<f64> = self
             .series
             .iter()
@@ -192,13 +206,14 @@ pub struct Group<'a> {
 
 impl Group<'_> {
     /// `primes numbers=course, 8 tasks`.
-    pub fn label(&self) -> String {
+    pub fn label(&self, lang: Lang) -> String {
         let params = if self.params.is_empty() {
             String::new()
         } else {
             format!(" {}", self.params)
         };
-        format!("{}{params}, {} tasks", self.workload, self.tasks)
+        let tasks = lang.count(self.tasks, ("task", "tasks"), ("задача", "задачи", "задач"));
+        format!("{}{params}, {tasks}", self.workload)
     }
 
     /// The cases that may be drawn: `ok`, verified and summarised.
@@ -334,9 +349,10 @@ pub(crate) fn per_repetition(
     Some((s.median, Some((s.ci95_low, s.ci95_high))))
 }
 
-/// Every figure the group's data allows, in issue 5's order.
-pub fn plots_for(g: &Group<'_>, index: usize) -> Vec<Plot> {
-    let builders: [fn(&Group<'_>) -> Option<Plot>; 6] = [
+/// Every figure the group's data allows, in issue 5's order, with its
+/// words in `lang`.
+pub fn plots_for(g: &Group<'_>, index: usize, lang: Lang) -> Vec<Plot> {
+    let builders: [fn(&Group<'_>, Lang) -> Option<Plot>; 6] = [
         throughput::build,
         speedup::build,
         latency::build,
@@ -347,11 +363,11 @@ pub fn plots_for(g: &Group<'_>, index: usize) -> Vec<Plot> {
     let stem = g.stem(index);
     builders
         .iter()
-        .filter_map(|b| b(g))
+        .filter_map(|b| b(g, lang))
         .filter(|p| p.series.iter().any(|s| !s.points.is_empty()))
         .map(|mut p| {
             p.id = format!("{stem}-{}", p.kind.slug());
-            p.group = g.label();
+            p.group = g.label(lang);
             // Every quantity drawn is non-negative; a wide interval from
             // few repetitions may reach below zero, which is clipped.
             for s in &mut p.series {
@@ -385,6 +401,7 @@ pub(crate) fn plot(
         id: String::new(),
         group: String::new(),
         title,
+        finding: None,
         caption,
         x_title: x_title.to_string(),
         y_title: y_title.to_string(),
@@ -408,6 +425,7 @@ pub(crate) fn worker_counts(g: &Group<'_>) -> Vec<u64> {
 /// accepts; returns the labels and the workers value of each category.
 pub(crate) fn worker_categories(
     g: &Group<'_>,
+    lang: Lang,
     keep: impl Fn(&CaseRecord) -> bool,
 ) -> (Vec<String>, Vec<Option<u64>>) {
     let mut keys: Vec<Option<u64>> = Vec::new();
@@ -425,12 +443,52 @@ pub(crate) fn worker_categories(
     let labels = keys
         .iter()
         .map(|k| match k {
-            None => "no pool".to_string(),
-            Some(1) => "1 worker".to_string(),
-            Some(n) => format!("{n} workers"),
+            None => lang.pick("no pool", "без пула").to_string(),
+            Some(n) => lang.count(
+                *n,
+                ("worker", "workers"),
+                ("исполнитель", "исполнителя", "исполнителей"),
+            ),
         })
         .collect();
     (labels, keys)
+}
+
+/// The runner series of `plot` (reference lines left out) with the value
+/// each has at x = `at` (or its last point when `at` is `None`), lowest
+/// first; for findings.
+pub(crate) fn ranked(plot: &Plot, at: Option<f64>) -> Vec<(&str, f64)> {
+    let mut v: Vec<(&str, f64)> = plot
+        .series
+        .iter()
+        .filter(|s| s.family != "reference")
+        .filter_map(|s| {
+            let p = match at {
+                Some(x) => s.points.iter().find(|p| (p.x - x).abs() < 1e-9)?,
+                None => s.points.last()?,
+            };
+            Some((s.name.as_str(), p.y))
+        })
+        .filter(|(_, y)| y.is_finite())
+        .collect();
+    v.sort_by(|a, b| a.1.total_cmp(&b.1));
+    v
+}
+
+/// A finding that contrasts the highest and the lowest of `ranked`:
+/// `high(name, value)` alone when they are within 10 % of each other
+/// (`alike(low, high)` then), else `contrast(high, low)`.
+pub(crate) fn contrast(
+    ranked: &[(&str, f64)],
+    alike: impl Fn(f64, f64) -> String,
+    differ: impl Fn((&str, f64), (&str, f64)) -> String,
+) -> Option<String> {
+    let (lo, hi) = (*ranked.first()?, *ranked.last()?);
+    if ranked.len() == 1 || hi.1 <= lo.1 * 1.1 {
+        Some(alike(lo.1, hi.1))
+    } else {
+        Some(differ(hi, lo))
+    }
 }
 
 /// A time unit that keeps the numbers between 1 and 1000: (name, seconds per unit).

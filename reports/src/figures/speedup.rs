@@ -1,9 +1,11 @@
 //! Figure 2: speed-up over `seq` at each worker count, as grouped bars.
 
-use super::{category_bars, plot, worker_categories, FigureKind, Group, Mark, Plot};
+use super::throughput::speedup_finding;
+use super::{category_bars, plot, ranked, worker_categories, FigureKind, Group, Mark, Plot};
+use crate::Lang;
 
 /// The figure, when the group has a `seq` case and another runner.
-pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
+pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     let seq = g
         .drawable()
         .find(|c| c.runner == "seq")?
@@ -14,7 +16,7 @@ pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
     if seq <= 0.0 {
         return None;
     }
-    let (categories, keys) = worker_categories(g, |c| c.runner != "seq");
+    let (categories, keys) = worker_categories(g, lang, |c| c.runner != "seq");
     let series = category_bars(
         g,
         &keys,
@@ -31,14 +33,24 @@ pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
     if series.is_empty() {
         return None;
     }
-    Some(plot(
+    let mut p = plot(
         FigureKind::Speedup,
-        format!("{}: speed-up over seq", g.label()),
-        "Each runner's median throughput divided by seq's, per worker count; 1 means no faster than one plain loop, and the bars' whiskers are 95 % intervals.".into(),
-        "workers",
-        "speed-up over seq (×)",
+        lang.pick(
+            format!("{}: speed-up over seq", g.label(lang)),
+            format!("{}: ускорение относительно seq", g.label(lang)),
+        ),
+        lang.pick(
+            "Each runner's median throughput divided by seq's, per worker count; 1 means no faster than one plain loop, and the bars' whiskers are 95 % intervals.",
+            "Медианная пропускная способность каждой модели, делённая на пропускную способность seq, для каждого числа исполнителей; 1 — не быстрее простого цикла, усы — 95 % интервалы.",
+        ).into(),
+        lang.pick("workers", "исполнители"),
+        lang.pick("speed-up over seq (×)", "ускорение относительно seq (×)"),
         Mark::Bars,
         categories,
         series,
-    ))
+    );
+    if let Some(Some(w)) = keys.last() {
+        p.finding = speedup_finding(&ranked(&p, Some((keys.len() - 1) as f64)), *w, lang);
+    }
+    Some(p)
 }

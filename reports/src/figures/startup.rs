@@ -3,11 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use super::{family_colour, plot, time_unit, FigureKind, Group, Mark, Plot, Point, Series};
+use super::{
+    contrast, family_colour, format_number, format_short, plot, time_unit, FigureKind, Group, Mark,
+    Plot, Point, Series,
+};
+use crate::Lang;
 
 /// The figure, when the group has pool cases at two or more `parent_mb`
 /// values with a start-up time.
-pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
+pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     // runner id → (parent MiB, start-up seconds), one point per case.
     let mut by_runner: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
@@ -61,14 +65,52 @@ pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
             }
         })
         .collect();
-    Some(plot(
+    let mut p = plot(
         FigureKind::Startup,
-        format!("{}: pool start-up vs parent memory", g.label()),
-        "Time from starting the pool until every worker said it was ready, against the memory the parent process had allocated and touched first (one start per case).".into(),
-        "parent memory (MiB)",
-        &format!("pool start-up ({unit})"),
+        lang.pick(
+            format!("{}: pool start-up vs parent memory", g.label(lang)),
+            format!("{}: запуск пула и память родителя", g.label(lang)),
+        ),
+        lang.pick(
+            "Time from starting the pool until every worker said it was ready, against the memory the parent process had allocated and touched first (one start per case).",
+            "Время от запуска пула до готовности всех исполнителей в зависимости от памяти, которую родительский процесс заранее выделил и заполнил (один запуск на случай).",
+        ).into(),
+        lang.pick("parent memory (MiB)", "память родителя (МиБ)"),
+        &lang.pick(format!("pool start-up ({unit})"), format!("запуск пула ({unit})")),
         Mark::Lines,
         Vec::new(),
         series,
-    ))
+    );
+    // Growth of each runner's start-up from the smallest to the largest
+    // parent it was measured at.
+    let mut growth: Vec<(&str, f64)> = p
+        .series
+        .iter()
+        .filter_map(|s| {
+            let (a, b) = (s.points.first()?, s.points.last()?);
+            (a.y > 0.0 && b.x > a.x).then(|| (s.name.as_str(), b.y / a.y))
+        })
+        .collect();
+    growth.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (lo_mb, hi_mb) = (
+        format_number(sizes[0]),
+        format_number(sizes[sizes.len() - 1]),
+    );
+    let f = format_short;
+    p.finding = contrast(
+        &growth,
+        |_, hi| {
+            lang.pick(
+                format!("Every pool's start-up grows at most {}× from {lo_mb} to {hi_mb} MiB of parent memory", f(hi)),
+                format!("Запуск любого пула растёт не более чем в {} раза от {lo_mb} до {hi_mb} МиБ памяти родителя", f(hi)),
+            )
+        },
+        |(hi, h), (lo, l)| {
+            lang.pick(
+                format!("{hi} start-up grows {}× from {lo_mb} to {hi_mb} MiB of parent memory; {lo} only {}×", f(h), f(l)),
+                format!("Запуск {hi} растёт в {} раза от {lo_mb} до {hi_mb} МиБ памяти родителя, {lo} — лишь в {}", f(h), f(l)),
+            )
+        },
+    );
+    Some(p)
 }

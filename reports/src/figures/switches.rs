@@ -1,12 +1,14 @@
 //! Figure 8: context switches (voluntary + involuntary) per task.
 
 use super::{
-    category_bars, per_repetition, plot, worker_categories, FigureKind, Group, Mark, Plot,
+    category_bars, contrast, format_short, per_repetition, plot, ranked, worker_categories,
+    FigureKind, Group, Mark, Plot,
 };
+use crate::Lang;
 
 /// The figure, when some drawable case has repetitions.
-pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
-    let (categories, keys) = worker_categories(g, |_| true);
+pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
+    let (categories, keys) = worker_categories(g, lang, |_| true);
     let series = category_bars(
         g,
         &keys,
@@ -20,14 +22,49 @@ pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
             })
         },
     );
-    Some(plot(
+    let mut p = plot(
         FigureKind::Switches,
-        format!("{}: context switches per task", g.label()),
-        "Voluntary plus involuntary context switches of the whole case process per batch, divided by the tasks in the batch.".into(),
-        "workers",
-        "context switches per task",
+        lang.pick(
+            format!("{}: context switches per task", g.label(lang)),
+            format!("{}: переключения контекста на задачу", g.label(lang)),
+        ),
+        lang.pick(
+            "Voluntary plus involuntary context switches of the whole case process per batch, divided by the tasks in the batch.",
+            "Добровольные и принудительные переключения контекста всего процесса случая за прогон, делённые на число задач в прогоне.",
+        ).into(),
+        lang.pick("workers", "исполнители"),
+        lang.pick("context switches per task", "переключений контекста на задачу"),
         Mark::Bars,
-        categories,
+        categories.clone(),
         series,
-    ))
+    );
+    let f = format_short;
+    p.finding = contrast(
+        &ranked(&p, Some((categories.len().max(1) - 1) as f64)),
+        |lo, hi| {
+            lang.pick(
+                format!(
+                    "Every runner: {}–{} context switches per task",
+                    f(lo),
+                    f(hi)
+                ),
+                format!(
+                    "Все модели: {}–{} переключений контекста на задачу",
+                    f(lo),
+                    f(hi)
+                ),
+            )
+        },
+        |(hi, h), (lo, l)| {
+            lang.pick(
+                format!("{hi}: {} context switches per task; {lo}: {}", f(h), f(l)),
+                format!(
+                    "{hi}: {} переключений контекста на задачу, {lo}: {}",
+                    f(h),
+                    f(l)
+                ),
+            )
+        },
+    );
+    Some(p)
 }

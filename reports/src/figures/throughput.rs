@@ -1,12 +1,16 @@
 //! Figure 1: throughput against worker count for a CPU workload, one line
 //! per runner configuration, with the ideal linear scaling of `seq`.
 
-use super::{plot, runner_series, worker_counts, FigureKind, Group, Mark, Plot, Point, Series};
+use super::{
+    contrast, format_short, plot, ranked, runner_series, worker_counts, FigureKind, Group, Mark,
+    Plot, Point, Series,
+};
 use crate::figures::palette::family_colour;
+use crate::Lang;
 
 /// The figure, when the group is a CPU workload measured at two worker
 /// counts or more (with one, there is no line to draw; figure 2 shows it).
-pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
+pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if g.cases.first()?.workload_kind != "cpu" {
         return None;
     }
@@ -49,7 +53,9 @@ pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
     }
     if let Some(seq) = seq_throughput {
         series.push(Series {
-            name: "ideal (seq × workers)".into(),
+            name: lang
+                .pick("ideal (seq × workers)", "идеал (seq × исполнители)")
+                .into(),
             family: "reference".into(),
             colour: family_colour("baseline", 1),
             dashed: true,
@@ -64,14 +70,70 @@ pub(super) fn build(g: &Group<'_>) -> Option<Plot> {
                 .collect(),
         });
     }
-    Some(plot(
+    let mut p = plot(
         FigureKind::Throughput,
-        format!("{}: throughput vs workers", g.label()),
-        "Median tasks per second at each worker count, with 95 % intervals; the dashed grey line is seq's throughput times the workers, perfect scaling.".into(),
-        "workers (threads or processes)",
-        "throughput (tasks/s)",
+        lang.pick(
+            format!("{}: throughput vs workers", g.label(lang)),
+            format!("{}: пропускная способность и число исполнителей", g.label(lang)),
+        ),
+        lang.pick(
+            "Median tasks per second at each worker count, with 95 % intervals; the dashed grey line is seq's throughput times the workers, perfect scaling.",
+            "Медиана задач в секунду при каждом числе исполнителей, с 95 % интервалами; серая пунктирная линия — пропускная способность seq, умноженная на число исполнителей, идеальное масштабирование.",
+        ).into(),
+        lang.pick("workers (threads or processes)", "исполнители (потоки или процессы)"),
+        lang.pick("throughput (tasks/s)", "пропускная способность (задач/с)"),
         Mark::Lines,
         Vec::new(),
         series,
-    ))
+    );
+    if let (Some(seq), Some(&w)) = (seq_throughput, workers.last()) {
+        let speedups: Vec<(&str, f64)> = ranked(&p, Some(w as f64))
+            .into_iter()
+            .filter(|(name, _)| *name != "seq")
+            .map(|(name, y)| (name, y / seq))
+            .collect();
+        p.finding = speedup_finding(&speedups, w, lang);
+    }
+    Some(p)
+}
+
+/// "rayon runs at 1.9× seq's speed on 2 workers; tokio-ct at 1.0×":
+/// the finding of figures 1 and 2, from (runner, speed-up) lowest first.
+pub(super) fn speedup_finding(
+    speedups: &[(&str, f64)],
+    workers: u64,
+    lang: Lang,
+) -> Option<String> {
+    let f = format_short;
+    contrast(
+        speedups,
+        |lo, hi| {
+            lang.pick(
+                format!(
+                    "Every runner runs at {}–{}× seq's speed on {workers} workers",
+                    f(lo),
+                    f(hi)
+                ),
+                format!(
+                    "Все модели: ×{}–{} к скорости seq (исполнителей: {workers})",
+                    f(lo),
+                    f(hi)
+                ),
+            )
+        },
+        |(hi, h), (lo, l)| {
+            lang.pick(
+                format!(
+                    "{hi} runs at {}× seq's speed on {workers} workers; {lo} at {}×",
+                    f(h),
+                    f(l)
+                ),
+                format!(
+                    "{hi}: ×{} к скорости seq, {lo}: ×{} (исполнителей: {workers})",
+                    f(h),
+                    f(l)
+                ),
+            )
+        },
+    )
 }
