@@ -18,6 +18,8 @@
 //! therefore forks by the prepared helper (no helper fork per start),
 //! while in `bakeoff run` each fork-pool also forks its own helper.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
@@ -47,9 +49,6 @@ fn start(method: StartMethod, workers: usize) -> ProcessPool {
 
 fn pool_start(c: &mut Criterion) {
     let mut g = c.benchmark_group("pool_start");
-    g.sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
     for (method, name) in METHODS {
         for workers in [1, 2] {
             g.bench_with_input(BenchmarkId::new(name, workers), &workers, |b, &w| {
@@ -79,9 +78,6 @@ fn roundtrip(c: &mut Criterion) {
     let registry = Registry::builtin();
     let batch = one_noop(&registry);
     let mut g = c.benchmark_group("roundtrip");
-    g.sample_size(30)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
     g.bench_function("raw-socketpair", |b| {
         let (mut ours, theirs) = UnixStream::pair().unwrap();
         // SAFETY: the child only calls read and write on its socket and
@@ -139,7 +135,7 @@ fn main() {
     // workers must come from a helper forked while this was single-threaded.
     process::prepare_fork_helper(&registry).unwrap();
     registry.install();
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = common::criterion();
     pool_start(&mut c);
     roundtrip(&mut c);
     c.final_summary();

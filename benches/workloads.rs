@@ -1,8 +1,11 @@
 //! Run with: cargo bench --bench workloads
 //!
-//! The regression path for runtime authors: each CPU workload at a small
-//! size under each in-process runner, so a change to a runner (or to the
-//! `Job` recorder every runner shares) shows up as a criterion diff.
+//! The regression path for runtime authors, and the proof that embedding
+//! works for criterion users: each CPU workload at a small size — the
+//! built-in ones and `collatz`, a workload defined in this file with the
+//! public API only, as a user would — under every runner, in-process and
+//! process pools alike, so a change to a runner (or to the `Job` recorder
+//! every runner shares) shows up as a criterion diff.
 //!
 //! One benchmark group per workload, one bench function per runner id. A
 //! runner is started once per bench function, before the timed loop, so
@@ -11,7 +14,13 @@
 //! the last job's digest is checked against the `seq` reference: a bench
 //! that silently computes the wrong thing is worthless.
 //!
-//! Everything runs in this one process, unlike `bakeoff run`. In
+//! This bench is its own program (`harness = false`): spawn-pool and
+//! forkserver-pool workers re-execute it, so `main` first hands such a
+//! child to bakeoff's entry point with the same registry — which is how a
+//! pool worker rebuilds `collatz` from its id — exactly like any program
+//! that embeds bakeoff.
+//!
+//! Everything else runs in this one process, unlike `bakeoff run`. In
 //! particular async-std sizes its global executor from
 //! `ASYNC_STD_THREAD_COUNT` once, at first use, and nothing here sets it
 //! (that would need `unsafe` `std::env::set_var`): the `async-std` rows use
@@ -19,13 +28,18 @@
 //! Export `ASYNC_STD_THREAD_COUNT=2` before `cargo bench` to match the
 //! other runners.
 
+#[path = "../examples/support/collatz.rs"]
+mod collatz;
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
+use bakeoff::prelude::*;
 use bakeoff::runners::{Job, Runner, RunnerConfig, RunnerKind};
-use bakeoff::workloads::{Batch, BatchDigest, Kind, Registry};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use bakeoff::workloads::{Batch, BatchDigest};
+use collatz::Collatz;
+use criterion::{Criterion, Throughput};
 
 /// Worker threads every runner gets (sized for a 2-core machine).
 const WORKERS: usize = 2;
@@ -39,6 +53,11 @@ struct Size {
 
 /// Small sizes: the whole bench takes about two minutes on two cores.
 const SIZES: &[Size] = &[
+    Size {
+        id: "collatz",
+        params: &[("span", "2000")],
+        tasks: 16,
+    },
     Size {
         id: "noop",
         params: &[],
@@ -128,11 +147,7 @@ fn bench_workload(c: &mut Criterion, registry: &Registry, size: &Size) {
     };
 
     let mut group = c.benchmark_group(size.id);
-    group
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .throughput(Throughput::Elements(size.tasks as u64));
+    group.throughput(Throughput::Elements(size.tasks as u64));
 
     for kind in RunnerKind::ALL {
         let what = format!("{} under {}", size.id, kind.id());
@@ -166,8 +181,7 @@ fn bench_workload(c: &mut Criterion, registry: &Registry, size: &Size) {
     group.finish();
 }
 
-fn workloads(c: &mut Criterion) {
-    let registry = Registry::builtin();
+fn workloads(c: &mut Criterion, registry: &Registry) {
     for entry in registry.iter() {
         let id = entry.info.id;
         if entry.info.kind == Kind::Cpu
@@ -178,9 +192,24 @@ fn workloads(c: &mut Criterion) {
         }
     }
     for size in SIZES {
-        bench_workload(c, &registry, size);
+        bench_workload(c, registry, size);
     }
 }
 
-criterion_group!(benches, workloads);
-criterion_main!(benches);
+fn main() {
+    let mut registry = Registry::builtin();
+    registry
+        .register_cpu::<Collatz>()
+        .expect("collatz is a new id");
+    // A pool worker or fork server re-executing this bench serves its
+    // role and exits; it never reaches criterion.
+    if let Some(code) = child_entry(&registry) {
+        std::process::exit(code);
+    }
+    // Criterion starts threads of its own between benches; fork-pool
+    // workers must come from a helper forked while this is single-threaded.
+    bakeoff::runners::process::prepare_fork_helper(&registry).expect("fork helper starts");
+    let mut c = common::criterion();
+    workloads(&mut c, &registry);
+    c.final_summary();
+}

@@ -37,7 +37,7 @@ fn report_renders_from_a_results_file_alone() {
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "svg")
         .count();
-    assert_eq!(svgs, 10);
+    assert_eq!(svgs, 12, "6 figures for each of 2 workloads");
 }
 
 #[test]

@@ -372,9 +372,11 @@ pub fn case_row(c: &CaseRecord) -> CaseRow {
             .as_ref()
             .filter(|_| figures::is_drawable(c))
             .map_or_else(dash, |s| {
+                // A throughput is never negative; the interval of a
+                // mean over few repetitions may reach below zero.
                 format!(
                     "{} – {}",
-                    sig3(s.throughput.ci95_low),
+                    sig3(s.throughput.ci95_low.max(0.0)),
                     sig3(s.throughput.ci95_high)
                 )
             }),

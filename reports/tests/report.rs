@@ -63,6 +63,7 @@ fn every_figure_is_drawn_for_a_cpu_workload_in_order() {
             FigureKind::Throughput,
             FigureKind::Speedup,
             FigureKind::Latency,
+            FigureKind::StartupCost,
             FigureKind::Cpu,
             FigureKind::Switches
         ]
@@ -221,8 +222,8 @@ fn render_writes_html_svg_png_and_summary_without_temporaries() {
     std::fs::write(dir.path().join("results.csv"), "case_id\n").unwrap();
     let out = bakeoff_reports::render(&[fixture()], dir.path(), RenderOptions::default()).unwrap();
     assert_eq!(out.index, dir.path().join("index.html"));
-    assert_eq!(out.plots.len(), 10, "5 figures for each of 2 workloads");
-    assert_eq!(out.figures.len(), 20, "an SVG and a PNG each");
+    assert_eq!(out.plots.len(), 12, "6 figures for each of 2 workloads");
+    assert_eq!(out.figures.len(), 24, "an SVG and a PNG each");
     for f in &out.figures {
         let bytes = std::fs::read(f).unwrap();
         if f.extension().unwrap() == "png" {
@@ -234,10 +235,10 @@ fn render_writes_html_svg_png_and_summary_without_temporaries() {
     let html = std::fs::read_to_string(&out.index).unwrap();
     assert!(html.contains("<a href=\"results.json\">results.json</a>"));
     assert!(html.contains("<a href=\"results.csv\">results.csv</a>"));
-    assert_eq!(html.matches("<figure ").count(), 10);
-    assert_eq!(html.matches("<svg ").count(), 10, "figures are inline");
+    assert_eq!(html.matches("<figure ").count(), 12);
+    assert_eq!(html.matches("<svg ").count(), 12, "figures are inline");
     assert!(!html.contains("<script"), "no JavaScript, no network");
-    assert!(!html.contains("http://") || html.matches("http://").count() == 10); // xmlns only
+    assert!(!html.contains("http://") || html.matches("http://").count() == 12); // xmlns only
     assert!(html.contains("AMD EPYC") && html.contains("rustc 1.95.0"));
     let md = std::fs::read_to_string(&out.summary).unwrap();
     assert!(md.contains("### primes numbers=1000003:999999, 8 tasks"));
@@ -327,12 +328,12 @@ fn results_from_two_machines_merge_into_one_report_grouped_by_machine() {
             .count(),
         1
     );
-    // Three runs, two workloads each, five figures each; ids are unique.
-    assert_eq!(out.plots.len(), 30);
+    // Three runs, two workloads each, six figures each; ids are unique.
+    assert_eq!(out.plots.len(), 36);
     let mut ids: Vec<_> = out.plots.iter().map(|p| p.id.clone()).collect();
     ids.sort();
     ids.dedup();
-    assert_eq!(ids.len(), 30);
+    assert_eq!(ids.len(), 36);
 }
 
 #[test]
@@ -509,4 +510,42 @@ fn russian_report_translates_titles_axes_legends_and_headings() {
     assert!(html.contains("Отчёт bakeoff"));
     assert!(html.contains("Предупреждени"));
     assert!(html.contains("<th>пропускная способность</th>"));
+}
+
+#[test]
+fn start_up_cost_has_a_bar_per_runner_at_its_worker_count() {
+    let r = fixture();
+    let all = plots(&r, "primes");
+    let p = plot(&all, FigureKind::StartupCost);
+    assert!(p.y_title.starts_with("start-up ("), "{}", p.y_title);
+    assert_eq!(p.categories, ["no pool", "1 worker", "2 workers"]);
+    // seq has no workers: one bar under "no pool"; the rest one per count.
+    assert_eq!(
+        series(p),
+        owned(&[
+            ("seq", 1),
+            ("thread-pool", 2),
+            ("rayon", 2),
+            ("tokio-mt cpu=inline", 2),
+            ("tokio-mt cpu=offload", 2),
+        ])
+    );
+    // Heights are the cases' own start-up times, in the axis unit.
+    let rayon2 = r
+        .cases
+        .iter()
+        .find(|c| c.workload == "primes" && c.runner == "rayon" && c.workers == Some(2))
+        .unwrap();
+    let unit = p
+        .y_title
+        .trim_start_matches("start-up (")
+        .trim_end_matches(')');
+    let per = match unit {
+        "s" => 1.0,
+        "ms" => 1e-3,
+        "µs" => 1e-6,
+        _ => 1e-9,
+    };
+    let bar = p.series[2].points.iter().find(|pt| pt.x == 2.0).unwrap();
+    assert!((bar.y - rayon2.startup.unwrap().secs() / per).abs() < 1e-9 * bar.y.max(1.0));
 }

@@ -49,6 +49,10 @@ fn main() {
         ),
         ("pool_cycles_leave_no_child_and_no_descriptor", cycles),
         (
+            "a_stopped_pool_leaves_no_worker_process_anywhere",
+            a_stopped_pool_leaves_no_worker_process_anywhere,
+        ),
+        (
             "retry_runs_a_dead_workers_task_again",
             retry_runs_a_dead_workers_task_again,
         ),
@@ -319,6 +323,31 @@ fn cycles(registry: &Registry) -> Result<(), String> {
                 children(),
                 descriptors()
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Regression: the fork server used to exit on hang-up without waiting for
+/// its workers, so the last one was left to init (a zombie where init does
+/// not reap). Workers of every start method must be gone — not merely
+/// reparented — once `stop` returns.
+fn a_stopped_pool_leaves_no_worker_process_anywhere(registry: &Registry) -> Result<(), String> {
+    let b = batch(registry, "noop", &[], 4);
+    for method in [
+        StartMethod::Fork,
+        StartMethod::Spawn,
+        StartMethod::Forkserver,
+    ] {
+        let mut p = pool(method, DEFAULTS)?;
+        let pids = p.worker_pids();
+        let job = Job::new(Arc::clone(&b));
+        p.run(&job).map_err(|e| e.to_string())?;
+        Box::new(p).stop().map_err(|e| e.to_string())?;
+        for pid in pids {
+            if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+                return Err(format!("{method:?}: worker {pid} still exists: {stat}"));
+            }
         }
     }
     Ok(())

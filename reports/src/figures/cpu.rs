@@ -20,11 +20,14 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         &keys,
         |_| true,
         |c| {
+            // The share cannot pass 100 %; an interval from two or three
+            // repetitions may, and is cut there.
             per_repetition(c, |r| {
                 (r.wall.0 > 0).then(|| {
                     100.0 * (r.cpu_user.secs() + r.cpu_system.secs()) / (r.wall.secs() * cores)
                 })
             })
+            .map(|(y, ci)| (y, ci.map(|(lo, hi)| (lo, hi.min(100.0)))))
         },
     );
     let n = g.cores;

@@ -38,6 +38,8 @@ pub enum FigureKind {
     Speedup,
     /// 4. Latency percentiles p50, p90, p99, p99.9 per runner.
     Latency,
+    /// 5. Start-up cost per runner.
+    StartupCost,
     /// 5. Process-pool start-up against the parent's memory.
     Startup,
     /// 7. CPU time (user + system) against wall time × cores.
@@ -55,6 +57,7 @@ impl FigureKind {
             FigureKind::Throughput => "throughput",
             FigureKind::Speedup => "speedup",
             FigureKind::Latency => "latency",
+            FigureKind::StartupCost => "startup-cost",
             FigureKind::Startup => "startup",
             FigureKind::Cpu => "cpu",
             FigureKind::Switches => "switches",
@@ -352,10 +355,11 @@ pub(crate) fn per_repetition(
 /// Every figure the group's data allows, in issue 5's order, with its
 /// words in `lang`.
 pub fn plots_for(g: &Group<'_>, index: usize, lang: Lang) -> Vec<Plot> {
-    let builders: [fn(&Group<'_>, Lang) -> Option<Plot>; 6] = [
+    let builders: [fn(&Group<'_>, Lang) -> Option<Plot>; 7] = [
         throughput::build,
         speedup::build,
         latency::build,
+        startup::build_cost,
         startup::build,
         cpu::build,
         switches::build,
@@ -366,6 +370,8 @@ pub fn plots_for(g: &Group<'_>, index: usize, lang: Lang) -> Vec<Plot> {
         .filter_map(|b| b(g, lang))
         .filter(|p| p.series.iter().any(|s| !s.points.is_empty()))
         .map(|mut p| {
+            // A runner with nothing drawn has no place in the legend.
+            p.series.retain(|s| !s.points.is_empty());
             p.id = format!("{stem}-{}", p.kind.slug());
             p.group = g.label(lang);
             // Every quantity drawn is non-negative; a wide interval from

@@ -1,11 +1,12 @@
-//! Figure 5: process-pool start-up against the parent's memory — fork
-//! copies the parent's page tables, spawn and forkserver do not.
+//! Figure 5: start-up cost per runner, and process-pool start-up against
+//! the parent's memory — fork copies the parent's page tables, spawn and
+//! forkserver do not.
 
 use std::collections::BTreeMap;
 
 use super::{
-    contrast, family_colour, format_number, format_short, plot, time_unit, FigureKind, Group, Mark,
-    Plot, Point, Series,
+    category_bars, contrast, family_colour, format_number, format_short, plot, ranked, time_unit,
+    worker_categories, FigureKind, Group, Mark, Plot, Point, Series,
 };
 use crate::Lang;
 
@@ -109,6 +110,65 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             lang.pick(
                 format!("{hi} start-up grows {}× from {lo_mb} to {hi_mb} MiB of parent memory; {lo} only {}×", f(h), f(l)),
                 format!("Запуск {hi} растёт в {} раза от {lo_mb} до {hi_mb} МиБ памяти родителя, {lo} — лишь в {}", f(h), f(l)),
+            )
+        },
+    );
+    Some(p)
+}
+
+/// Figure 5, first half: the time each runner takes to start (threads,
+/// runtime or pool ready), at each worker count — when two or more
+/// runner configurations report one.
+pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
+    let longest = g
+        .drawable()
+        .filter_map(|c| c.startup)
+        .map(|s| s.secs())
+        .fold(0.0, f64::max);
+    if longest <= 0.0 {
+        return None;
+    }
+    let (unit, per) = time_unit(longest);
+    let (categories, keys) = worker_categories(g, lang, |c| c.startup.is_some());
+    let series = category_bars(
+        g,
+        &keys,
+        |c| c.startup.is_some(),
+        |c| Some((c.startup?.secs() / per, None)),
+    );
+    if series.len() < 2 {
+        return None;
+    }
+    let mut p = plot(
+        FigureKind::StartupCost,
+        lang.pick(
+            format!("{}: start-up per runner", g.label(lang)),
+            format!("{}: запуск каждой модели", g.label(lang)),
+        ),
+        lang.pick(
+            "Time to start each runner before its first batch — threads spawned, runtime built, or every pool worker ready — one start per case.",
+            "Время запуска каждой модели до первого прогона — потоки созданы, runtime построен или все процессы пула готовы; один запуск на случай.",
+        )
+        .into(),
+        lang.pick("workers", "исполнители"),
+        &lang.pick(format!("start-up ({unit})"), format!("запуск ({unit})")),
+        Mark::Bars,
+        categories.clone(),
+        series,
+    );
+    let f = |v: f64| format!("{} {unit}", format_short(v));
+    p.finding = contrast(
+        &ranked(&p, Some((categories.len().max(1) - 1) as f64)),
+        |lo, hi| {
+            lang.pick(
+                format!("Every runner starts in {}–{}", f(lo), f(hi)),
+                format!("Любая модель запускается за {}–{}", f(lo), f(hi)),
+            )
+        },
+        |(hi, h), (lo, l)| {
+            lang.pick(
+                format!("{hi} takes {} to start; {lo} {}", f(h), f(l)),
+                format!("Запуск {hi} — {}, {lo} — {}", f(h), f(l)),
             )
         },
     );

@@ -176,7 +176,8 @@ enum ServerProcess {
 enum Reap {
     /// Our child: `wait` it.
     Child(Child),
-    /// A fork server's child: the kernel reaps it (the server ignores SIGCHLD).
+    /// A fork server's child: the server reaps it (as it ends, or when the
+    /// pool hangs up).
     ByServer,
 }
 
@@ -819,10 +820,19 @@ impl ProcessPool {
                 }
             }
             drop(w.stream);
-            if let Reap::Child(mut c) = w.reap {
-                if !matches!(c.try_wait(), Ok(Some(_))) {
-                    // It said goodbye and closed its socket: it is exiting.
-                    let _ = c.wait();
+            match w.reap {
+                Reap::Child(mut c) => {
+                    if !matches!(c.try_wait(), Ok(Some(_))) {
+                        // It said goodbye and closed its socket: it is exiting.
+                        let _ = c.wait();
+                    }
+                }
+                // Asking how it ended makes the server reap it now, even a
+                // prepared helper that outlives this pool.
+                Reap::ByServer => {
+                    let _ = self
+                        .launcher
+                        .with_control(|c| server::worker_status(c, w.pid));
                 }
             }
         }

@@ -11,13 +11,16 @@
 //!   status (or -1 if it is not ours).
 //!
 //! The server reaps its children before each request and keeps their
-//! statuses until asked, so no worker stays a zombie for long. It exits
-//! when the control channel closes.
+//! statuses until asked, so no worker stays a zombie for long. When the
+//! control channel closes it reaps every worker still alive — waiting a
+//! moment for those that are exiting, killing any that are not — and exits,
+//! so no worker is left for init to collect.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
 
 use bakeoff_workloads::Registry;
 use nix::sys::socket::{recvmsg, sendmsg, ControlMessage, ControlMessageOwned, MsgFlags};
@@ -34,28 +37,57 @@ enum Request {
 /// exit code.
 pub fn serve_forks(mut control: UnixStream, registry: &Registry) -> i32 {
     let mut ended: HashMap<u32, i32> = HashMap::new();
-    loop {
+    let mut live: HashSet<u32> = HashSet::new();
+    let code = loop {
         let request = match receive(&control) {
             Ok(Some(r)) => r,
-            Ok(None) => return 0,
-            Err(_) => return 1,
+            Ok(None) => break 0,
+            Err(_) => break 1,
         };
-        reap(&mut ended);
+        reap(&mut ended, &mut live);
         let reply = match request {
-            Request::Fork(fd) => fork_worker(fd, control.as_raw_fd(), registry),
+            Request::Fork(fd) => {
+                let (reply, pid) = fork_worker(fd, control.as_raw_fd(), registry);
+                live.extend(pid);
+                reply
+            }
             Request::Wait(pid) => {
                 let status = ended.remove(&pid).unwrap_or_else(|| wait_for(pid));
+                live.remove(&pid);
                 status.to_le_bytes().to_vec()
             }
         };
         if control.write_all(&reply).is_err() {
-            return 1;
+            break 1;
         }
-    }
+    };
+    reap_all(&mut live);
+    code
 }
 
-/// Forks a worker serving `fd`; the reply for the pool.
-fn fork_worker(fd: OwnedFd, control: RawFd, registry: &Registry) -> Vec<u8> {
+/// Reaps every worker in `live`: those exiting get two seconds, then the
+/// rest are killed (the pool has hung up; nobody will read their answers).
+fn reap_all(live: &mut HashSet<u32>) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut ended = HashMap::new();
+    while !live.is_empty() && Instant::now() < deadline {
+        reap(&mut ended, live);
+        if !live.is_empty() {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    for &pid in live.iter() {
+        // SAFETY: `pid` is our own child, not yet reaped, so the pid
+        // cannot have been reused by another process.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        wait_for(pid);
+    }
+    live.clear();
+}
+
+/// Forks a worker serving `fd`; the reply for the pool, and the worker's
+/// pid when the fork succeeded.
+fn fork_worker(fd: OwnedFd, control: RawFd, registry: &Registry) -> (Vec<u8>, Option<u32>) {
     // SAFETY: this process is single-threaded (a fork server runs nothing
     // else), so the child may run ordinary Rust code.
     match unsafe { nix::unistd::fork() } {
@@ -68,20 +100,21 @@ fn fork_worker(fd: OwnedFd, control: RawFd, registry: &Registry) -> Vec<u8> {
         }
         Ok(nix::unistd::ForkResult::Parent { child }) => {
             drop(fd);
-            (child.as_raw() as u32).to_le_bytes().to_vec()
+            let pid = child.as_raw() as u32;
+            (pid.to_le_bytes().to_vec(), Some(pid))
         }
         Err(e) => {
             drop(fd);
             // A zero pid tells the pool the fork failed; errno follows.
             let mut reply = vec![0u8; 8];
             reply[4..].copy_from_slice(&(e as i32).to_le_bytes());
-            reply
+            (reply, None)
         }
     }
 }
 
 /// Collects the statuses of children that have ended.
-fn reap(ended: &mut HashMap<u32, i32>) {
+fn reap(ended: &mut HashMap<u32, i32>, live: &mut HashSet<u32>) {
     loop {
         let mut status = 0;
         // SAFETY: waitpid writes the status into our integer.
@@ -89,6 +122,7 @@ fn reap(ended: &mut HashMap<u32, i32>) {
         if pid <= 0 {
             return;
         }
+        live.remove(&(pid as u32));
         ended.insert(pid as u32, status);
     }
 }
