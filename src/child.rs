@@ -120,6 +120,10 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
         // The job (and its per-task slots) is allocated before the
         // baseline is taken, so it does not count as the model's memory.
         let job = Job::new(Arc::clone(&batch));
+        // Memory the last batch freed goes back to the kernel first, so
+        // the peak above this baseline is what this batch holds, not what
+        // it could reuse from the warm-up.
+        measure::release_free_memory();
         let rss_before = measure::current_rss();
         let sampler = RssSampler::start();
         let usage = Usage::now();

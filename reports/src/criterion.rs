@@ -383,6 +383,7 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
         mark: Mark::Bars,
         categories: functions.iter().map(|f| f.to_string()).collect(),
         log_y: false,
+        log_x: false,
         series,
     };
     p.decide_log_y();

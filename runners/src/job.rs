@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use bakeoff_workloads::io::AsyncIo;
 use bakeoff_workloads::{Batch, BatchDigest};
 
 /// One task's timestamps, in nanoseconds since the batch's start, plus one
@@ -139,11 +140,34 @@ impl Job {
                 return;
             }
         };
-        let end = self.now();
+        self.store(i, start, self.now(), digest);
+    }
+
+    /// Writes task `i`'s record; `end` last, since it marks it finished.
+    #[inline]
+    fn store(&self, i: usize, start: u64, end: u64, digest: u64) {
         let slot = &self.slots[i];
         slot.start.store(start, Relaxed);
         slot.digest.store(digest, Relaxed);
         slot.end.store(end, Relaxed);
+    }
+
+    /// Runs task `i` through `io` when the batch is an IO workload and
+    /// records it like [`Job::execute`] (an IO error fails the task);
+    /// returns `false`, doing nothing, for a CPU batch.
+    pub async fn execute_async(&self, i: usize, io: &dyn AsyncIo) -> bool {
+        let Some(fut) = self.batch.run_async(io, i) else {
+            return false;
+        };
+        let start = self.now();
+        match fut.await {
+            Ok(digest) => self.store(i, start, self.now(), digest),
+            Err(e) => self.fail(
+                i,
+                format!("{} ({} IO): {e}", self.batch.spec().workload, io.runtime()),
+            ),
+        }
+        true
     }
 
     /// Records task `i` as done elsewhere (in a worker process): it ended
@@ -152,11 +176,7 @@ impl Job {
     /// process's clock.
     pub fn complete_remote(&self, i: usize, service_ns: u64, digest: u64) {
         let end = self.now();
-        let slot = &self.slots[i];
-        slot.start
-            .store(end.saturating_sub(service_ns).max(1), Relaxed);
-        slot.digest.store(digest, Relaxed);
-        slot.end.store(end, Relaxed);
+        self.store(i, end.saturating_sub(service_ns).max(1), end, digest);
     }
 
     /// Records that task `i` failed, with a one-line reason such as

@@ -1,4 +1,6 @@
-//! Every runner × every CPU workload on tiny sizes yields the `seq` digest.
+//! Every runner × every workload (CPU and IO) on tiny sizes yields the
+//! `seq` digest, and every IO workload's `seq` digest is the one it
+//! declares without running.
 //!
 //! `for_each_runner!` repeats one test body under every runner (and under
 //! bounded concurrency and CPU offload), so a new runner is covered by
@@ -25,6 +27,7 @@ fn tiny(id: &str) -> (BTreeMap<String, String>, usize) {
         "sha256" => (p(&[("size", "1000")]), 9),
         "mandelbrot" => (p(&[("width", "40"), ("max_iter", "50")]), 13),
         "fault" => (p(&[("mode", "none")]), 11),
+        "sleep" => (p(&[("duration", "2ms")]), 23),
         other => panic!("add tiny parameters for workload `{other}`"),
     }
 }
@@ -78,7 +81,7 @@ macro_rules! for_each_runner {
             use super::*;
 
             #[test]
-            fn every_cpu_workload_matches_seq() {
+            fn every_workload_matches_seq() {
                 for w in Registry::builtin().iter().map(|e| e.info.id) {
                     let want = reference(w);
                     assert_eq!(digest_under($kind, w, 2, None, "inline"), want, "{w}: unbounded");
@@ -138,6 +141,29 @@ fn a_panicking_task_is_reported_not_hung() {
         runner.stop().unwrap();
     }
     let _ = std::panic::take_hook();
+}
+
+#[test]
+fn io_workloads_declare_the_digest_seq_computes() {
+    let registry = Registry::builtin();
+    let io: Vec<&str> = registry
+        .iter()
+        .filter(|e| e.info.kind == bakeoff_workloads::Kind::Io)
+        .map(|e| e.info.id)
+        .collect();
+    assert!(io.contains(&"sleep"), "{io:?}");
+    for w in io {
+        let entry = registry.get(w).unwrap();
+        let (given, tasks) = tiny(w);
+        let batch = entry
+            .batch(&entry.params(&given).unwrap(), tasks, 42)
+            .unwrap();
+        let mut expected = BatchDigest::default();
+        for i in 0..batch.len() {
+            expected.add(i, batch.expected(i).expect("IO workloads declare"));
+        }
+        assert_eq!(reference(w), expected, "{w}");
+    }
 }
 
 #[test]

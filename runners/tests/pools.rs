@@ -158,6 +158,7 @@ fn tiny(id: &str) -> (Vec<(&'static str, &'static str)>, usize) {
         "sha256" => (vec![("size", "256")], 8),
         "mandelbrot" => (vec![("width", "40"), ("max_iter", "50")], 12),
         "fault" => (vec![("mode", "none")], 4),
+        "sleep" => (vec![("duration", "2ms")], 6),
         _ => (vec![], 50),
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod cpu;
 mod digest;
+pub mod io;
 mod params;
 mod registry;
 mod suggest;

@@ -46,6 +46,15 @@ impl WorkloadEntry {
         }
     }
 
+    /// The entry for an IO workload type.
+    pub fn io<W: crate::io::IoWorkload>() -> Self {
+        WorkloadEntry {
+            info: W::INFO,
+            build: crate::io::IoBatch::<W>::build,
+            exec: crate::io::IoBatch::<W>::executor,
+        }
+    }
+
     /// Resolves user-given parameters against this workload's specs.
     pub fn params(&self, given: &BTreeMap<String, String>) -> Result<Params, ParamError> {
         Params::resolve(self.info.id, self.info.params, given)
@@ -98,7 +107,10 @@ impl Registry {
     /// Every built-in workload.
     pub fn builtin() -> Self {
         let mut r = Registry::empty();
-        for e in crate::cpu::entries() {
+        for e in crate::cpu::entries()
+            .into_iter()
+            .chain(crate::io::entries())
+        {
             r.register(e).expect("built-in ids are unique");
         }
         r
@@ -116,6 +128,11 @@ impl Registry {
     /// Adds the CPU workload type `W`.
     pub fn register_cpu<W: CpuWorkload>(&mut self) -> Result<&mut Self, RegistryError> {
         self.register(WorkloadEntry::cpu::<W>())
+    }
+
+    /// Adds an IO workload type; its id must be new.
+    pub fn register_io<W: crate::io::IoWorkload>(&mut self) -> Result<&mut Self, RegistryError> {
+        self.register(WorkloadEntry::io::<W>())
     }
 
     /// Makes this the registry worker processes look workloads up in.

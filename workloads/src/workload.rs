@@ -84,6 +84,25 @@ pub trait Batch: Send + Sync {
     /// Appends task `index`'s input, postcard-encoded, to `out`: what
     /// travels to a worker process.
     fn encode_task(&self, index: usize, out: &mut Vec<u8>);
+
+    /// The digest task `index` must return, when the workload can say it
+    /// without running the task (IO workloads); `None` for CPU workloads,
+    /// which are checked against a `seq` run instead.
+    fn expected(&self, index: usize) -> Option<u64> {
+        let _ = index;
+        None
+    }
+
+    /// Task `index` through an async runtime's IO, for IO workloads; `None`
+    /// for CPU workloads, whose tasks async runners run as plain code.
+    fn run_async<'a>(
+        &'a self,
+        io: &'a dyn crate::io::AsyncIo,
+        index: usize,
+    ) -> Option<crate::io::IoFuture<'a, std::io::Result<u64>>> {
+        let _ = (io, index);
+        None
+    }
 }
 
 /// Which workload, with which parameters: enough for a worker process to

@@ -138,6 +138,8 @@ impl Plot {
                 } else {
                     String::new()
                 }
+            } else if self.log_x {
+                format_number(10f64.powf(*x).round())
             } else {
                 format_number(*x)
             }

@@ -13,6 +13,7 @@
 
 mod cpu;
 mod draw;
+mod io;
 mod latency;
 mod palette;
 mod speedup;
@@ -36,6 +37,10 @@ pub enum FigureKind {
     Throughput,
     /// 2. Speed-up over `seq` at each worker count.
     Speedup,
+    /// 3. IO: wall time of a batch against tasks in flight.
+    IoWall,
+    /// 3. IO: peak memory per task in flight.
+    IoBytes,
     /// 4. Latency percentiles p50, p90, p99, p99.9 per runner.
     Latency,
     /// 5. Start-up cost per runner.
@@ -56,6 +61,8 @@ impl FigureKind {
         match self {
             FigureKind::Throughput => "throughput",
             FigureKind::Speedup => "speedup",
+            FigureKind::IoWall => "io-wall",
+            FigureKind::IoBytes => "io-bytes",
             FigureKind::Latency => "latency",
             FigureKind::StartupCost => "startup-cost",
             FigureKind::Startup => "startup",
@@ -132,6 +139,8 @@ pub struct Plot {
     pub categories: Vec<String>,
     /// Whether the y axis is logarithmic (values span more than 2 decades).
     pub log_y: bool,
+    /// Whether x values are log10 of the quantity (ticks show 10^x).
+    pub log_x: bool,
     /// The series, in legend order.
     pub series: Vec<Series>,
 }
@@ -201,7 +210,8 @@ pub struct Group<'a> {
     pub workload: String,
     /// Workload parameters, `key=value` joined by spaces.
     pub params: String,
-    /// Tasks per batch.
+    /// Tasks per batch; 0 when the group's cases differ (an IO workload's
+    /// sweep over tasks in flight).
     pub tasks: u64,
     /// Every case of the group, failed ones included, in run order.
     pub cases: Vec<&'a CaseRecord>,
@@ -215,6 +225,9 @@ impl Group<'_> {
         } else {
             format!(" {}", self.params)
         };
+        if self.tasks == 0 {
+            return format!("{}{params}", self.workload);
+        }
         let tasks = lang.count(self.tasks, ("task", "tasks"), ("задача", "задачи", "задач"));
         format!("{}{params}, {tasks}", self.workload)
     }
@@ -248,11 +261,19 @@ pub fn groups<'a>(results: &'a Results, machine: &str) -> Vec<Group<'a>> {
     let mut out: Vec<Group<'a>> = Vec::new();
     for c in &results.cases {
         let params = crate::join_params(&c.workload_params, " ");
+        // An IO workload's sweep over tasks in flight is one group (its
+        // task count usually grows with its concurrency).
+        let io = c.workload_kind == "io";
         match out
             .iter_mut()
-            .find(|g| g.workload == c.workload && g.params == params && g.tasks == c.tasks)
+            .find(|g| g.workload == c.workload && g.params == params && (io || g.tasks == c.tasks))
         {
-            Some(g) => g.cases.push(c),
+            Some(g) => {
+                if g.tasks != c.tasks {
+                    g.tasks = 0;
+                }
+                g.cases.push(c)
+            }
             None => out.push(Group {
                 machine: machine.to_string(),
                 cores: results.environment.logical_cores,
@@ -355,9 +376,11 @@ pub(crate) fn per_repetition(
 /// Every figure the group's data allows, in issue 5's order, with its
 /// words in `lang`.
 pub fn plots_for(g: &Group<'_>, index: usize, lang: Lang) -> Vec<Plot> {
-    let builders: [fn(&Group<'_>, Lang) -> Option<Plot>; 7] = [
+    let builders: [fn(&Group<'_>, Lang) -> Option<Plot>; 9] = [
         throughput::build,
         speedup::build,
+        io::build_wall,
+        io::build_bytes,
         latency::build,
         startup::build_cost,
         startup::build,
@@ -414,6 +437,7 @@ pub(crate) fn plot(
         mark,
         categories,
         log_y: false,
+        log_x: false,
         series,
     }
 }

@@ -7,7 +7,14 @@
 //! ([`crate::RunnerKind::child_env`]).
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
+
+use ::async_std::io::{ReadExt, WriteExt};
+use bakeoff_workloads::io::{AsyncConn, AsyncIo, IoFuture};
 
 use ::async_std::task;
 
@@ -32,6 +39,10 @@ impl Spawner for AsyncStdSpawner {
             handle.await;
             Ok(())
         }
+    }
+
+    fn io() -> &'static dyn AsyncIo {
+        &AsyncStdIo
     }
 
     fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static {
@@ -60,5 +71,52 @@ impl Runner for AsyncStdRunner {
             self.cpu,
             self.concurrency,
         ))
+    }
+}
+
+/// async-std's IO for IO workloads: `task::sleep`, `async_std::net` and
+/// `async_std::fs` (file calls on its blocking pool).
+pub(crate) struct AsyncStdIo;
+
+impl AsyncIo for AsyncStdIo {
+    fn runtime(&self) -> &'static str {
+        "async-std"
+    }
+
+    fn sleep(&self, d: Duration) -> IoFuture<'static, ()> {
+        Box::pin(task::sleep(d))
+    }
+
+    fn connect(&self, addr: SocketAddr) -> IoFuture<'static, io::Result<Box<dyn AsyncConn>>> {
+        Box::pin(async move {
+            let s = ::async_std::net::TcpStream::connect(addr).await?;
+            s.set_nodelay(true)?;
+            Ok(Box::new(AsyncStdConn(s)) as Box<dyn AsyncConn>)
+        })
+    }
+
+    fn write_file<'a>(&'a self, path: &'a Path, data: &'a [u8]) -> IoFuture<'a, io::Result<()>> {
+        Box::pin(async move {
+            let mut f = ::async_std::fs::File::create(path).await?;
+            f.write_all(data).await?;
+            f.sync_all().await
+        })
+    }
+
+    fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>> {
+        Box::pin(::async_std::fs::read(path))
+    }
+}
+
+/// An `async_std::net::TcpStream`.
+struct AsyncStdConn(::async_std::net::TcpStream);
+
+impl AsyncConn for AsyncStdConn {
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> IoFuture<'a, io::Result<()>> {
+        Box::pin(self.0.write_all(buf))
+    }
+
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> IoFuture<'a, io::Result<usize>> {
+        Box::pin(self.0.read(buf))
     }
 }

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use async_lock::Semaphore;
 
 use crate::{Job, RunnerError};
+use bakeoff_workloads::io::AsyncIo;
 
 /// Where an async runner executes CPU-bound tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +53,9 @@ pub(crate) trait Spawner {
 
     /// Runs `f` on the runtime's blocking pool.
     fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static;
+
+    /// The runtime's own IO, for IO workloads.
+    fn io() -> &'static dyn AsyncIo;
 }
 
 /// Runs every task of `job` through `spawner`.
@@ -72,9 +76,13 @@ pub(crate) async fn drive<S: Spawner + 'static>(
         job.submit(i);
         let j = job.clone();
         handles.push(spawner.spawn(async move {
-            match cpu {
-                CpuMode::Inline => j.execute(i),
-                CpuMode::Offload => S::unblock(move || j.execute(i)).await,
+            // IO tasks await the runtime's own IO; CPU tasks run inline
+            // or on the blocking pool.
+            if !j.execute_async(i, S::io()).await {
+                match cpu {
+                    CpuMode::Inline => j.execute(i),
+                    CpuMode::Offload => S::unblock(move || j.execute(i)).await,
+                }
             }
             drop(permit);
         }));

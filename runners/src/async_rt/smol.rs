@@ -3,7 +3,14 @@
 //! (the `blocking` pool, sized by `BLOCKING_MAX_THREADS`).
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
+
+use ::smol::io::{AsyncReadExt, AsyncWriteExt};
+use bakeoff_workloads::io::{AsyncConn, AsyncIo, IoFuture};
 use std::thread::{self, JoinHandle};
 
 use ::smol::channel::{unbounded, Sender};
@@ -33,6 +40,10 @@ impl Spawner for SmolSpawner {
             task.await;
             Ok(())
         }
+    }
+
+    fn io() -> &'static dyn AsyncIo {
+        &SmolIo
     }
 
     fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static {
@@ -99,5 +110,54 @@ impl Runner for SmolRunner {
 impl Drop for SmolRunner {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// smol's IO for IO workloads: `Timer`, `smol::net` (built on `Async`) and
+/// `smol::fs` (file calls on the `blocking` pool).
+pub(crate) struct SmolIo;
+
+impl AsyncIo for SmolIo {
+    fn runtime(&self) -> &'static str {
+        "smol"
+    }
+
+    fn sleep(&self, d: Duration) -> IoFuture<'static, ()> {
+        Box::pin(async move {
+            ::smol::Timer::after(d).await;
+        })
+    }
+
+    fn connect(&self, addr: SocketAddr) -> IoFuture<'static, io::Result<Box<dyn AsyncConn>>> {
+        Box::pin(async move {
+            let s = ::smol::net::TcpStream::connect(addr).await?;
+            s.set_nodelay(true)?;
+            Ok(Box::new(SmolConn(s)) as Box<dyn AsyncConn>)
+        })
+    }
+
+    fn write_file<'a>(&'a self, path: &'a Path, data: &'a [u8]) -> IoFuture<'a, io::Result<()>> {
+        Box::pin(async move {
+            let mut f = ::smol::fs::File::create(path).await?;
+            f.write_all(data).await?;
+            f.sync_all().await
+        })
+    }
+
+    fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>> {
+        Box::pin(::smol::fs::read(path))
+    }
+}
+
+/// A `smol::net::TcpStream`.
+struct SmolConn(::smol::net::TcpStream);
+
+impl AsyncConn for SmolConn {
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> IoFuture<'a, io::Result<()>> {
+        Box::pin(self.0.write_all(buf))
+    }
+
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> IoFuture<'a, io::Result<usize>> {
+        Box::pin(self.0.read(buf))
     }
 }

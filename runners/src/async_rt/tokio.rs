@@ -2,7 +2,14 @@
 //! as tokio's docs recommend when the worker count is chosen by the program.
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
+
+use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
+use bakeoff_workloads::io::{AsyncConn, AsyncIo, IoFuture};
 
 use ::tokio::runtime::{Builder, Runtime};
 
@@ -26,6 +33,10 @@ impl Spawner for TokioSpawner {
     ) -> impl Future<Output = Result<(), String>> + Send + 'static {
         let handle = ::tokio::spawn(fut);
         async move { handle.await.map_err(|e| e.to_string()) }
+    }
+
+    fn io() -> &'static dyn AsyncIo {
+        &TokioIo
     }
 
     fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static {
@@ -92,5 +103,52 @@ impl Runner for TokioRunner {
             rt.shutdown_timeout(std::time::Duration::from_secs(10));
         }
         Ok(())
+    }
+}
+
+/// tokio's IO for IO workloads: `tokio::time::sleep`, `tokio::net`, and
+/// `tokio::fs` (which runs file calls on tokio's blocking pool).
+pub(crate) struct TokioIo;
+
+impl AsyncIo for TokioIo {
+    fn runtime(&self) -> &'static str {
+        "tokio"
+    }
+
+    fn sleep(&self, d: Duration) -> IoFuture<'static, ()> {
+        Box::pin(::tokio::time::sleep(d))
+    }
+
+    fn connect(&self, addr: SocketAddr) -> IoFuture<'static, io::Result<Box<dyn AsyncConn>>> {
+        Box::pin(async move {
+            let s = ::tokio::net::TcpStream::connect(addr).await?;
+            s.set_nodelay(true)?;
+            Ok(Box::new(TokioConn(s)) as Box<dyn AsyncConn>)
+        })
+    }
+
+    fn write_file<'a>(&'a self, path: &'a Path, data: &'a [u8]) -> IoFuture<'a, io::Result<()>> {
+        Box::pin(async move {
+            let mut f = ::tokio::fs::File::create(path).await?;
+            f.write_all(data).await?;
+            f.sync_all().await
+        })
+    }
+
+    fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>> {
+        Box::pin(::tokio::fs::read(path))
+    }
+}
+
+/// A `tokio::net::TcpStream`.
+struct TokioConn(::tokio::net::TcpStream);
+
+impl AsyncConn for TokioConn {
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> IoFuture<'a, io::Result<()>> {
+        Box::pin(self.0.write_all(buf))
+    }
+
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> IoFuture<'a, io::Result<usize>> {
+        Box::pin(self.0.read(buf))
     }
 }

@@ -1,0 +1,61 @@
+//! `sleep`: every task waits D and does nothing else — the course's
+//! "10 000 concurrent sleeps take as long as one" (`asyncio.sleep(5)`
+//! under `gather`), with a shorter D by default.
+
+use std::io;
+use std::time::Duration;
+
+use super::{parse_duration, AsyncIo, BlockingIo, IoFuture, IoWorkload};
+use crate::{mix64, Kind, ParamError, ParamSpec, Params, WorkloadInfo};
+
+/// Each task sleeps `duration`; its digest is a hash of its seeded id.
+#[derive(Clone, Copy, Debug)]
+pub struct Sleep {
+    duration: Duration,
+}
+
+impl IoWorkload for Sleep {
+    const INFO: WorkloadInfo = WorkloadInfo {
+        id: "sleep",
+        kind: Kind::Io,
+        description: "each task sleeps `duration`: the course's 10 000 concurrent sleeps",
+        default_tasks: 10_000,
+        params: &[ParamSpec {
+            name: "duration",
+            default: "100ms",
+            help: "how long each task sleeps (250us, 5ms, 1s, …)",
+        }],
+    };
+    type Task = u64;
+
+    fn from_params(p: &Params) -> Result<Self, ParamError> {
+        let raw: String = p.get("duration")?;
+        let duration = parse_duration(&raw).map_err(|reason| ParamError::Invalid {
+            owner: Self::INFO.id.into(),
+            key: "duration".into(),
+            value: raw.clone(),
+            reason,
+        })?;
+        Ok(Sleep { duration })
+    }
+
+    fn tasks(&self, count: usize, seed: u64) -> Vec<u64> {
+        (0..count as u64).map(|i| mix64(seed ^ mix64(i))).collect()
+    }
+
+    fn expected(&self, task: &u64) -> u64 {
+        mix64(*task)
+    }
+
+    fn blocking(&self, io: &BlockingIo, task: &u64) -> io::Result<u64> {
+        io.sleep(self.duration);
+        Ok(mix64(*task))
+    }
+
+    fn run<'a>(&'a self, io: &'a dyn AsyncIo, task: &'a u64) -> IoFuture<'a, io::Result<u64>> {
+        Box::pin(async move {
+            io.sleep(self.duration).await;
+            Ok(mix64(*task))
+        })
+    }
+}
