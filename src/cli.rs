@@ -8,6 +8,7 @@ use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 
 use bakeoff::reports::{Lang, RenderOptions, Style};
+use bakeoff::serve::{self, ServeConfig, ServerKind};
 use bakeoff::Sweep;
 
 /// Run identical workloads under threads, process pools and async
@@ -31,6 +32,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare two runs case by case: throughput, p99 latency, peak memory.
     Compare(CompareArgs),
+    /// Run a TCP peer for IO workloads (echo or http) until SIGTERM, Ctrl-C
+    /// or the end of stdin; prints one ready line with its address.
+    Serve(ServeArgs),
     /// Run one case from JSON on stdin (what the orchestrator starts).
     #[command(hide = true)]
     Case,
@@ -162,6 +166,50 @@ pub struct CompareArgs {
     /// Where to write the markdown (default: compare.md beside NEW.json).
     #[arg(long, env = "BAKEOFF_COMPARE_OUT")]
     pub out: Option<PathBuf>,
+}
+
+/// `bakeoff serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The protocol: `echo` (4-byte little-endian length, then the bytes,
+    /// echoed back) or `http` (GET /words/{k}?n={bytes}; see docs/SERVE.md).
+    #[arg(value_enum, value_name = "KIND")]
+    pub kind: ServerKind,
+    /// Address to listen on; port 0 lets the system choose a free port.
+    #[arg(long, env = "BAKEOFF_SERVE_ADDR", default_value = serve::DEFAULT_ADDR)]
+    pub addr: String,
+    /// How long each reply is held back, standing in for a remote peer:
+    /// e.g. 5ms, 250us, 1s, or 0.
+    #[arg(long, env = "BAKEOFF_SERVE_DELAY", default_value = "5ms")]
+    pub delay: String,
+    /// Each reply waits delay ± jitter, uniformly (capped at the delay).
+    #[arg(long, env = "BAKEOFF_SERVE_JITTER", default_value = "1ms")]
+    pub jitter: String,
+    /// Tokio worker threads.
+    #[arg(long, env = "BAKEOFF_SERVE_THREADS", default_value_t = serve::DEFAULT_THREADS)]
+    pub threads: usize,
+}
+
+impl ServeArgs {
+    /// The server these flags describe; errors name the flag and value.
+    pub fn config(&self) -> Result<ServeConfig> {
+        let Ok(addr) = self.addr.trim().parse() else {
+            bail!(
+                "--addr `{}` is not an IP address with a port: write e.g. 127.0.0.1:0 (any free port) or 127.0.0.1:8080",
+                self.addr
+            );
+        };
+        let duration = |flag: &str, raw: &str| {
+            serve::parse_duration(raw).map_err(|e| anyhow::anyhow!("--{flag} {e}"))
+        };
+        Ok(ServeConfig {
+            kind: self.kind,
+            addr,
+            delay: duration("delay", &self.delay)?,
+            jitter: duration("jitter", &self.jitter)?,
+            threads: self.threads,
+        })
+    }
 }
 
 fn list<T: std::str::FromStr>(flag: &str, raw: &str, what: &str) -> Result<Vec<T>> {

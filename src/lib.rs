@@ -16,6 +16,7 @@ mod measure;
 pub mod orchestrator;
 mod output;
 pub mod plan;
+pub mod serve;
 pub mod suite;
 pub mod summary;
 

@@ -13,7 +13,7 @@ use bakeoff::workloads::{ParamSpec, Registry};
 use bakeoff::{summary, Plan, DEFAULT_SEED};
 use clap::Parser;
 
-use cli::{Cli, Command, CompareArgs, ReportArgs, RunArgs};
+use cli::{Cli, Command, CompareArgs, ReportArgs, RunArgs, ServeArgs};
 
 fn main() {
     let registry = Registry::builtin();
@@ -53,7 +53,14 @@ fn real_main(cli: Cli, registry: &Registry) -> Result<i32> {
         Command::Run(args) => run(*args, registry),
         Command::Report(args) => report(&args),
         Command::Compare(args) => compare(&args),
+        Command::Serve(args) => serve(&args),
     }
+}
+
+/// `bakeoff serve`: runs the server until SIGTERM, Ctrl-C or stdin's end.
+fn serve(args: &ServeArgs) -> Result<i32> {
+    bakeoff::serve::run(&args.config()?)?;
+    Ok(0)
 }
 
 /// `bakeoff compare`: prints the comparison and writes it as markdown.

@@ -13,6 +13,9 @@
 //! lists its parameters with defaults), then add it to a [`Registry`] with
 //! [`WorkloadEntry::cpu`]. Built-in workloads live one per file under
 //! `src/cpu/` and are listed in [`Registry::builtin`].
+//!
+//! [`text`] holds the deterministic pages `bakeoff serve http` returns, so
+//! that an IO workload can compute the expected body of any page itself.
 
 pub mod cpu;
 mod digest;
@@ -20,6 +23,7 @@ pub mod io;
 mod params;
 mod registry;
 mod suggest;
+pub mod text;
 mod workload;
 
 pub use digest::{mix64, BatchDigest};
