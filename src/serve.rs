@@ -122,38 +122,7 @@ impl ServeConfig {
     }
 }
 
-/// Parses a duration: `0`, or a number and a unit, one of `ns`, `us`
-/// (or `µs`), `ms` and `s`, e.g. `5ms`, `1s`, `250us`, `1.5ms`. The error
-/// names the value and the accepted forms, in one line.
-pub fn parse_duration(raw: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!("`{raw}` is not a duration: write a number and a unit (ns, us, ms, s), e.g. 5ms, 1s, 250us, or 0")
-    };
-    let s = raw.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (number, unit) = s.split_at(split);
-    if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
-        return Err(bad());
-    }
-    let value: f64 = number.parse().map_err(|_| bad())?;
-    let ns_per_unit = match unit {
-        "" if value == 0.0 => 0.0,
-        "ns" => 1.0,
-        "us" | "µs" => 1e3,
-        "ms" => 1e6,
-        "s" => 1e9,
-        _ => return Err(bad()),
-    };
-    let ns = (value * ns_per_unit).round();
-    if !(ns.is_finite() && ns <= u64::MAX as f64) {
-        return Err(format!(
-            "`{raw}` is too long a duration: write at most a few hours, e.g. 5ms"
-        ));
-    }
-    Ok(Duration::from_nanos(ns as u64))
-}
+pub use bakeoff_workloads::io::parse_duration;
 
 /// The ready line a server prints once it listens on `addr`:
 /// `bakeoff serve: KIND listening on ADDR`. The address is the last
@@ -731,30 +700,6 @@ fn keep_start_of(mut stream: impl Read + Send + 'static) -> (Arc<Mutex<String>>,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_in_every_unit_and_errors_name_the_value() {
-        let ok = [
-            ("0", Duration::ZERO),
-            ("0ms", Duration::ZERO),
-            ("5ms", Duration::from_millis(5)),
-            ("1s", Duration::from_secs(1)),
-            ("250us", Duration::from_micros(250)),
-            ("250µs", Duration::from_micros(250)),
-            ("1500ns", Duration::from_nanos(1500)),
-            ("1.5ms", Duration::from_micros(1500)),
-        ];
-        for (raw, want) in ok {
-            assert_eq!(parse_duration(raw), Ok(want), "{raw}");
-        }
-        for raw in [
-            "", "5", "ms", "5x", "-1ms", "1e3ms", ".5ms", "5.ms", "1 h", "inf",
-        ] {
-            let e = parse_duration(raw).unwrap_err();
-            assert!(e.contains(&format!("`{raw}`")) && e.contains("5ms"), "{e}");
-            assert_eq!(e.lines().count(), 1, "{e}");
-        }
-    }
 
     #[test]
     fn the_ready_line_round_trips() {

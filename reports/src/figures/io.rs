@@ -12,9 +12,7 @@ use crate::{CaseRecord, Lang};
 
 /// Tasks in flight in a case: its concurrency limit, or all its tasks.
 pub(crate) fn in_flight(c: &CaseRecord) -> u64 {
-    c.concurrency
-        .map_or(c.tasks, |n| n.min(c.tasks))
-        .max(1)
+    c.concurrency.map_or(c.tasks, |n| n.min(c.tasks)).max(1)
 }
 
 /// Lines of `value` against log10(tasks in flight), one per runner with
