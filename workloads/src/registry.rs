@@ -24,6 +24,8 @@ static INSTALLED: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
 pub struct WorkloadEntry {
     /// Name, kind, description and parameters.
     pub info: WorkloadInfo,
+    /// The embedded server an IO workload talks to (`echo`, `http`).
+    pub server: Option<&'static str>,
     build: BuildFn,
     exec: ExecFn,
 }
@@ -41,6 +43,7 @@ impl WorkloadEntry {
     pub fn cpu<W: CpuWorkload>() -> Self {
         WorkloadEntry {
             info: W::INFO,
+            server: None,
             build: CpuBatch::<W>::build,
             exec: CpuBatch::<W>::executor,
         }
@@ -50,6 +53,7 @@ impl WorkloadEntry {
     pub fn io<W: crate::io::IoWorkload>() -> Self {
         WorkloadEntry {
             info: W::INFO,
+            server: W::SERVER,
             build: crate::io::IoBatch::<W>::build,
             exec: crate::io::IoBatch::<W>::executor,
         }

@@ -32,6 +32,27 @@ use crate::{Batch, ParamError, Params, TaskExec, WorkloadInfo};
 
 pub use sleep::Sleep;
 
+/// The environment variable through which `bakeoff run` tells a case (and
+/// its worker processes) where the embedded server listens.
+pub const SERVE_ADDR_ENV: &str = "BAKEOFF_SERVE_ADDR";
+
+/// The address a `target` parameter names: `embedded` is the server
+/// `bakeoff run` started (from [`SERVE_ADDR_ENV`]), anything else must be
+/// `HOST:PORT` with a numeric host.
+pub fn resolve_target(raw: &str) -> Result<SocketAddr, String> {
+    if raw == "embedded" {
+        let addr = std::env::var(SERVE_ADDR_ENV).map_err(|_| {
+            format!("target=embedded but no embedded server is running ({SERVE_ADDR_ENV} is not set); run it under `bakeoff run`, or pass target=HOST:PORT of a `bakeoff serve`")
+        })?;
+        return addr
+            .parse()
+            .map_err(|e| format!("{SERVE_ADDR_ENV}=`{addr}` is not HOST:PORT: {e}"));
+    }
+    raw.parse().map_err(|e| {
+        format!("`{raw}` is not HOST:PORT ({e}); write e.g. 127.0.0.1:8080, or embedded")
+    })
+}
+
 /// The built-in IO workloads.
 pub(crate) fn entries() -> Vec<crate::WorkloadEntry> {
     vec![crate::WorkloadEntry::io::<Sleep>()]
@@ -109,6 +130,12 @@ impl BlockingIo {
 pub trait IoWorkload: Send + Sync + Sized + 'static {
     /// Name, description and parameters (`kind` is [`crate::Kind::Io`]).
     const INFO: WorkloadInfo;
+    /// The embedded server its tasks talk to (`"echo"` or `"http"`, as
+    /// `bakeoff serve` names them), if any. Such a workload takes the
+    /// parameters `target` (default `embedded`: the server `bakeoff run`
+    /// starts, found with [`resolve_target`]), `delay` and `jitter` (the
+    /// embedded server's; a `target` elsewhere has its own).
+    const SERVER: Option<&'static str> = None;
     /// One unit of work. Serialisable, so process pools can ship it.
     type Task: Serialize + DeserializeOwned + Send + Sync + 'static;
 
