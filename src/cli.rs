@@ -81,6 +81,11 @@ pub struct RunArgs {
     /// and replaced (same as `--set task_timeout=S`).
     #[arg(long, env = "BAKEOFF_TASK_TIMEOUT")]
     pub task_timeout: Option<f64>,
+    /// IO workloads that talk to a server: send their requests to a
+    /// `bakeoff serve` already running at HOST:PORT instead of the one the
+    /// run starts (same as `--set target=HOST:PORT`).
+    #[arg(long, env = "BAKEOFF_TARGET", value_name = "HOST:PORT")]
+    pub target: Option<String>,
     /// Measured repetitions per case (default: the suite's, else 3).
     #[arg(long, env = "BAKEOFF_REPS")]
     pub reps: Option<usize>,
@@ -245,8 +250,12 @@ impl RunArgs {
                     bail!("--{flag} needs --workload: name the workload to sweep (or put the sweep in a suite file)");
                 }
             }
-            if !self.set.is_empty() || self.retry.is_some() || self.task_timeout.is_some() {
-                bail!("--set, --retry and --task-timeout need --workload: name the workload to sweep (or put the parameter in a suite file)");
+            if !self.set.is_empty()
+                || self.retry.is_some()
+                || self.task_timeout.is_some()
+                || self.target.is_some()
+            {
+                bail!("--set, --retry, --task-timeout and --target need --workload: name the workload to sweep (or put the parameter in a suite file)");
             }
             return Ok(None);
         };
@@ -261,6 +270,12 @@ impl RunArgs {
         }
         if let Some(n) = self.retry {
             set.insert("retry".into(), vec![n.to_string()]);
+        }
+        if let Some(t) = &self.target {
+            t.parse::<std::net::SocketAddr>().map_err(|e| {
+                anyhow::anyhow!("--target `{t}`: {e}; write HOST:PORT with a numeric host, e.g. 127.0.0.1:8080")
+            })?;
+            set.insert("target".into(), vec![t.clone()]);
         }
         if let Some(s) = self.task_timeout {
             set.insert("task_timeout".into(), vec![s.to_string()]);

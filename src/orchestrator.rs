@@ -84,8 +84,60 @@ fn kill_group(child: &Child) {
     unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
 }
 
+/// The embedded servers of a run, one per kind, delay and jitter, started
+/// when the first case that needs one runs and stopped (and reaped) when
+/// the run ends — or when the orchestrator unwinds.
+#[derive(Default)]
+struct Servers {
+    running: BTreeMap<(String, Duration, Duration), crate::serve::ServerProcess>,
+}
+
+impl Servers {
+    /// The environment a case needs to reach its embedded server: empty
+    /// for workloads without one or with a `target` elsewhere.
+    fn env_for(&mut self, registry: &Registry, case: &Case) -> Result<Vec<(String, String)>> {
+        let entry = registry.get(&case.workload)?;
+        let Some(kind) = entry.server else {
+            return Ok(Vec::new());
+        };
+        if case.workload_params.get("target").map(String::as_str) != Some("embedded") {
+            return Ok(Vec::new());
+        }
+        let duration = |key: &str| -> Result<Duration> {
+            let raw = case.workload_params.get(key).map_or("0", String::as_str);
+            bakeoff_workloads::io::parse_duration(raw)
+                .map_err(|e| anyhow::anyhow!("{} parameter {key}: {e}", case.workload))
+        };
+        let key = (kind.to_string(), duration("delay")?, duration("jitter")?);
+        if !self.running.contains_key(&key) {
+            let server_kind = match kind {
+                "echo" => crate::serve::ServerKind::Echo,
+                "http" => crate::serve::ServerKind::Http,
+                other => anyhow::bail!("workload {} names an unknown server `{other}`", case.workload),
+            };
+            let exe = std::env::current_exe()
+                .context("cannot find the bakeoff executable to start a server")?;
+            let server = crate::serve::ServerProcess::start(&exe, server_kind, key.1, key.2)?;
+            self.running.insert(key.clone(), server);
+        }
+        let addr = self.running[&key].addr();
+        Ok(vec![(
+            bakeoff_workloads::io::SERVE_ADDR_ENV.to_string(),
+            addr.to_string(),
+        )])
+    }
+
+    /// Stops every server.
+    fn stop(&mut self) {
+        for (_, s) in std::mem::take(&mut self.running) {
+            let _ = s.stop();
+        }
+    }
+}
+
 fn run_child(
     case: &Case,
+    env: &[(String, String)],
     timeout: Duration,
     stderr_tail: &Arc<Mutex<VecDeque<String>>>,
 ) -> Result<Ended> {
@@ -109,6 +161,7 @@ fn run_child(
     let mut cmd = Command::new(program);
     cmd.env(ROLE_ENV, "case")
         .envs(kind.child_env(&config))
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -268,13 +321,17 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
     let mut references: BTreeMap<String, String> = BTreeMap::new();
     let mut seq_throughput: BTreeMap<String, f64> = BTreeMap::new();
     let total = plan.cases.len();
+    let mut servers = Servers::default();
     for (index, case) in plan.cases.iter().enumerate() {
         if let Some(bar) = &bar {
             bar.set_message(case.label());
         }
         let started = Instant::now();
         let tail = Arc::new(Mutex::new(VecDeque::new()));
-        let ended = run_child(case, opts.case_timeout, &tail)?;
+        let ended = match servers.env_for(registry, case) {
+            Ok(env) => run_child(case, &env, opts.case_timeout, &tail)?,
+            Err(e) => Ended::Failed(format!("{e:#}")),
+        };
         let stderr_tail: Vec<String> = tail
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -415,6 +472,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         results.updated_at = now();
         output::write_results(&dir, &results)?;
     }
+    servers.stop();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
