@@ -82,6 +82,11 @@ pub fn run_from_stdin(registry: &Registry) -> i32 {
 
 fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Result<()> {
     let entry = registry.get(&case.workload)?;
+    if entry.server.is_some() {
+        // One socket per task in flight, and some to spare.
+        let in_flight = case.concurrency.unwrap_or(case.tasks).min(case.tasks) as u64;
+        measure::ensure_open_files(in_flight, in_flight + 64)?;
+    }
     let batch = entry.batch(&entry.params(&case.workload_params)?, case.tasks, case.seed)?;
     let kind = RunnerKind::from_id(&case.runner)?;
     let config = RunnerConfig {

@@ -273,7 +273,9 @@ impl RunArgs {
         }
         if let Some(t) = &self.target {
             t.parse::<std::net::SocketAddr>().map_err(|e| {
-                anyhow::anyhow!("--target `{t}`: {e}; write HOST:PORT with a numeric host, e.g. 127.0.0.1:8080")
+                anyhow::anyhow!(
+                    "--target `{t}`: {e}; write HOST:PORT with a numeric host, e.g. 127.0.0.1:8080"
+                )
             })?;
             set.insert("target".into(), vec![t.clone()]);
         }

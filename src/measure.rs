@@ -70,6 +70,38 @@ pub fn release_free_memory() {
     }
 }
 
+/// Makes room for `need` open files (for `in_flight` connections): raises
+/// the soft `RLIMIT_NOFILE` up to the hard limit when it is lower, and
+/// fails naming `ulimit -n` when even the hard limit is too low.
+pub fn ensure_open_files(in_flight: u64, need: u64) -> anyhow::Result<()> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } != 0 || r.rlim_cur >= need {
+        return Ok(());
+    }
+    if r.rlim_max != libc::RLIM_INFINITY && r.rlim_max < need {
+        anyhow::bail!(
+            "{in_flight} connections at once need about {need} open files, but the open-files limit is {} (hard {}); raise it (ulimit -n {need}) or lower --concurrency",
+            r.rlim_cur,
+            r.rlim_max
+        );
+    }
+    r.rlim_cur = r.rlim_max;
+    // SAFETY: setrlimit reads the struct we own; raising the soft limit up
+    // to the hard one needs no privilege.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) } != 0 {
+        anyhow::bail!(
+            "cannot raise the open-files limit to {} for {in_flight} connections: {}; raise it (ulimit -n {need})",
+            r.rlim_max,
+            std::io::Error::last_os_error()
+        );
+    }
+    Ok(())
+}
+
 /// Current resident set size of this process, in bytes.
 pub fn current_rss() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();

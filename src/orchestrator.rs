@@ -113,7 +113,10 @@ impl Servers {
             let server_kind = match kind {
                 "echo" => crate::serve::ServerKind::Echo,
                 "http" => crate::serve::ServerKind::Http,
-                other => anyhow::bail!("workload {} names an unknown server `{other}`", case.workload),
+                other => anyhow::bail!(
+                    "workload {} names an unknown server `{other}`",
+                    case.workload
+                ),
             };
             let exe = std::env::current_exe()
                 .context("cannot find the bakeoff executable to start a server")?;

@@ -17,6 +17,7 @@
 mod async_rt;
 mod job;
 mod kind;
+mod limits;
 pub mod process;
 mod seq;
 pub mod sync;
@@ -89,14 +90,16 @@ pub enum RunnerError {
     #[error(transparent)]
     Param(#[from] bakeoff_workloads::ParamError),
     /// The operating system refused a thread.
-    #[error("{runner}: cannot start thread {index}: {source}; lower --concurrency or --workers, or raise the limit that was hit (ulimit -u, vm.max_map_count)")]
+    #[error("{runner}: cannot start thread {index} ({os_error}): {limit}")]
     Thread {
         /// The runner id.
         runner: &'static str,
         /// How many threads were already running.
         index: usize,
         /// The error from the OS.
-        source: std::io::Error,
+        os_error: std::io::Error,
+        /// The limit that was hit, its value and the fix, in one line.
+        limit: String,
     },
     /// A runtime could not be built.
     #[error("{runner}: cannot build the runtime: {source}")]

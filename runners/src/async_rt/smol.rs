@@ -74,7 +74,8 @@ impl SmolRunner {
                 .map_err(|source| RunnerError::Thread {
                     runner: "smol",
                     index,
-                    source,
+                    os_error: source,
+                    limit: crate::limits::thread_limit(index),
                 })?;
             runner.threads.push(handle);
         }

@@ -42,6 +42,9 @@ impl Runner for ThreadPerTask {
                 task_latch.arrive();
             });
             if let Err(source) = spawned {
+                // Diagnosed now, while the threads that exhausted the
+                // limit still run.
+                let limit = crate::limits::thread_limit(i);
                 // Account for the tasks never started, wait for the ones
                 // that were, then report the limit that was hit.
                 if let Some(g) = &self.gate {
@@ -54,7 +57,8 @@ impl Runner for ThreadPerTask {
                 return Err(RunnerError::Thread {
                     runner: "thread-per-task",
                     index: i,
-                    source,
+                    os_error: source,
+                    limit,
                 });
             }
         }

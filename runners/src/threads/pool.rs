@@ -117,7 +117,8 @@ impl ThreadPool {
                 .map_err(|source| RunnerError::Thread {
                     runner: "thread-pool",
                     index,
-                    source,
+                    os_error: source,
+                    limit: crate::limits::thread_limit(index),
                 })?;
             pool.threads.push(handle);
         }

@@ -1,0 +1,76 @@
+//! Which operating-system limit stopped a thread from starting, in words a
+//! user can act on.
+//!
+//! Linux refuses a new thread with `EAGAIN` or `ENOMEM` for several
+//! reasons, and the error alone does not say which. Here each limit is
+//! compared with what this process (or the system) uses now; the first one
+//! that is (nearly) exhausted is named with its value and its fix. On this
+//! project's 2-core VM the first to bite is `vm.max_map_count`: each thread
+//! costs about 4 mappings (stack, guard page, and their neighbours), so
+//! 65 530 mappings stop a process at about 16 000 threads — before
+//! `kernel.threads-max` or `RLIMIT_NPROC`.
+
+/// Reads one number from a `/proc` file.
+fn proc_number(path: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// A line of `/proc/self/status` such as `Threads:` or `VmSize:`, as a
+/// number (kB for sizes).
+fn status_field(name: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(name))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The soft limit of `resource`, when it is not unlimited.
+fn soft_limit(resource: libc::__rlimit_resource_t) -> Option<u64> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    let ok = unsafe { libc::getrlimit(resource, &mut r) } == 0;
+    (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(r.rlim_cur)
+}
+
+/// One line naming the limit that stopped thread number `started` (the
+/// count already running) from starting, with its value and the fix.
+pub(crate) fn thread_limit(started: usize) -> String {
+    let threads = status_field("Threads:").unwrap_or(started as u64);
+    if let (Some(max), Ok(maps)) = (
+        proc_number("/proc/sys/vm/max_map_count"),
+        std::fs::read_to_string("/proc/self/maps"),
+    ) {
+        let maps = maps.lines().count() as u64;
+        if maps + 16 >= max {
+            return format!("vm.max_map_count is {max} and this process has {maps} memory mappings (about 4 per thread, {threads} threads); raise it (sysctl -w vm.max_map_count={}) or lower --concurrency", max * 4);
+        }
+    }
+    if let Some(limit_kb) = soft_limit(libc::RLIMIT_AS).map(|b| b / 1024) {
+        let size_kb = status_field("VmSize:").unwrap_or(0);
+        // Each thread reserves its stack (2 MiB by default) of address space.
+        if size_kb + 2 * 1024 + 1024 >= limit_kb {
+            return format!("the address-space limit is {} MiB and this process uses {} MiB ({threads} threads, 2 MiB of stack each); raise it (ulimit -v) or lower --concurrency", limit_kb / 1024, size_kb / 1024);
+        }
+    }
+    if let Some(max) = proc_number("/proc/sys/kernel/threads-max") {
+        let total = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| {
+            l.split_whitespace()
+                .nth(3)?
+                .split('/')
+                .nth(1)?
+                .parse::<u64>()
+                .ok()
+        });
+        if let Some(total) = total.filter(|t| t + 16 >= max) {
+            return format!("kernel.threads-max is {max} and the system runs {total} threads; raise it (sysctl -w kernel.threads-max=…) or lower --concurrency");
+        }
+    }
+    if let Some(nproc) = soft_limit(libc::RLIMIT_NPROC) {
+        if threads + 16 >= nproc {
+            return format!("the process limit (RLIMIT_NPROC) is {nproc} and this process has {threads} threads; raise it (ulimit -u) or lower --concurrency");
+        }
+    }
+    format!("no limit bakeoff checks is exhausted ({threads} threads running; checked vm.max_map_count, ulimit -v, kernel.threads-max, ulimit -u); lower --concurrency or free memory")
+}
