@@ -12,7 +12,7 @@
 mod case;
 pub mod child;
 mod environment;
-mod measure;
+pub mod measure;
 pub mod orchestrator;
 mod output;
 pub mod plan;
