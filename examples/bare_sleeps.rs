@@ -23,7 +23,9 @@ fn main() -> anyhow::Result<()> {
     let [runtime, n, d] = args.as_slice() else {
         bail!("usage: bare_sleeps RUNTIME N DURATION, e.g. tokio-mt 100000 1s");
     };
-    let n: usize = n.parse().with_context(|| format!("N `{n}` is not a count"))?;
+    let n: usize = n
+        .parse()
+        .with_context(|| format!("N `{n}` is not a count"))?;
     let d = bakeoff::workloads::io::parse_duration(d).map_err(anyhow::Error::msg)?;
     let (wall, peak, before) = match runtime.as_str() {
         "tokio-mt" => {
@@ -96,7 +98,9 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn tokio_sleeps(n: usize, d: Duration) {
-    let hs: Vec<_> = (0..n).map(|_| tokio::spawn(tokio::time::sleep(d))).collect();
+    let hs: Vec<_> = (0..n)
+        .map(|_| tokio::spawn(tokio::time::sleep(d)))
+        .collect();
     for h in hs {
         let _ = h.await;
     }

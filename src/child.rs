@@ -121,6 +121,8 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
         runner.run(&job)?;
         check(&job)?;
     }
+    // Side samples of the warm-up are not the measurement's.
+    let _ = batch.take_samples();
     for _ in 0..case.reps {
         // The job (and its per-task slots) is allocated before the
         // baseline is taken, so it does not count as the model's memory.
@@ -155,6 +157,13 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
             service.saturating_record(r.service_ns().max(1));
         }
         let digest = job.digest().expect("checked above");
+        let loop_lag = batch.take_samples().filter(|s| !s.is_empty()).map(|s| {
+            let mut h = measure::histogram();
+            for v in s {
+                h.saturating_record(v.max(1));
+            }
+            measure::percentiles(&h)
+        });
         report.repetitions.push(Repetition {
             wall: wall.into(),
             throughput: job.len() as f64 / wall.as_secs_f64().max(1e-12),
@@ -167,6 +176,7 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
             involuntary_switches: used.involuntary,
             pool_rss: pool_memory.map(|m| Bytes(m.rss)),
             pool_pss: pool_memory.map(|m| Bytes(m.pss)),
+            loop_lag,
             digest: digest.to_string(),
         });
     }

@@ -248,6 +248,10 @@ pub struct Repetition {
     /// sharers, so fork's copy-on-write pages are not double-counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool_pss: Option<Bytes>,
+    /// `loop-lag`: how late the heartbeat woke, over every beat of the
+    /// batch (absent for other workloads, and when no beat was taken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_lag: Option<Percentiles>,
     /// The batch digest, `sum/count` in hex.
     pub digest: String,
 }

@@ -549,3 +549,79 @@ fn start_up_cost_has_a_bar_per_runner_at_its_worker_count() {
     let bar = p.series[2].points.iter().find(|pt| pt.x == 2.0).unwrap();
     assert!((bar.y - rayon2.startup.unwrap().secs() / per).abs() < 1e-9 * bar.y.max(1.0));
 }
+
+fn io_fixture() -> Results {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/io-small.json");
+    Results::read(&p).expect("io fixture parses")
+}
+
+#[test]
+fn io_wall_time_and_memory_are_drawn_against_tasks_in_flight_log_log() {
+    // io-small.json: `sleep` 5ms at 10 and 100 tasks under thread-per-task,
+    // tokio-mt and smol; `loop-lag` under tokio-ct and smol, inline and
+    // offload (made by `bakeoff run` with a suite file, see its `suite`).
+    let r = io_fixture();
+    let all = plots(&r, "sleep");
+    let wall = plot(&all, FigureKind::IoWall);
+    assert!(wall.log_x);
+    assert_eq!(wall.x_title, "tasks in flight");
+    assert!(wall.y_title.starts_with("wall time per batch ("));
+    // One line per runner, concurrency folded into the x axis.
+    assert_eq!(
+        series(wall),
+        owned(&[
+            ("thread-per-task", 2),
+            ("tokio-mt cpu=inline", 2),
+            ("smol cpu=inline", 2)
+        ])
+    );
+    let xs: Vec<f64> = wall.series[0].points.iter().map(|p| p.x).collect();
+    assert_eq!(xs, [1.0, 2.0], "log10 of 10 and 100 tasks");
+    let bytes = plot(&all, FigureKind::IoBytes);
+    assert_eq!(bytes.y_title, "peak RSS per task (bytes)");
+    // Each point is the case's median peak RSS divided by its tasks.
+    let case = r
+        .cases
+        .iter()
+        .find(|c| c.workload == "sleep" && c.runner == "smol" && c.tasks == 100)
+        .unwrap();
+    let want = case.summary.as_ref().unwrap().peak_rss_bytes.median / 100.0;
+    let got = bytes.series[2].points[1].y;
+    assert!((got - want).abs() < 1e-9 * want.max(1.0), "{got} vs {want}");
+    assert!(wall
+        .finding
+        .as_deref()
+        .unwrap()
+        .contains("100 tasks in flight"));
+    // No seq in an IO group: no speed-up figure.
+    assert!(all.iter().all(|p| p.kind != FigureKind::Speedup));
+}
+
+#[test]
+fn loop_lag_draws_heartbeat_lateness_per_runner_inline_and_offload() {
+    let r = io_fixture();
+    let all = plots(&r, "loop-lag");
+    let p = plot(&all, FigureKind::LoopLag);
+    assert_eq!(p.categories, ["p50", "p90", "p99", "p99.9", "max"]);
+    assert_eq!(
+        series(p),
+        owned(&[
+            ("tokio-ct cpu=inline", 5),
+            ("tokio-ct cpu=offload", 5),
+            ("smol cpu=inline", 5),
+            ("smol cpu=offload", 5),
+        ])
+    );
+    assert!(p.x_title.contains("heartbeat lateness"));
+    assert!(p.finding.as_deref().unwrap().contains("p99"));
+    // Russian words for the course.
+    let groups = figures::groups(&r, "m0");
+    let (i, g) = groups
+        .iter()
+        .enumerate()
+        .find(|(_, g)| g.workload == "loop-lag")
+        .unwrap();
+    let ru = figures::plots_for(g, i, Lang::Ru);
+    let ru = ru.iter().find(|p| p.kind == FigureKind::LoopLag).unwrap();
+    assert!(ru.title.contains("цикл событий"), "{}", ru.title);
+}

@@ -28,6 +28,9 @@ fn tiny(id: &str) -> (BTreeMap<String, String>, usize) {
         "mandelbrot" => (p(&[("width", "40"), ("max_iter", "50")]), 13),
         "fault" => (p(&[("mode", "none")]), 11),
         "sleep" => (p(&[("duration", "2ms")]), 23),
+        // `patience` ends the heartbeat where its countdowns cannot run
+        // beside it (concurrency 1).
+        "loop-lag" => (p(&[("n", "20000"), ("patience", "20ms")]), 6),
         other => panic!("add tiny parameters for workload `{other}`"),
     }
 }

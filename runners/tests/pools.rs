@@ -159,6 +159,7 @@ fn tiny(id: &str) -> (Vec<(&'static str, &'static str)>, usize) {
         "mandelbrot" => (vec![("width", "40"), ("max_iter", "50")], 12),
         "fault" => (vec![("mode", "none")], 4),
         "sleep" => (vec![("duration", "2ms")], 6),
+        "loop-lag" => (vec![("n", "20000"), ("patience", "20ms")], 5),
         _ => (vec![], 50),
     }
 }

@@ -93,6 +93,12 @@ pub trait Batch: Send + Sync {
         None
     }
 
+    /// Samples measured on the side during the last batch (nanoseconds),
+    /// taken: `loop-lag`'s heartbeat lateness; `None` for most workloads.
+    fn take_samples(&self) -> Option<Vec<u64>> {
+        None
+    }
+
     /// Task `index` through an async runtime's IO, for IO workloads; `None`
     /// for CPU workloads, whose tasks async runners run as plain code.
     fn run_async<'a>(

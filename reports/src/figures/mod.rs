@@ -14,6 +14,7 @@
 mod cpu;
 mod draw;
 mod io;
+mod lag;
 mod latency;
 mod palette;
 mod speedup;
@@ -47,6 +48,8 @@ pub enum FigureKind {
     StartupCost,
     /// 5. Process-pool start-up against the parent's memory.
     Startup,
+    /// 6. `loop-lag`: heartbeat lateness percentiles per runner.
+    LoopLag,
     /// 7. CPU time (user + system) against wall time × cores.
     Cpu,
     /// 8. Context switches per task.
@@ -66,6 +69,7 @@ impl FigureKind {
             FigureKind::Latency => "latency",
             FigureKind::StartupCost => "startup-cost",
             FigureKind::Startup => "startup",
+            FigureKind::LoopLag => "loop-lag",
             FigureKind::Cpu => "cpu",
             FigureKind::Switches => "switches",
             FigureKind::Primitives => "primitives",
@@ -376,7 +380,7 @@ pub(crate) fn per_repetition(
 /// Every figure the group's data allows, in issue 5's order, with its
 /// words in `lang`.
 pub fn plots_for(g: &Group<'_>, index: usize, lang: Lang) -> Vec<Plot> {
-    let builders: [fn(&Group<'_>, Lang) -> Option<Plot>; 9] = [
+    let builders: [fn(&Group<'_>, Lang) -> Option<Plot>; 10] = [
         throughput::build,
         speedup::build,
         io::build_wall,
@@ -384,6 +388,7 @@ pub fn plots_for(g: &Group<'_>, index: usize, lang: Lang) -> Vec<Plot> {
         latency::build,
         startup::build_cost,
         startup::build,
+        lag::build,
         cpu::build,
         switches::build,
     ];

@@ -41,8 +41,11 @@ impl Spawner for AsyncStdSpawner {
         }
     }
 
-    fn io() -> &'static dyn AsyncIo {
-        &AsyncStdIo
+    fn io(cpu: CpuMode) -> &'static dyn AsyncIo {
+        match cpu {
+            CpuMode::Inline => &AsyncStdIo(CpuMode::Inline),
+            CpuMode::Offload => &AsyncStdIo(CpuMode::Offload),
+        }
     }
 
     fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static {
@@ -76,7 +79,7 @@ impl Runner for AsyncStdRunner {
 
 /// async-std's IO for IO workloads: `task::sleep`, `async_std::net` and
 /// `async_std::fs` (file calls on its blocking pool).
-pub(crate) struct AsyncStdIo;
+pub(crate) struct AsyncStdIo(CpuMode);
 
 impl AsyncIo for AsyncStdIo {
     fn runtime(&self) -> &'static str {
@@ -105,6 +108,13 @@ impl AsyncIo for AsyncStdIo {
 
     fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>> {
         Box::pin(::async_std::fs::read(path))
+    }
+
+    fn cpu(&self, work: Box<dyn FnOnce() -> u64 + Send>) -> IoFuture<'static, u64> {
+        match self.0 {
+            CpuMode::Inline => Box::pin(async move { work() }),
+            CpuMode::Offload => Box::pin(task::spawn_blocking(work)),
+        }
     }
 }
 

@@ -54,8 +54,9 @@ pub(crate) trait Spawner {
     /// Runs `f` on the runtime's blocking pool.
     fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static;
 
-    /// The runtime's own IO, for IO workloads.
-    fn io() -> &'static dyn AsyncIo;
+    /// The runtime's own IO, for IO workloads, running their CPU parts
+    /// as `cpu` says.
+    fn io(cpu: CpuMode) -> &'static dyn AsyncIo;
 }
 
 /// Runs every task of `job` through `spawner`.
@@ -78,7 +79,7 @@ pub(crate) async fn drive<S: Spawner + 'static>(
         handles.push(spawner.spawn(async move {
             // IO tasks await the runtime's own IO; CPU tasks run inline
             // or on the blocking pool.
-            if !j.execute_async(i, S::io()).await {
+            if !j.execute_async(i, S::io(cpu)).await {
                 match cpu {
                     CpuMode::Inline => j.execute(i),
                     CpuMode::Offload => S::unblock(move || j.execute(i)).await,

@@ -42,8 +42,11 @@ impl Spawner for SmolSpawner {
         }
     }
 
-    fn io() -> &'static dyn AsyncIo {
-        &SmolIo
+    fn io(cpu: CpuMode) -> &'static dyn AsyncIo {
+        match cpu {
+            CpuMode::Inline => &SmolIo(CpuMode::Inline),
+            CpuMode::Offload => &SmolIo(CpuMode::Offload),
+        }
     }
 
     fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static {
@@ -116,7 +119,7 @@ impl Drop for SmolRunner {
 
 /// smol's IO for IO workloads: `Timer`, `smol::net` (built on `Async`) and
 /// `smol::fs` (file calls on the `blocking` pool).
-pub(crate) struct SmolIo;
+pub(crate) struct SmolIo(CpuMode);
 
 impl AsyncIo for SmolIo {
     fn runtime(&self) -> &'static str {
@@ -147,6 +150,13 @@ impl AsyncIo for SmolIo {
 
     fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>> {
         Box::pin(::smol::fs::read(path))
+    }
+
+    fn cpu(&self, work: Box<dyn FnOnce() -> u64 + Send>) -> IoFuture<'static, u64> {
+        match self.0 {
+            CpuMode::Inline => Box::pin(async move { work() }),
+            CpuMode::Offload => Box::pin(::smol::unblock(work)),
+        }
     }
 }
 

@@ -35,8 +35,11 @@ impl Spawner for TokioSpawner {
         async move { handle.await.map_err(|e| e.to_string()) }
     }
 
-    fn io() -> &'static dyn AsyncIo {
-        &TokioIo
+    fn io(cpu: CpuMode) -> &'static dyn AsyncIo {
+        match cpu {
+            CpuMode::Inline => &TokioIo(CpuMode::Inline),
+            CpuMode::Offload => &TokioIo(CpuMode::Offload),
+        }
     }
 
     fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static {
@@ -108,7 +111,7 @@ impl Runner for TokioRunner {
 
 /// tokio's IO for IO workloads: `tokio::time::sleep`, `tokio::net`, and
 /// `tokio::fs` (which runs file calls on tokio's blocking pool).
-pub(crate) struct TokioIo;
+pub(crate) struct TokioIo(CpuMode);
 
 impl AsyncIo for TokioIo {
     fn runtime(&self) -> &'static str {
@@ -137,6 +140,18 @@ impl AsyncIo for TokioIo {
 
     fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>> {
         Box::pin(::tokio::fs::read(path))
+    }
+
+    fn cpu(&self, work: Box<dyn FnOnce() -> u64 + Send>) -> IoFuture<'static, u64> {
+        match self.0 {
+            CpuMode::Inline => Box::pin(async move { work() }),
+            CpuMode::Offload => Box::pin(async move {
+                match ::tokio::task::spawn_blocking(work).await {
+                    Ok(v) => v,
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                }
+            }),
+        }
     }
 }
 

@@ -44,15 +44,20 @@ impl CpuWorkload for Countdown {
     }
 
     fn execute(&self, task: &u64) -> u64 {
-        let start = *task;
-        let mut n = start;
-        let mut steps = 0u64;
-        while n > 0 {
-            // `black_box` makes every decrement observable, so the loop
-            // cannot be folded into `n = 0`.
-            n = black_box(n) - 1;
-            steps += 1;
-        }
-        start ^ steps.rotate_left(32) ^ n
+        countdown(*task)
     }
+}
+
+/// The course's loop: counts `start` down to zero, one observable
+/// decrement at a time; returns `start ^ steps.rotate_left(32)`.
+pub(crate) fn countdown(start: u64) -> u64 {
+    let mut n = start;
+    let mut steps = 0u64;
+    while n > 0 {
+        // `black_box` makes every decrement observable, so the loop
+        // cannot be folded into `n = 0`.
+        n = black_box(n) - 1;
+        steps += 1;
+    }
+    start ^ steps.rotate_left(32) ^ n
 }

@@ -1,6 +1,6 @@
 //! Built-in CPU-bound workloads, one per file.
 
-mod countdown;
+pub(crate) mod countdown;
 mod fault;
 mod mandelbrot;
 mod noop;

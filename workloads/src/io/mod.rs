@@ -15,6 +15,7 @@
 //! stored inline — about 16 bytes of allocator header more per pending
 //! operation, and tens of nanoseconds against microseconds of IO.
 
+mod loop_lag;
 mod sleep;
 
 use std::future::Future;
@@ -30,6 +31,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use crate::workload::BatchSpec;
 use crate::{Batch, ParamError, Params, TaskExec, WorkloadInfo};
 
+pub use loop_lag::{LagTask, LoopLag};
 pub use sleep::Sleep;
 
 /// The environment variable through which `bakeoff run` tells a case (and
@@ -55,7 +57,10 @@ pub fn resolve_target(raw: &str) -> Result<SocketAddr, String> {
 
 /// The built-in IO workloads.
 pub(crate) fn entries() -> Vec<crate::WorkloadEntry> {
-    vec![crate::WorkloadEntry::io::<Sleep>()]
+    vec![
+        crate::WorkloadEntry::io::<Sleep>(),
+        crate::WorkloadEntry::io::<LoopLag>(),
+    ]
 }
 
 /// A boxed, sendable future: what the async face's operations return.
@@ -78,6 +83,11 @@ pub trait AsyncIo: Send + Sync {
 
     /// Reads the whole of `path`.
     fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>>;
+
+    /// Runs CPU-bound `work` the way the runner's `cpu=` parameter says:
+    /// inline on the event-loop thread (which then runs nothing else until
+    /// it returns), or offloaded to the runtime's blocking pool and awaited.
+    fn cpu(&self, work: Box<dyn FnOnce() -> u64 + Send>) -> IoFuture<'static, u64>;
 }
 
 /// An open connection of the async face.
@@ -120,6 +130,11 @@ impl BlockingIo {
         std::fs::File::open(path)?.read_to_end(&mut out)?;
         Ok(out)
     }
+
+    /// Runs CPU-bound `work` on the calling thread.
+    pub fn cpu(&self, work: impl FnOnce() -> u64) -> u64 {
+        work()
+    }
 }
 
 /// An IO-bound workload: tasks that wait on timers, sockets or files.
@@ -160,6 +175,13 @@ pub trait IoWorkload: Send + Sync + Sized + 'static {
         io: &'a dyn AsyncIo,
         task: &'a Self::Task,
     ) -> IoFuture<'a, io::Result<u64>>;
+
+    /// Samples the workload measured on the side during the last batch,
+    /// in nanoseconds, taken (so the next batch starts empty): `loop-lag`'s
+    /// heartbeat lateness. Most workloads have none.
+    fn take_samples(&self) -> Option<Vec<u64>> {
+        None
+    }
 }
 
 /// An [`IoWorkload`] with its tasks, erased to a [`Batch`].
@@ -222,6 +244,10 @@ impl<W: IoWorkload> Batch for IoBatch<W> {
 
     fn expected(&self, index: usize) -> Option<u64> {
         Some(self.workload.expected(&self.tasks[index]))
+    }
+
+    fn take_samples(&self) -> Option<Vec<u64>> {
+        self.workload.take_samples()
     }
 
     fn spec(&self) -> &BatchSpec {

@@ -1,0 +1,110 @@
+//! Figure 6: `loop-lag` — how late the event loop's heartbeat woke, per
+//! runner configuration (inline vs offload), as percentiles on a log axis.
+
+use super::{
+    contrast, format_short, plot, ranked, runner_series, time_unit, FigureKind, Group, Mark, Plot,
+    Point, Series,
+};
+use crate::{Lang, Percentiles, Stat};
+
+/// Reads one percentile, in nanoseconds.
+type Pick = fn(&Percentiles) -> u64;
+
+/// The percentiles drawn, with their labels.
+const PERCENTILES: [(&str, Pick); 5] = [
+    ("p50", |p| p.p50.0),
+    ("p90", |p| p.p90.0),
+    ("p99", |p| p.p99.0),
+    ("p99.9", |p| p.p999.0),
+    ("max", |p| p.max.0),
+];
+
+/// The figure, when some drawable case recorded heartbeat lateness.
+pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
+    let max_s = g
+        .drawable()
+        .flat_map(|c| c.repetitions.iter())
+        .filter_map(|r| r.loop_lag.as_ref())
+        .map(|p| p.max.secs())
+        .fold(0.0, f64::max);
+    if max_s <= 0.0 {
+        return None;
+    }
+    let (unit, per) = time_unit(max_s);
+    let series: Vec<Series> = runner_series(g)
+        .into_iter()
+        .filter_map(|(name, family, colour, cases)| {
+            let c = cases
+                .iter()
+                .find(|c| c.repetitions.iter().any(|r| r.loop_lag.is_some()))?;
+            let points = PERCENTILES
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, get))| {
+                    let v: Vec<f64> = c
+                        .repetitions
+                        .iter()
+                        .filter_map(|r| r.loop_lag.as_ref())
+                        .map(|p| get(p) as f64 * 1e-9 / per)
+                        .collect();
+                    let s = Stat::of(&v)?;
+                    Some(Point {
+                        x: i as f64,
+                        y: s.median,
+                        ci95: Some((s.ci95_low, s.ci95_high)),
+                    })
+                })
+                .collect();
+            Some(Series {
+                name,
+                family,
+                colour,
+                dashed: false,
+                horizontal: false,
+                points,
+            })
+        })
+        .collect();
+    let mut p = plot(
+        FigureKind::LoopLag,
+        lang.pick(
+            format!("{}: how late the event loop wakes", g.label(lang)),
+            format!("{}: насколько опаздывает цикл событий", g.label(lang)),
+        ),
+        lang.pick(
+            "Lateness of a heartbeat that asks to wake every beat while countdowns run beside it: with cpu=inline the countdowns hold the event-loop threads, with cpu=offload they run on the blocking pool. Medians over repetitions of each batch's percentiles.",
+            "Опоздание «пульса», который просыпается каждый такт, пока рядом идут циклы countdown: при cpu=inline они занимают потоки цикла событий, при cpu=offload — пул блокирующих задач. Медианы по повторам перцентилей каждого прогона.",
+        )
+        .into(),
+        lang.pick("percentile of heartbeat lateness", "перцентиль опоздания пульса"),
+        &lang.pick(format!("lateness ({unit})"), format!("опоздание ({unit})")),
+        Mark::Bars,
+        PERCENTILES.iter().map(|(l, _)| l.to_string()).collect(),
+        series,
+    );
+    let f = |v: f64| format!("{} {unit}", format_short(v));
+    p.finding = contrast(
+        &ranked(&p, Some(2.0)),
+        |lo, hi| {
+            lang.pick(
+                format!(
+                    "The heartbeat's p99 lateness is {}–{} under every runner",
+                    f(lo),
+                    f(hi)
+                ),
+                format!("p99 опоздания пульса у всех моделей — {}–{}", f(lo), f(hi)),
+            )
+        },
+        |(hi, h), (lo, l)| {
+            lang.pick(
+                format!(
+                    "p99 heartbeat lateness: {} under {hi}, {} under {lo}",
+                    f(h),
+                    f(l)
+                ),
+                format!("p99 опоздания пульса: {} у {hi}, {} у {lo}", f(h), f(l)),
+            )
+        },
+    );
+    Some(p)
+}
