@@ -23,7 +23,7 @@ use crate::cpu::countdown::countdown;
 use crate::{mix64, Kind, ParamError, ParamSpec, Params, WorkloadInfo};
 
 /// The digest of the heartbeat task.
-const HEARTBEAT: u64 = 0x6c6f_6f70_6c61_67;
+const HEARTBEAT: u64 = 0x006c_6f6f_706c_6167;
 
 /// One task of a `loop-lag` batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
