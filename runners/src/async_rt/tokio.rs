@@ -127,16 +127,31 @@ impl AsyncIo for TokioIo {
         })
     }
 
-    fn write_file<'a>(&'a self, path: &'a Path, data: &'a [u8]) -> IoFuture<'a, io::Result<()>> {
+    fn write_file<'a>(
+        &'a self,
+        path: &'a Path,
+        data: &'a [u8],
+        sync: bool,
+    ) -> IoFuture<'a, io::Result<()>> {
         Box::pin(async move {
             let mut f = ::tokio::fs::File::create(path).await?;
             f.write_all(data).await?;
-            f.sync_all().await
+            // The file buffers writes: they reach the kernel on flush (or
+            // on sync_all, which flushes first), not on drop.
+            if sync {
+                f.sync_all().await
+            } else {
+                f.flush().await
+            }
         })
     }
 
     fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>> {
         Box::pin(::tokio::fs::read(path))
+    }
+
+    fn remove_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<()>> {
+        Box::pin(::tokio::fs::remove_file(path))
     }
 }
 
