@@ -6,13 +6,16 @@
 //! bounded concurrency and CPU offload), so a new runner is covered by
 //! adding one line to the macro.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bakeoff_runners::{Job, RunnerConfig, RunnerKind};
 use bakeoff_workloads::{BatchDigest, Registry};
 
-/// Tiny parameters per workload: enough to exercise every code path.
+/// Tiny parameters per workload: enough to exercise every code path. The
+/// server workloads talk to this process's test servers.
 fn tiny(id: &str) -> (BTreeMap<String, String>, usize) {
     let p = |pairs: &[(&str, &str)]| {
         pairs
@@ -31,6 +34,24 @@ fn tiny(id: &str) -> (BTreeMap<String, String>, usize) {
         // `patience` ends the heartbeat where its countdowns cannot run
         // beside it (concurrency 1).
         "loop-lag" => (p(&[("n", "20000"), ("patience", "20ms")]), 6),
+        "echo" => (
+            p(&[
+                ("size", "300"),
+                ("requests", "3"),
+                ("target", common::echo_addr()),
+            ]),
+            12,
+        ),
+        "http-words" => (
+            p(&[
+                ("pages", "2"),
+                ("bytes", "512"),
+                ("top", "5"),
+                ("target", common::http_addr()),
+            ]),
+            8,
+        ),
+        "file-io" => (p(&[("size", "2000"), ("fsync", "true")]), 6),
         other => panic!("add tiny parameters for workload `{other}`"),
     }
 }
@@ -154,7 +175,9 @@ fn io_workloads_declare_the_digest_seq_computes() {
         .filter(|e| e.info.kind == bakeoff_workloads::Kind::Io)
         .map(|e| e.info.id)
         .collect();
-    assert!(io.contains(&"sleep"), "{io:?}");
+    for w in ["sleep", "echo", "http-words", "file-io"] {
+        assert!(io.contains(&w), "{w} not in {io:?}");
+    }
     for w in io {
         let entry = registry.get(w).unwrap();
         let (given, tasks) = tiny(w);
@@ -166,6 +189,71 @@ fn io_workloads_declare_the_digest_seq_computes() {
             expected.add(i, batch.expected(i).expect("IO workloads declare"));
         }
         assert_eq!(reference(w), expected, "{w}");
+    }
+}
+
+/// A batch of `workload` with `given` over `tiny`'s, run by `kind`: the
+/// job.
+fn run_with(
+    kind: RunnerKind,
+    workload: &str,
+    given: &[(&str, &str)],
+    tasks: usize,
+) -> (Arc<Job>, Arc<dyn bakeoff_workloads::Batch>) {
+    let registry = Registry::builtin();
+    let entry = registry.get(workload).unwrap();
+    let (mut params, _) = tiny(workload);
+    for (k, v) in given {
+        params.insert(k.to_string(), v.to_string());
+    }
+    let batch = entry
+        .batch(&entry.params(&params).unwrap(), tasks, 7)
+        .unwrap();
+    let config = RunnerConfig {
+        workers: 2,
+        concurrency: None,
+        params: kind.params(&BTreeMap::new()).unwrap(),
+    };
+    let mut runner = kind.start(&config).unwrap();
+    let job = Job::new(Arc::clone(&batch));
+    runner.run(&job).unwrap();
+    runner.stop().unwrap();
+    (job, batch)
+}
+
+#[test]
+fn a_server_workload_against_a_closed_port_fails_naming_the_address() {
+    // (The blocking face panics with the IO error: expect messages on
+    // stderr.)
+    let addr = common::closed_addr();
+    for w in ["echo", "http-words"] {
+        for kind in in_process() {
+            let (job, _) = run_with(kind, w, &[("target", &addr)], 3);
+            let (_, msg) = job
+                .failure()
+                .unwrap_or_else(|| panic!("{w} under {}: no failure", kind.id()))
+                .clone();
+            assert!(
+                msg.contains(&format!("connect to {addr}")) && msg.contains(w),
+                "{w} under {}: {msg}",
+                kind.id()
+            );
+        }
+    }
+}
+
+#[test]
+fn file_io_without_fsync_matches_under_every_runner() {
+    // (With fsync, file-io runs in every_workload_matches_seq; the
+    // directories it leaves — none — are checked by tests/pools.rs, which
+    // runs one test at a time.)
+    for kind in in_process() {
+        let (job, batch) = run_with(kind, "file-io", &[("fsync", "false")], 9);
+        let mut want = BatchDigest::default();
+        for i in 0..batch.len() {
+            want.add(i, batch.expected(i).unwrap());
+        }
+        assert_eq!(job.digest(), Ok(want), "{}: {:?}", kind.id(), job.failure());
     }
 }
 

@@ -3,6 +3,8 @@
 //! entry point first — the rule every embedding program follows. Prints
 //! one line per test and a closing `N passed, M failed` line.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -160,11 +162,47 @@ fn tiny(id: &str) -> (Vec<(&'static str, &'static str)>, usize) {
         "fault" => (vec![("mode", "none")], 4),
         "sleep" => (vec![("duration", "2ms")], 6),
         "loop-lag" => (vec![("n", "20000"), ("patience", "20ms")], 5),
+        "echo" => (
+            vec![
+                ("size", "200"),
+                ("requests", "2"),
+                ("target", common::echo_addr()),
+            ],
+            8,
+        ),
+        "http-words" => (
+            vec![
+                ("pages", "2"),
+                ("bytes", "512"),
+                ("top", "5"),
+                ("target", common::http_addr()),
+            ],
+            6,
+        ),
+        "file-io" => (vec![("size", "1500"), ("fsync", "true")], 6),
         _ => (vec![], 50),
     }
 }
 
+/// file-io's directories (`bakeoff-file-io-{pid}-…`) in the temporary
+/// directory whose process is gone: each is one a workload left behind.
+fn orphan_file_io_dirs() -> Vec<String> {
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| {
+            let Some(rest) = name.strip_prefix("bakeoff-file-io-") else {
+                return false;
+            };
+            let pid = rest.split('-').next().unwrap_or("");
+            pid == std::process::id().to_string()
+                || !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        })
+        .collect()
+}
+
 fn every_workload(registry: &Registry) -> Result<(), String> {
+    let before = orphan_file_io_dirs();
     for kind in POOLS {
         // One pool runs every workload in turn: workers are set up again
         // for each new workload.
@@ -183,6 +221,15 @@ fn every_workload(registry: &Registry) -> Result<(), String> {
             }
         }
         runner.stop().map_err(|e| e.to_string())?;
+        // Workers rebuilt file-io, each with a directory of its own; the
+        // batches here are dropped: every directory must be gone.
+        let left: Vec<String> = orphan_file_io_dirs()
+            .into_iter()
+            .filter(|d| !before.contains(d))
+            .collect();
+        if !left.is_empty() {
+            return Err(format!("{} left file-io directories: {left:?}", kind.id()));
+        }
     }
     Ok(())
 }

@@ -98,11 +98,22 @@ impl AsyncIo for AsyncStdIo {
         })
     }
 
-    fn write_file<'a>(&'a self, path: &'a Path, data: &'a [u8]) -> IoFuture<'a, io::Result<()>> {
+    fn write_file<'a>(
+        &'a self,
+        path: &'a Path,
+        data: &'a [u8],
+        sync: bool,
+    ) -> IoFuture<'a, io::Result<()>> {
         Box::pin(async move {
             let mut f = ::async_std::fs::File::create(path).await?;
             f.write_all(data).await?;
-            f.sync_all().await
+            // The file buffers writes: they reach the kernel on flush (or
+            // on sync_all, which flushes first), not on drop.
+            if sync {
+                f.sync_all().await
+            } else {
+                f.flush().await
+            }
         })
     }
 
@@ -115,6 +126,10 @@ impl AsyncIo for AsyncStdIo {
             CpuMode::Inline => Box::pin(async move { work() }),
             CpuMode::Offload => Box::pin(task::spawn_blocking(work)),
         }
+    }
+
+    fn remove_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<()>> {
+        Box::pin(::async_std::fs::remove_file(path))
     }
 }
 

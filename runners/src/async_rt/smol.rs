@@ -140,11 +140,22 @@ impl AsyncIo for SmolIo {
         })
     }
 
-    fn write_file<'a>(&'a self, path: &'a Path, data: &'a [u8]) -> IoFuture<'a, io::Result<()>> {
+    fn write_file<'a>(
+        &'a self,
+        path: &'a Path,
+        data: &'a [u8],
+        sync: bool,
+    ) -> IoFuture<'a, io::Result<()>> {
         Box::pin(async move {
             let mut f = ::smol::fs::File::create(path).await?;
             f.write_all(data).await?;
-            f.sync_all().await
+            // The file buffers writes: they reach the kernel on flush (or
+            // on sync_all, which flushes first), not on drop.
+            if sync {
+                f.sync_all().await
+            } else {
+                f.flush().await
+            }
         })
     }
 
@@ -157,6 +168,10 @@ impl AsyncIo for SmolIo {
             CpuMode::Inline => Box::pin(async move { work() }),
             CpuMode::Offload => Box::pin(::smol::unblock(work)),
         }
+    }
+
+    fn remove_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<()>> {
+        Box::pin(::smol::fs::remove_file(path))
     }
 }
 

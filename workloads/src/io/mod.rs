@@ -15,6 +15,9 @@
 //! stored inline — about 16 bytes of allocator header more per pending
 //! operation, and tens of nanoseconds against microseconds of IO.
 
+mod echo;
+mod file_io;
+mod http_words;
 mod loop_lag;
 mod sleep;
 
@@ -23,14 +26,17 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::workload::BatchSpec;
-use crate::{Batch, ParamError, Params, TaskExec, WorkloadInfo};
+use crate::{mix64, Batch, ParamError, ParamSpec, Params, TaskExec, WorkloadInfo};
 
+pub use echo::Echo;
+pub use file_io::FileIo;
+pub use http_words::HttpWords;
 pub use loop_lag::{LagTask, LoopLag};
 pub use sleep::Sleep;
 
@@ -60,7 +66,103 @@ pub(crate) fn entries() -> Vec<crate::WorkloadEntry> {
     vec![
         crate::WorkloadEntry::io::<Sleep>(),
         crate::WorkloadEntry::io::<LoopLag>(),
+        crate::WorkloadEntry::io::<Echo>(),
+        crate::WorkloadEntry::io::<HttpWords>(),
+        crate::WorkloadEntry::io::<FileIo>(),
     ]
+}
+
+/// The `target` parameter of a workload with a [`IoWorkload::SERVER`].
+pub(crate) const TARGET_PARAM: ParamSpec = ParamSpec {
+    name: "target",
+    default: "embedded",
+    help: "HOST:PORT of the server, or `embedded`: the one `bakeoff run` starts",
+};
+
+/// The `delay` parameter: the embedded server's, validated here.
+pub(crate) const DELAY_PARAM: ParamSpec = ParamSpec {
+    name: "delay",
+    default: "5ms",
+    help: "how long the embedded server holds back each reply (0, 250us, 5ms, …)",
+};
+
+/// The `jitter` parameter: the embedded server's, validated here.
+pub(crate) const JITTER_PARAM: ParamSpec = ParamSpec {
+    name: "jitter",
+    default: "1ms",
+    help: "each embedded-server wait is uniform in delay ± jitter",
+};
+
+/// Where a server workload connects: `target` checked when the workload is
+/// built, `embedded` resolved (through [`SERVE_ADDR_ENV`]) when the first
+/// task connects, so that a batch can be built — and its expected digests
+/// computed — where no server runs.
+#[derive(Debug)]
+pub(crate) struct Target {
+    raw: String,
+    addr: OnceLock<Result<SocketAddr, String>>,
+}
+
+impl Target {
+    /// Reads `target` from `p`, and checks `delay` and `jitter` parse.
+    pub(crate) fn from_params(p: &Params) -> Result<Self, ParamError> {
+        for key in [DELAY_PARAM.name, JITTER_PARAM.name] {
+            parse_duration(p.raw(key)).map_err(|reason| p.invalid(key, reason))?;
+        }
+        let raw = p.raw(TARGET_PARAM.name).to_string();
+        let addr = OnceLock::new();
+        if raw != "embedded" {
+            let parsed = resolve_target(&raw).map_err(|reason| p.invalid("target", reason))?;
+            let _ = addr.set(Ok(parsed));
+        }
+        Ok(Target { raw, addr })
+    }
+
+    /// The address to connect to; an error (kind `NotFound`) when
+    /// `embedded` names no running server.
+    pub(crate) fn addr(&self) -> io::Result<SocketAddr> {
+        self.addr
+            .get_or_init(|| resolve_target(&self.raw))
+            .clone()
+            .map_err(|e| io::Error::new(io::ErrorKind::NotFound, e))
+    }
+}
+
+/// `e` with `what` (an address, a path, a task) said first, same kind.
+pub(crate) fn context(e: io::Error, what: impl std::fmt::Display) -> io::Error {
+    io::Error::new(e.kind(), format!("{what}: {e}"))
+}
+
+/// The seeded task ids every IO workload starts from: `count` distinct
+/// 64-bit values for `seed`.
+pub(crate) fn task_ids(count: usize, seed: u64) -> Vec<u64> {
+    (0..count as u64).map(|i| mix64(seed ^ mix64(i))).collect()
+}
+
+/// `size` deterministic bytes for `id`: the little-endian words of a
+/// SplitMix64 stream keyed by `id`, cut to length.
+pub(crate) fn id_bytes(id: u64, size: usize) -> Vec<u8> {
+    let base = mix64(id);
+    let mut out = vec![0u8; size];
+    for (j, chunk) in out.chunks_mut(8).enumerate() {
+        let word = mix64(base.wrapping_add(j as u64)).to_le_bytes();
+        chunk.copy_from_slice(&word[..chunk.len()]);
+    }
+    out
+}
+
+/// A 64-bit hash of `bytes` (and their length), keyed by `key`: mix64
+/// folded over little-endian 8-byte words.
+pub(crate) fn hash_bytes(key: u64, bytes: &[u8]) -> u64 {
+    let mut h = mix64(key ^ bytes.len() as u64);
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        h = mix64(h ^ u64::from_le_bytes(w.try_into().expect("8 bytes")));
+    }
+    let rest = words.remainder();
+    let mut last = [0u8; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    mix64(h ^ u64::from_le_bytes(last))
 }
 
 /// A boxed, sendable future: what the async face's operations return.
@@ -78,8 +180,14 @@ pub trait AsyncIo: Send + Sync {
     /// Opens a TCP connection to `addr` (with `TCP_NODELAY`).
     fn connect(&self, addr: SocketAddr) -> IoFuture<'static, io::Result<Box<dyn AsyncConn>>>;
 
-    /// Creates or truncates `path`, writes `data`, and `fsync`s it.
-    fn write_file<'a>(&'a self, path: &'a Path, data: &'a [u8]) -> IoFuture<'a, io::Result<()>>;
+    /// Creates or truncates `path`, writes `data`, and `fsync`s it when
+    /// `sync` is true.
+    fn write_file<'a>(
+        &'a self,
+        path: &'a Path,
+        data: &'a [u8],
+        sync: bool,
+    ) -> IoFuture<'a, io::Result<()>>;
 
     /// Reads the whole of `path`.
     fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>>;
@@ -88,6 +196,9 @@ pub trait AsyncIo: Send + Sync {
     /// inline on the event-loop thread (which then runs nothing else until
     /// it returns), or offloaded to the runtime's blocking pool and awaited.
     fn cpu(&self, work: Box<dyn FnOnce() -> u64 + Send>) -> IoFuture<'static, u64>;
+
+    /// Removes the file `path`.
+    fn remove_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<()>>;
 }
 
 /// An open connection of the async face.
@@ -117,11 +228,15 @@ impl BlockingIo {
         Ok(s)
     }
 
-    /// Creates or truncates `path`, writes `data`, and `fsync`s it.
-    pub fn write_file(&self, path: &Path, data: &[u8]) -> io::Result<()> {
+    /// Creates or truncates `path`, writes `data`, and `fsync`s it when
+    /// `sync` is true.
+    pub fn write_file(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
         let mut f = std::fs::File::create(path)?;
         f.write_all(data)?;
-        f.sync_all()
+        if sync {
+            f.sync_all()?;
+        }
+        Ok(())
     }
 
     /// Reads the whole of `path`.
@@ -134,6 +249,11 @@ impl BlockingIo {
     /// Runs CPU-bound `work` on the calling thread.
     pub fn cpu(&self, work: impl FnOnce() -> u64) -> u64 {
         work()
+    }
+
+    /// Removes the file `path`.
+    pub fn remove_file(&self, path: &Path) -> io::Result<()> {
+        std::fs::remove_file(path)
     }
 }
 
