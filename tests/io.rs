@@ -106,3 +106,164 @@ fn a_thread_limit_fails_the_case_naming_the_limit_and_its_fix() {
     );
     assert_eq!(reason.lines().count(), 1, "{reason}");
 }
+
+/// Processes whose command line holds every one of `needles`.
+fn processes_with(needles: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if needles.iter().all(|n| cmd.contains(n)) {
+            found.push(format!("{}: {cmd}", e.file_name().to_string_lossy()));
+        }
+    }
+    found
+}
+
+#[test]
+fn echo_and_http_words_reach_the_embedded_servers_which_are_gone_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    // A delay no other test uses marks this run's servers.
+    let o = under_limits(
+        "true",
+        &[
+            "run",
+            "--workload",
+            "echo,http-words",
+            "--runner",
+            "seq,thread-pool,tokio-ct,smol,spawn-pool",
+            "--set",
+            "delay=3ms",
+            "--set",
+            "jitter=1ms",
+            "--tasks",
+            "12",
+            "--workers",
+            "2",
+            "--reps",
+            "1",
+            "--quiet",
+            "--out",
+            out,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = results(dir.path());
+    let cases = r["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 10);
+    for c in cases {
+        assert_eq!(c["status"], "ok", "{c}");
+        assert_eq!(c["verification"]["verified"], true, "{c}");
+        // Every request waited for the server's delay: p50 ≥ 3 ms - 1 ms.
+        let p50 = c["summary"]["latency_p50_s"]["median"].as_f64().unwrap();
+        assert!(p50 >= 0.002, "{}: p50 {p50}", c["id"]);
+    }
+    let left = processes_with(&["serve", "--delay", "3000000ns"]);
+    assert!(left.is_empty(), "servers left: {left:?}");
+}
+
+#[test]
+fn target_sends_requests_to_a_server_already_running() {
+    let exe = bakeoff_path();
+    let server = bakeoff::serve::ServerProcess::start(
+        &exe,
+        bakeoff::serve::ServerKind::Echo,
+        std::time::Duration::from_millis(2),
+        std::time::Duration::ZERO,
+    )
+    .unwrap();
+    let addr = server.addr().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let o = under_limits(
+        "true",
+        &[
+            "run",
+            "--workload",
+            "echo",
+            "--runner",
+            "tokio-mt",
+            "--target",
+            &addr,
+            "--tasks",
+            "8",
+            "--reps",
+            "1",
+            "--quiet",
+            "--out",
+            out,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = results(dir.path());
+    assert_eq!(r["cases"][0]["status"], "ok");
+    assert_eq!(r["cases"][0]["workload_params"]["target"], addr.as_str());
+    server.stop().unwrap();
+    // A bad address is refused before anything runs.
+    let o = under_limits(
+        "true",
+        &[
+            "run",
+            "--workload",
+            "echo",
+            "--target",
+            "localhost:80",
+            "--quiet",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--target `localhost:80`") && err.contains("HOST:PORT"),
+        "{err}"
+    );
+}
+
+#[test]
+fn too_few_open_files_fail_naming_ulimit_n_and_a_low_soft_limit_is_raised() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let args = |tasks: &'static str| {
+        vec![
+            "run",
+            "--workload",
+            "echo",
+            "--runner",
+            "tokio-mt",
+            "--set",
+            "delay=0",
+            "--set",
+            "jitter=0",
+            "--tasks",
+            tasks,
+            "--reps",
+            "1",
+            "--quiet",
+            "--out",
+            out,
+        ]
+    };
+    // Hard limit 128: 500 connections at once cannot fit.
+    let o = under_limits("ulimit -n 128", &args("500"));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let reason = results(dir.path())["cases"][0]["failure"]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("open-files limit is 128") && reason.contains("ulimit -n"),
+        "{reason}"
+    );
+    // Soft 128 under a hard 4096: raised, and the case runs.
+    let o = under_limits("ulimit -Hn 4096; ulimit -Sn 128", &args("500"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(results(dir.path())["cases"][0]["status"], "ok");
+}
