@@ -195,10 +195,27 @@ fn bind_error(addr: SocketAddr, e: &std::io::Error) -> anyhow::Error {
     anyhow!("--addr {addr}: cannot listen there ({e}); {fix}")
 }
 
+/// Connections the kernel may queue before the server accepts them. A
+/// thousand clients connecting at once overflow tokio's default of 1024
+/// while the accept loop shares two cores with them, and each dropped SYN
+/// costs its client a one-second retransmission; the kernel caps this at
+/// `net.core.somaxconn`.
+const BACKLOG: u32 = 8192;
+
+/// A listener on `addr` with [`BACKLOG`].
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 async fn serve(config: ServeConfig) -> Result<()> {
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .map_err(|e| bind_error(config.addr, &e))?;
+    let listener = listen(config.addr).map_err(|e| bind_error(config.addr, &e))?;
     let local = listener.local_addr()?;
     // Handlers first, so that a signal sent right after the ready line
     // stops the server cleanly.
