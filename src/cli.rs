@@ -104,6 +104,9 @@ pub struct RunArgs {
     /// No progress lines and no summary table.
     #[arg(long, short = 'q', env = "BAKEOFF_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
+    /// Print the planned cases, one id per line, and run nothing.
+    #[arg(long)]
+    pub plan: bool,
     /// How the report is drawn.
     #[command(flatten)]
     pub look: LookArgs,

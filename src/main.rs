@@ -234,6 +234,13 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
             Plan::build(&suite.name, registry, &sweeps, repeat)?
         }
     };
+    if args.plan {
+        for case in &plan.cases {
+            println!("{}", case.id());
+        }
+        println!("{}: {} cases", plan.name, plan.cases.len());
+        return Ok(0);
+    }
     let opts = RunOptions {
         out: args.out.clone(),
         case_timeout: Duration::from_secs_f64(args.case_timeout),

@@ -683,3 +683,27 @@ fn pool_flags_parent_memory_and_the_process_limit() {
         "{stderr}\n{results}"
     );
 }
+
+#[test]
+fn plan_lists_the_cases_and_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bakeoff()
+        .args(["run", "--suite", "smoke", "--plan", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (ids, last) = lines.split_at(lines.len() - 1);
+    assert_eq!(last[0], format!("smoke: {} cases", ids.len()));
+    assert!(
+        ids.iter()
+            .any(|l| l.starts_with("sleep[duration=10ms]/tokio-mt")),
+        "{text}"
+    );
+    assert!(ids.iter().any(|l| l.starts_with("primes[")), "{text}");
+    assert!(!dir.path().join("results.json").exists(), "nothing ran");
+}
