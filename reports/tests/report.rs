@@ -563,7 +563,7 @@ fn io_wall_time_and_memory_are_drawn_against_tasks_in_flight_log_log() {
     let r = io_fixture();
     let all = plots(&r, "sleep");
     let wall = plot(&all, FigureKind::IoWall);
-    assert!(wall.log_x);
+    assert!(wall.log_x && wall.log_y, "log-log");
     assert_eq!(wall.x_title, "tasks in flight");
     assert!(wall.y_title.starts_with("wall time per batch ("));
     // One line per runner, concurrency folded into the x axis.

@@ -411,7 +411,13 @@ pub fn plots_for(g: &Group<'_>, index: usize, lang: Lang) -> Vec<Plot> {
                     }
                 }
             }
-            p.decide_log_y();
+            // Figure 3 is log–log by definition: tasks in flight span
+            // decades, and equal ratios should look equal.
+            if matches!(p.kind, FigureKind::IoWall | FigureKind::IoBytes) {
+                p.log_y = true;
+            } else {
+                p.decide_log_y();
+            }
             p
         })
         .collect()
