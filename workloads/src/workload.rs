@@ -121,6 +121,22 @@ pub struct BatchSpec {
     pub params: std::collections::BTreeMap<String, String>,
 }
 
+impl BatchSpec {
+    /// The spec of workload `id` with its resolved `params`.
+    pub(crate) fn of(id: &str, params: &Params) -> BatchSpec {
+        BatchSpec {
+            workload: id.to_string(),
+            params: params.values().clone(),
+        }
+    }
+}
+
+/// Appends `task`, postcard-encoded, to `out`.
+pub(crate) fn encode(task: &impl Serialize, out: &mut Vec<u8>) {
+    let buf = std::mem::take(out);
+    *out = postcard::to_extend(task, buf).expect("tasks serialise (their types derive Serialize)");
+}
+
 /// Runs encoded tasks of one workload (the worker side of a process pool).
 pub trait TaskExec: Send {
     /// Decodes one task's input and runs it; the digest, or why the bytes
@@ -143,10 +159,7 @@ impl<W: CpuWorkload> CpuBatch<W> {
     ) -> Result<Arc<dyn Batch>, ParamError> {
         let workload = W::from_params(params)?;
         let tasks = workload.tasks(count, seed);
-        let spec = BatchSpec {
-            workload: W::INFO.id.to_string(),
-            params: params.values().clone(),
-        };
+        let spec = BatchSpec::of(W::INFO.id, params);
         Ok(Arc::new(CpuBatch {
             workload,
             tasks,
@@ -175,9 +188,7 @@ impl<W: CpuWorkload> Batch for CpuBatch<W> {
     }
 
     fn encode_task(&self, index: usize, out: &mut Vec<u8>) {
-        let buf = std::mem::take(out);
-        *out = postcard::to_extend(&self.tasks[index], buf)
-            .expect("tasks serialise (their types derive Serialize)");
+        encode(&self.tasks[index], out);
     }
 }
 

@@ -2,13 +2,10 @@
 //! runner configuration (inline vs offload), as percentiles on a log axis.
 
 use super::{
-    contrast, format_short, plot, ranked, runner_series, time_unit, FigureKind, Group, Mark, Plot,
-    Point, Series,
+    contrast, format_short, percentile_points, plot, ranked, runner_series, time_unit, FigureKind,
+    Group, Mark, Pick, Plot, Series,
 };
-use crate::{Lang, Percentiles, Stat};
-
-/// Reads one percentile, in nanoseconds.
-type Pick = fn(&Percentiles) -> u64;
+use crate::Lang;
 
 /// The percentiles drawn, with their labels.
 const PERCENTILES: [(&str, Pick); 5] = [
@@ -37,24 +34,11 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             let c = cases
                 .iter()
                 .find(|c| c.repetitions.iter().any(|r| r.loop_lag.is_some()))?;
-            let points = PERCENTILES
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (_, get))| {
-                    let v: Vec<f64> = c
-                        .repetitions
-                        .iter()
-                        .filter_map(|r| r.loop_lag.as_ref())
-                        .map(|p| get(p) as f64 * 1e-9 / per)
-                        .collect();
-                    let s = Stat::of(&v)?;
-                    Some(Point {
-                        x: i as f64,
-                        y: s.median,
-                        ci95: Some((s.ci95_low, s.ci95_high)),
-                    })
-                })
-                .collect();
+            let points = percentile_points(
+                c.repetitions.iter().filter_map(|r| r.loop_lag.as_ref()),
+                &PERCENTILES,
+                per,
+            );
             Some(Series {
                 name,
                 family,

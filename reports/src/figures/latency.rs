@@ -2,13 +2,10 @@
 //! at the largest worker count measured.
 
 use super::{
-    contrast, format_short, plot, ranked, runner_series, time_unit, worker_counts, FigureKind,
-    Group, Mark, Plot, Point, Series,
+    contrast, format_short, percentile_points, plot, ranked, runner_series, time_unit,
+    worker_counts, FigureKind, Group, Mark, Pick, Plot, Series,
 };
-use crate::{Lang, Percentiles, Stat};
-
-/// Reads one percentile, in nanoseconds.
-type Pick = fn(&Percentiles) -> u64;
+use crate::Lang;
 
 /// The percentiles drawn, with their labels.
 const PERCENTILES: [(&str, Pick); 4] = [
@@ -36,23 +33,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         .into_iter()
         .filter_map(|(name, family, colour, cases)| {
             let c = cases.iter().find(|c| chosen(c.workers))?;
-            let points = PERCENTILES
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (_, get))| {
-                    let v: Vec<f64> = c
-                        .repetitions
-                        .iter()
-                        .map(|r| get(&r.latency) as f64 * 1e-9 / per)
-                        .collect();
-                    let s = Stat::of(&v)?;
-                    Some(Point {
-                        x: i as f64,
-                        y: s.median,
-                        ci95: Some((s.ci95_low, s.ci95_high)),
-                    })
-                })
-                .collect();
+            let points =
+                percentile_points(c.repetitions.iter().map(|r| &r.latency), &PERCENTILES, per);
             Some(Series {
                 name,
                 family,

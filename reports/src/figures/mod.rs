@@ -377,6 +377,32 @@ pub(crate) fn per_repetition(
     Some((s.median, Some((s.ci95_low, s.ci95_high))))
 }
 
+/// Reads one percentile of a [`crate::Percentiles`], in nanoseconds.
+pub(crate) type Pick = fn(&crate::Percentiles) -> u64;
+
+/// One bar per percentile in `picks` (x = its index): the median over
+/// `reps` (one set of percentiles per repetition) in units of `per`
+/// seconds, with its 95 % interval.
+pub(crate) fn percentile_points<'r>(
+    reps: impl Iterator<Item = &'r crate::Percentiles> + Clone,
+    picks: &[(&str, Pick)],
+    per: f64,
+) -> Vec<Point> {
+    picks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, get))| {
+            let v: Vec<f64> = reps.clone().map(|p| get(p) as f64 * 1e-9 / per).collect();
+            let s = crate::Stat::of(&v)?;
+            Some(Point {
+                x: i as f64,
+                y: s.median,
+                ci95: Some((s.ci95_low, s.ci95_high)),
+            })
+        })
+        .collect()
+}
+
 /// Every figure the group's data allows, in issue 5's order, with its
 /// words in `lang`.
 pub fn plots_for(g: &Group<'_>, index: usize, lang: Lang) -> Vec<Plot> {

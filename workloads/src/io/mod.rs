@@ -319,10 +319,7 @@ impl<W: IoWorkload> IoBatch<W> {
     ) -> Result<Arc<dyn Batch>, ParamError> {
         let workload = W::from_params(params)?;
         let tasks = workload.tasks(count, seed);
-        let spec = BatchSpec {
-            workload: W::INFO.id.to_string(),
-            params: params.values().clone(),
-        };
+        let spec = BatchSpec::of(W::INFO.id, params);
         Ok(Arc::new(IoBatch {
             workload,
             tasks,
@@ -375,9 +372,7 @@ impl<W: IoWorkload> Batch for IoBatch<W> {
     }
 
     fn encode_task(&self, index: usize, out: &mut Vec<u8>) {
-        let buf = std::mem::take(out);
-        *out = postcard::to_extend(&self.tasks[index], buf)
-            .expect("tasks serialise (their types derive Serialize)");
+        crate::workload::encode(&self.tasks[index], out);
     }
 }
 
