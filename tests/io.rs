@@ -267,3 +267,58 @@ fn too_few_open_files_fail_naming_ulimit_n_and_a_low_soft_limit_is_raised() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(results(dir.path())["cases"][0]["status"], "ok");
 }
+
+#[test]
+fn thread_per_task_stops_at_vm_max_map_count_with_its_name_not_a_crash() {
+    // About 4 mappings per thread (stack, guard, signal stack, guard): with
+    // the default 65530 a process stops near 16 000 threads. Past that
+    // point Rust's runtime would abort the process inside the new thread;
+    // the runner must stop before and say why.
+    let max: u64 = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(u64::MAX);
+    if max > 100_000 {
+        eprintln!("vm.max_map_count is {max}: too high to reach here; not tested");
+        return;
+    }
+    let tasks = (max / 4 + 4000).to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let o = under_limits(
+        "true",
+        &[
+            "run",
+            "--workload",
+            "sleep",
+            "--runner",
+            "thread-per-task",
+            "--set",
+            "duration=4s",
+            "--tasks",
+            &tasks,
+            "--reps",
+            "1",
+            "--warmup",
+            "0",
+            "--quiet",
+            "--out",
+            out,
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = results(dir.path());
+    let reason = r["cases"][0]["failure"]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains(&format!("vm.max_map_count is {max}")) && reason.contains("sysctl"),
+        "{reason}"
+    );
+}

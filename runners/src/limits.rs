@@ -74,3 +74,71 @@ pub(crate) fn thread_limit(started: usize) -> String {
     }
     format!("no limit bakeoff checks is exhausted ({threads} threads running; checked vm.max_map_count, ulimit -v, kernel.threads-max, ulimit -u); lower --concurrency or free memory")
 }
+
+/// Mappings one more thread takes: its stack and guard page, and the
+/// alternate signal stack and guard page Rust's runtime maps for it.
+const MAPS_PER_THREAD: u64 = 4;
+
+/// Keeps a thread spawner below `vm.max_map_count`.
+///
+/// At the limit, `pthread_create` may still succeed while the new thread's
+/// alternate signal stack cannot be mapped — and Rust's runtime then aborts
+/// the whole process. So before each spawn the spawner asks here; the
+/// mappings are counted (reading `/proc/self/maps`) only when the threads
+/// spawned since the last count could have used up the room left, so a
+/// spawner far from the limit reads it a handful of times.
+pub(crate) struct MapBudget {
+    max: Option<u64>,
+    /// Mappings of everything but the threads, counted at the first check.
+    base: Option<u64>,
+    /// The spawn count at which to look again.
+    next_check: usize,
+}
+
+impl MapBudget {
+    /// A budget for a spawner about to start its first thread.
+    pub(crate) fn new() -> MapBudget {
+        MapBudget {
+            max: proc_number("/proc/sys/vm/max_map_count"),
+            base: None,
+            next_check: 0,
+        }
+    }
+
+    /// Whether thread number `spawned` (0-based) may start; the one-line
+    /// reason, naming the limit and its fix, when it may not.
+    ///
+    /// Every live thread is counted as [`MAPS_PER_THREAD`] mappings, even
+    /// one that has not mapped its signal stack yet (it does so itself, a
+    /// moment after it starts), so the projection never falls short.
+    pub(crate) fn check(&mut self, spawned: usize) -> Result<(), String> {
+        let Some(max) = self.max else {
+            return Ok(());
+        };
+        if spawned < self.next_check {
+            return Ok(());
+        }
+        let threads = status_field("Threads:").unwrap_or(spawned as u64 + 1);
+        let base = match self.base {
+            Some(b) => b,
+            None => {
+                let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+                    self.max = None;
+                    return Ok(());
+                };
+                let maps = maps.lines().count() as u64;
+                let b = maps.saturating_sub(MAPS_PER_THREAD * threads);
+                self.base = Some(b);
+                b
+            }
+        };
+        let projected = base + MAPS_PER_THREAD * threads;
+        // Room for this thread and some mappings of anything else.
+        let room = max.saturating_sub(projected + 64);
+        if room < MAPS_PER_THREAD {
+            return Err(format!("vm.max_map_count is {max} and this process would pass it: {projected} memory mappings, about {MAPS_PER_THREAD} per thread for {threads} threads; raise it (sysctl -w vm.max_map_count={}) or lower --concurrency", max * 4));
+        }
+        self.next_check = spawned + (room / MAPS_PER_THREAD) as usize;
+        Ok(())
+    }
+}

@@ -28,9 +28,27 @@ impl Runner for ThreadPerTask {
         // its stack until joined, which would hold `n` stacks at once even
         // with a small `concurrency`.
         let latch = Arc::new(Latch::new(n));
+        let mut maps = crate::limits::MapBudget::new();
         for i in 0..n {
             if let Some(g) = &self.gate {
                 g.acquire();
+            }
+            if let Err(limit) = maps.check(i) {
+                // Account for the tasks never started, wait for the ones
+                // that were, then report the limit that would be hit.
+                if let Some(g) = &self.gate {
+                    g.release();
+                }
+                for _ in i..n {
+                    latch.arrive();
+                }
+                latch.wait();
+                return Err(RunnerError::Thread {
+                    runner: "thread-per-task",
+                    index: i,
+                    os_error: std::io::Error::from_raw_os_error(libc::ENOMEM),
+                    limit,
+                });
             }
             job.submit(i);
             let (task_job, task_latch, task_gate) = (job.clone(), latch.clone(), self.gate.clone());
