@@ -84,6 +84,18 @@ fn kill_group(child: &Child) {
     unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
 }
 
+/// This program, to start case and server processes from. `/proc/self/exe`
+/// names the very file this process runs, even after a rebuild replaced
+/// the one at its path, so a long run survives `cargo build` in another
+/// terminal and every process runs the same code.
+fn self_program() -> Result<PathBuf> {
+    let self_exe = PathBuf::from("/proc/self/exe");
+    if self_exe.exists() {
+        return Ok(self_exe);
+    }
+    std::env::current_exe().context("cannot find the bakeoff executable to start a process")
+}
+
 /// The embedded servers of a run, one per kind, delay and jitter, started
 /// when the first case that needs one runs and stopped (and reaped) when
 /// the run ends — or when the orchestrator unwinds.
@@ -118,9 +130,8 @@ impl Servers {
                     case.workload
                 ),
             };
-            let exe = std::env::current_exe()
-                .context("cannot find the bakeoff executable to start a server")?;
-            let server = crate::serve::ServerProcess::start(&exe, server_kind, key.1, key.2)?;
+            let server =
+                crate::serve::ServerProcess::start(&self_program()?, server_kind, key.1, key.2)?;
             self.running.insert(key.clone(), server);
         }
         let addr = self.running[&key].addr();
@@ -144,24 +155,14 @@ fn run_child(
     timeout: Duration,
     stderr_tail: &Arc<Mutex<VecDeque<String>>>,
 ) -> Result<Ended> {
-    let exe =
-        std::env::current_exe().context("cannot find the bakeoff executable to start a case")?;
-    // /proc/self/exe names the very file this process runs, even after a
-    // rebuild replaced the one at `exe`'s path, so a long run survives
-    // `cargo build` in another terminal and every case runs the same code.
-    let self_exe = std::path::Path::new("/proc/self/exe");
-    let program = if self_exe.exists() {
-        self_exe
-    } else {
-        exe.as_path()
-    };
+    let program = self_program()?;
     let kind = RunnerKind::from_id(&case.runner)?;
     let config = RunnerConfig {
         workers: case.workers.unwrap_or(1),
         concurrency: case.concurrency,
         params: kind.params(&case.runner_params)?,
     };
-    let mut cmd = Command::new(program);
+    let mut cmd = Command::new(&program);
     cmd.env(ROLE_ENV, "case")
         .envs(kind.child_env(&config))
         .envs(env.iter().map(|(k, v)| (k, v)))
@@ -173,7 +174,7 @@ fn run_child(
         .process_group(0);
     let mut child = cmd
         .spawn()
-        .with_context(|| format!("cannot start case process {}", exe.display()))?;
+        .with_context(|| format!("cannot start case process {}", program.display()))?;
     let input = serde_json::to_vec(case).expect("case serialises");
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(&input);
