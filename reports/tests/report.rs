@@ -614,6 +614,12 @@ fn loop_lag_draws_heartbeat_lateness_per_runner_inline_and_offload() {
     );
     assert!(p.x_title.contains("heartbeat lateness"));
     assert!(p.finding.as_deref().unwrap().contains("p99"));
+    // Four async configurations here (eight in the suites): no colour twice.
+    let mut colours: Vec<_> = p.series.iter().map(|s| s.colour).collect();
+    colours.dedup();
+    assert_eq!(colours.len(), p.series.len());
+    assert!((0..8).all(|i| (0..i)
+        .all(|j| figures::family_colour("async", i) != figures::family_colour("async", j))));
     // Russian words for the course.
     let groups = figures::groups(&r, "m0");
     let (i, g) = groups

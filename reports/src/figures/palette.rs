@@ -32,14 +32,18 @@ const PROCESSES: [Rgb; 3] = [
     Rgb(0x11, 0x77, 0x33),
     Rgb(0x99, 0x99, 0x33),
 ];
-/// Oranges and reds: Okabe–Ito orange, vermillion and reddish purple,
-/// Paul Tol's wine.
-const ASYNC: [Rgb; 5] = [
+/// Oranges, reds and purples: Okabe–Ito orange, vermillion and reddish
+/// purple, Paul Tol's wine, rose, vibrant orange, magenta and purple —
+/// eight, so four runtimes inline and offload (loop-lag) never repeat.
+const ASYNC: [Rgb; 8] = [
     Rgb(0xE6, 0x9F, 0x00),
     Rgb(0xD5, 0x5E, 0x00),
     Rgb(0xCC, 0x79, 0xA7),
     Rgb(0x88, 0x22, 0x55),
     Rgb(0xCC, 0x66, 0x77),
+    Rgb(0xEE, 0x77, 0x33),
+    Rgb(0xEE, 0x33, 0x77),
+    Rgb(0xAA, 0x33, 0x77),
 ];
 
 /// The `shade`-th colour of a runner family (`baseline`, `threads`,
