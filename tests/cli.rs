@@ -413,6 +413,28 @@ fn ctrl_c_during_a_pool_case_ends_its_workers_too() {
     }
 }
 
+#[test]
+fn ctrl_c_during_an_io_case_stops_the_embedded_server_too() {
+    // tokio-mt has all 300 echoes in flight and finishes in ~60 ms;
+    // thread-pool's two workers need seconds, and are interrupted with the
+    // orchestrator, the case and the echo server alive.
+    let args = [
+        "--workload",
+        "echo",
+        "--runner",
+        "tokio-mt,thread-pool",
+        "--workers",
+        "2",
+        "--tasks",
+        "300",
+        "--set",
+        "delay=50ms",
+        "--warmup",
+        "0",
+    ];
+    interrupt_after_one_case(&args, 3, "echo");
+}
+
 /// Runs `bakeoff run ARGS`, waits until one case is saved and at least
 /// `alive` marked processes run (orchestrator, case, workers), sends
 /// SIGINT, and checks the results file and that no process is left.
