@@ -269,6 +269,11 @@ fn summarise(reps: &[bakeoff_reports::Repetition]) -> Option<Summary> {
 /// without running (IO workloads); `None` when a `seq` run is the reference.
 fn expected_digest(registry: &Registry, case: &Case) -> Result<Option<String>> {
     let entry = registry.get(&case.workload)?;
+    // CPU workloads declare none: building their batch here would be
+    // wasted work in the orchestrator.
+    if entry.info.kind != bakeoff_workloads::Kind::Io {
+        return Ok(None);
+    }
     let params = entry.params(&case.workload_params)?;
     let batch = entry.batch(&params, case.tasks, case.seed)?;
     let mut digest = bakeoff_workloads::BatchDigest::default();

@@ -152,12 +152,12 @@ impl Job {
         slot.end.store(end, Relaxed);
     }
 
-    /// Runs task `i` through `io` when the batch is an IO workload and
-    /// records it like [`Job::execute`] (an IO error fails the task);
-    /// returns `false`, doing nothing, for a CPU batch.
-    pub async fn execute_async(&self, i: usize, io: &dyn AsyncIo) -> bool {
+    /// Runs task `i` of an IO batch through `io` and records it like
+    /// [`Job::execute`] (an IO error fails the task); a CPU batch, which
+    /// has no async form, runs the task inline.
+    pub async fn execute_async(&self, i: usize, io: &dyn AsyncIo) {
         let Some(fut) = self.batch.run_async(io, i) else {
-            return false;
+            return self.execute(i);
         };
         let start = self.now();
         match fut.await {
@@ -167,7 +167,6 @@ impl Job {
                 format!("{} ({} IO): {e}", self.batch.spec().workload, io.runtime()),
             ),
         }
-        true
     }
 
     /// Records task `i` as done elsewhere (in a worker process): it ended

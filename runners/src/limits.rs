@@ -34,6 +34,11 @@ fn soft_limit(resource: libc::__rlimit_resource_t) -> Option<u64> {
     (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(r.rlim_cur)
 }
 
+/// The line naming `vm.max_map_count` as the limit, with its fix.
+fn map_count_limit(max: u64, maps: u64, threads: u64) -> String {
+    format!("vm.max_map_count is {max} and this process counts {maps} memory mappings (about {MAPS_PER_THREAD} per thread, {threads} threads); raise it (sysctl -w vm.max_map_count={}) or lower --concurrency", max * 4)
+}
+
 /// One line naming the limit that stopped thread number `started` (the
 /// count already running) from starting, with its value and the fix.
 pub(crate) fn thread_limit(started: usize) -> String {
@@ -44,7 +49,7 @@ pub(crate) fn thread_limit(started: usize) -> String {
     ) {
         let maps = maps.lines().count() as u64;
         if maps + 16 >= max {
-            return format!("vm.max_map_count is {max} and this process has {maps} memory mappings (about 4 per thread, {threads} threads); raise it (sysctl -w vm.max_map_count={}) or lower --concurrency", max * 4);
+            return map_count_limit(max, maps, threads);
         }
     }
     if let Some(limit_kb) = soft_limit(libc::RLIMIT_AS).map(|b| b / 1024) {
@@ -136,7 +141,7 @@ impl MapBudget {
         // Room for this thread and some mappings of anything else.
         let room = max.saturating_sub(projected + 64);
         if room < MAPS_PER_THREAD {
-            return Err(format!("vm.max_map_count is {max} and this process would pass it: {projected} memory mappings, about {MAPS_PER_THREAD} per thread for {threads} threads; raise it (sysctl -w vm.max_map_count={}) or lower --concurrency", max * 4));
+            return Err(map_count_limit(max, projected, threads));
         }
         self.next_check = spawned + (room / MAPS_PER_THREAD) as usize;
         Ok(())

@@ -85,6 +85,12 @@ pub trait Batch: Send + Sync {
     /// travels to a worker process.
     fn encode_task(&self, index: usize, out: &mut Vec<u8>);
 
+    /// Whether this is an IO workload, whose tasks have an async form
+    /// ([`Batch::run_async`]).
+    fn is_io(&self) -> bool {
+        false
+    }
+
     /// The digest task `index` must return, when the workload can say it
     /// without running the task (IO workloads); `None` for CPU workloads,
     /// which are checked against a `seq` run instead.

@@ -56,6 +56,14 @@ fn lines(
     out
 }
 
+/// The largest x (log10 of tasks in flight) any series of `p` reaches.
+fn top_x(p: &Plot) -> f64 {
+    p.series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|pt| pt.x))
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
 /// Whether the group is an IO workload measured at two or more levels of
 /// concurrency.
 fn applies(g: &Group<'_>) -> bool {
@@ -102,11 +110,7 @@ pub(super) fn build_wall(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         series,
     );
     p.log_x = true;
-    let top = p
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|pt| pt.x))
-        .fold(f64::NEG_INFINITY, f64::max);
+    let top = top_x(&p);
     let n = 10f64.powf(top).round();
     let f = |v: f64| format!("{} {unit}", format_short(v));
     p.finding = contrast(
@@ -180,11 +184,7 @@ pub(super) fn build_bytes(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         series,
     );
     p.log_x = true;
-    let top = p
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|pt| pt.x))
-        .fold(f64::NEG_INFINITY, f64::max);
+    let top = top_x(&p);
     let n = format_short(10f64.powf(top).round());
     p.finding = contrast(
         &ranked(&p, Some(top)),

@@ -68,6 +68,8 @@ pub(crate) async fn drive<S: Spawner + 'static>(
     concurrency: Option<usize>,
 ) -> Result<(), RunnerError> {
     let permits = concurrency.map(|c| Arc::new(Semaphore::new(c)));
+    // Decided once per batch, so a CPU task's future carries no IO state.
+    let io = job.batch().is_io().then(|| S::io(cpu));
     let mut handles = Vec::with_capacity(job.len());
     for i in 0..job.len() {
         let permit = match &permits {
@@ -79,11 +81,10 @@ pub(crate) async fn drive<S: Spawner + 'static>(
         handles.push(spawner.spawn(async move {
             // IO tasks await the runtime's own IO; CPU tasks run inline
             // or on the blocking pool.
-            if !j.execute_async(i, S::io(cpu)).await {
-                match cpu {
-                    CpuMode::Inline => j.execute(i),
-                    CpuMode::Offload => S::unblock(move || j.execute(i)).await,
-                }
+            match (io, cpu) {
+                (Some(io), _) => j.execute_async(i, io).await,
+                (None, CpuMode::Inline) => j.execute(i),
+                (None, CpuMode::Offload) => S::unblock(move || j.execute(i)).await,
             }
             drop(permit);
         }));

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{parse_duration, AsyncIo, BlockingIo, IoFuture, IoWorkload};
+use super::{duration_param, parse_duration, AsyncIo, BlockingIo, IoFuture, IoWorkload};
 use crate::cpu::countdown::countdown;
 use crate::{mix64, Kind, ParamError, ParamSpec, Params, WorkloadInfo};
 
@@ -77,23 +77,11 @@ impl IoWorkload for LoopLag {
     type Task = LagTask;
 
     fn from_params(p: &Params) -> Result<Self, ParamError> {
-        let raw: String = p.get("beat")?;
-        let beat = parse_duration(&raw)
+        let beat = parse_duration(p.raw("beat"))
             .ok()
             .filter(|d| !d.is_zero())
-            .ok_or_else(|| ParamError::Invalid {
-                owner: Self::INFO.id.into(),
-                key: "beat".into(),
-                value: raw.clone(),
-                reason: "write a positive duration, e.g. 1ms".into(),
-            })?;
-        let raw: String = p.get("patience")?;
-        let patience = parse_duration(&raw).map_err(|reason| ParamError::Invalid {
-            owner: Self::INFO.id.into(),
-            key: "patience".into(),
-            value: raw.clone(),
-            reason,
-        })?;
+            .ok_or_else(|| p.invalid("beat", "write a positive duration, e.g. 1ms"))?;
+        let patience = duration_param(p, "patience")?;
         Ok(LoopLag {
             n: p.get("n")?,
             beat,

@@ -103,11 +103,16 @@ pub(crate) struct Target {
     addr: OnceLock<Result<SocketAddr, String>>,
 }
 
+/// Parameter `key` of `p` as a duration (see [`parse_duration`]).
+pub(crate) fn duration_param(p: &Params, key: &str) -> Result<Duration, ParamError> {
+    parse_duration(p.raw(key)).map_err(|reason| p.invalid(key, reason))
+}
+
 impl Target {
     /// Reads `target` from `p`, and checks `delay` and `jitter` parse.
     pub(crate) fn from_params(p: &Params) -> Result<Self, ParamError> {
         for key in [DELAY_PARAM.name, JITTER_PARAM.name] {
-            parse_duration(p.raw(key)).map_err(|reason| p.invalid(key, reason))?;
+            duration_param(p, key)?;
         }
         let raw = p.raw(TARGET_PARAM.name).to_string();
         let addr = OnceLock::new();
@@ -365,6 +370,10 @@ impl<W: IoWorkload> Batch for IoBatch<W> {
 
     fn take_samples(&self) -> Option<Vec<u64>> {
         self.workload.take_samples()
+    }
+
+    fn is_io(&self) -> bool {
+        true
     }
 
     fn spec(&self) -> &BatchSpec {

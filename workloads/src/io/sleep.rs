@@ -5,7 +5,7 @@
 use std::io;
 use std::time::Duration;
 
-use super::{parse_duration, AsyncIo, BlockingIo, IoFuture, IoWorkload};
+use super::{duration_param, AsyncIo, BlockingIo, IoFuture, IoWorkload};
 use crate::{mix64, Kind, ParamError, ParamSpec, Params, WorkloadInfo};
 
 /// Each task sleeps `duration`; its digest is a hash of its seeded id.
@@ -29,14 +29,9 @@ impl IoWorkload for Sleep {
     type Task = u64;
 
     fn from_params(p: &Params) -> Result<Self, ParamError> {
-        let raw: String = p.get("duration")?;
-        let duration = parse_duration(&raw).map_err(|reason| ParamError::Invalid {
-            owner: Self::INFO.id.into(),
-            key: "duration".into(),
-            value: raw.clone(),
-            reason,
-        })?;
-        Ok(Sleep { duration })
+        Ok(Sleep {
+            duration: duration_param(p, "duration")?,
+        })
     }
 
     fn tasks(&self, count: usize, seed: u64) -> Vec<u64> {
