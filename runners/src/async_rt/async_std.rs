@@ -18,7 +18,7 @@ use bakeoff_workloads::io::{AsyncConn, AsyncIo, IoFuture};
 
 use ::async_std::task;
 
-use super::{drive, CpuMode, Spawner};
+use super::{drive, CpuMode, Spawner, Then};
 use crate::{Job, Runner, RunnerConfig, RunnerError};
 
 /// async-std's global runtime (it cannot be shut down; tear-down is free).
@@ -30,15 +30,14 @@ pub struct AsyncStdRunner {
 struct AsyncStdSpawner;
 
 impl Spawner for AsyncStdSpawner {
-    fn spawn(
-        &self,
-        fut: impl Future<Output = ()> + Send + 'static,
-    ) -> impl Future<Output = Result<(), String>> + Send + 'static {
-        let handle = task::spawn(fut);
-        async move {
-            handle.await;
-            Ok(())
-        }
+    type Handle = task::JoinHandle<()>;
+
+    fn spawn(&self, fut: impl Future<Output = ()> + Send + 'static) -> Self::Handle {
+        task::spawn(fut)
+    }
+
+    fn joined(out: <Self::Handle as Future>::Output) -> Result<(), String> {
+        Ok(out)
     }
 
     fn io(cpu: CpuMode) -> &'static dyn AsyncIo {
@@ -88,6 +87,10 @@ impl AsyncIo for AsyncStdIo {
 
     fn sleep(&self, d: Duration) -> IoFuture<'static, ()> {
         Box::pin(task::sleep(d))
+    }
+
+    fn sleep_then(&self, d: Duration, value: u64) -> IoFuture<'static, io::Result<u64>> {
+        Box::pin(Then::new(task::sleep(d), value))
     }
 
     fn connect(&self, addr: SocketAddr) -> IoFuture<'static, io::Result<Box<dyn AsyncConn>>> {

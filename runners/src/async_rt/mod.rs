@@ -14,8 +14,11 @@ pub use self::smol::SmolRunner;
 pub use self::tokio::TokioRunner;
 
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
 use async_lock::Semaphore;
 
@@ -45,11 +48,15 @@ impl FromStr for CpuMode {
 
 /// One runtime's way to start an async task and to run blocking code.
 pub(crate) trait Spawner {
-    /// Starts `fut` on the runtime; the handle resolves when it is done.
-    fn spawn(
-        &self,
-        fut: impl Future<Output = ()> + Send + 'static,
-    ) -> impl Future<Output = Result<(), String>> + Send + 'static;
+    /// What [`Spawner::spawn`] returns: the runtime's own join handle, kept
+    /// as it is (a wrapper would add its size to every task in flight).
+    type Handle: Future + Send + 'static;
+
+    /// Starts `fut` on the runtime.
+    fn spawn(&self, fut: impl Future<Output = ()> + Send + 'static) -> Self::Handle;
+
+    /// What a finished handle said: `Ok`, or why the task failed.
+    fn joined(out: <Self::Handle as Future>::Output) -> Result<(), String>;
 
     /// Runs `f` on the runtime's blocking pool.
     fn unblock(f: impl FnOnce() + Send + 'static) -> impl Future<Output = ()> + Send + 'static;
@@ -78,23 +85,56 @@ pub(crate) async fn drive<S: Spawner + 'static>(
         };
         job.submit(i);
         let j = job.clone();
-        handles.push(spawner.spawn(async move {
-            // IO tasks await the runtime's own IO; CPU tasks run inline
-            // or on the blocking pool.
-            match (io, cpu) {
-                (Some(io), _) => j.execute_async(i, io).await,
-                (None, CpuMode::Inline) => j.execute(i),
-                (None, CpuMode::Offload) => S::unblock(move || j.execute(i)).await,
-            }
-            drop(permit);
-        }));
+        handles.push(match io {
+            // IO tasks await the runtime's own IO (holding no permit
+            // at all when concurrency is unbounded).
+            Some(io) => match permit {
+                Some(p) => spawner.spawn(j.run_io(i, io, p)),
+                None => spawner.spawn(j.run_io(i, io, ())),
+            },
+            // CPU tasks run inline or on the blocking pool.
+            None => spawner.spawn(async move {
+                match cpu {
+                    CpuMode::Inline => j.execute(i),
+                    CpuMode::Offload => S::unblock(move || j.execute(i)).await,
+                }
+                drop(permit);
+            }),
+        });
     }
     for (index, h) in handles.into_iter().enumerate() {
-        h.await.map_err(|reason| RunnerError::Task {
+        S::joined(h.await).map_err(|reason| RunnerError::Task {
             runner,
             index,
             reason,
         })?;
     }
     Ok(())
+}
+
+pin_project_lite::pin_project! {
+    /// A runtime's own timer future `wait`, stored in place, then
+    /// `Ok(value)`: each runtime's [`AsyncIo::sleep_then`].
+    pub(crate) struct Then<F> {
+        #[pin]
+        wait: F,
+        value: u64,
+    }
+}
+
+impl<F> Then<F> {
+    /// `wait`, then `Ok(value)`.
+    pub(crate) fn new(wait: F, value: u64) -> Self {
+        Then { wait, value }
+    }
+}
+
+impl<F: Future> Future for Then<F> {
+    type Output = io::Result<u64>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self.project();
+        ready!(this.wait.poll(cx));
+        Poll::Ready(Ok(*this.value))
+    }
 }

@@ -6,7 +6,9 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ::smol::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,7 +18,7 @@ use std::thread::{self, JoinHandle};
 use ::smol::channel::{unbounded, Sender};
 use ::smol::{future, Executor};
 
-use super::{drive, CpuMode, Spawner};
+use super::{drive, CpuMode, Spawner, Then};
 use crate::{Job, Runner, RunnerConfig, RunnerError};
 
 /// An executor, the threads that run it, and the signal that stops them.
@@ -31,15 +33,14 @@ pub struct SmolRunner {
 struct SmolSpawner(Arc<Executor<'static>>);
 
 impl Spawner for SmolSpawner {
-    fn spawn(
-        &self,
-        fut: impl Future<Output = ()> + Send + 'static,
-    ) -> impl Future<Output = Result<(), String>> + Send + 'static {
-        let task = self.0.spawn(fut);
-        async move {
-            task.await;
-            Ok(())
-        }
+    type Handle = ::smol::Task<()>;
+
+    fn spawn(&self, fut: impl Future<Output = ()> + Send + 'static) -> Self::Handle {
+        self.0.spawn(fut)
+    }
+
+    fn joined(out: <Self::Handle as Future>::Output) -> Result<(), String> {
+        Ok(out)
     }
 
     fn io(cpu: CpuMode) -> &'static dyn AsyncIo {
@@ -127,9 +128,11 @@ impl AsyncIo for SmolIo {
     }
 
     fn sleep(&self, d: Duration) -> IoFuture<'static, ()> {
-        Box::pin(async move {
-            ::smol::Timer::after(d).await;
-        })
+        Box::pin(Elapsed(::smol::Timer::after(d)))
+    }
+
+    fn sleep_then(&self, d: Duration, value: u64) -> IoFuture<'static, io::Result<u64>> {
+        Box::pin(Then::new(::smol::Timer::after(d), value))
     }
 
     fn connect(&self, addr: SocketAddr) -> IoFuture<'static, io::Result<Box<dyn AsyncConn>>> {
@@ -185,5 +188,18 @@ impl AsyncConn for SmolConn {
 
     fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> IoFuture<'a, io::Result<usize>> {
         Box::pin(self.0.read(buf))
+    }
+}
+
+/// A `smol::Timer` whose firing instant is dropped: the timer itself, with
+/// no async block around it (which would add its own state to every
+/// sleeping task).
+struct Elapsed(::smol::Timer);
+
+impl Future for Elapsed {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx).map(drop)
     }
 }

@@ -13,7 +13,7 @@ use bakeoff_workloads::io::{AsyncConn, AsyncIo, IoFuture};
 
 use ::tokio::runtime::{Builder, Runtime};
 
-use super::{drive, CpuMode, Spawner};
+use super::{drive, CpuMode, Spawner, Then};
 use crate::{Job, Runner, RunnerConfig, RunnerError};
 
 /// A tokio runtime and how to run CPU tasks on it.
@@ -27,12 +27,14 @@ pub struct TokioRunner {
 struct TokioSpawner;
 
 impl Spawner for TokioSpawner {
-    fn spawn(
-        &self,
-        fut: impl Future<Output = ()> + Send + 'static,
-    ) -> impl Future<Output = Result<(), String>> + Send + 'static {
-        let handle = ::tokio::spawn(fut);
-        async move { handle.await.map_err(|e| e.to_string()) }
+    type Handle = ::tokio::task::JoinHandle<()>;
+
+    fn spawn(&self, fut: impl Future<Output = ()> + Send + 'static) -> Self::Handle {
+        ::tokio::spawn(fut)
+    }
+
+    fn joined(out: <Self::Handle as Future>::Output) -> Result<(), String> {
+        out.map_err(|e| e.to_string())
     }
 
     fn io(cpu: CpuMode) -> &'static dyn AsyncIo {
@@ -120,6 +122,10 @@ impl AsyncIo for TokioIo {
 
     fn sleep(&self, d: Duration) -> IoFuture<'static, ()> {
         Box::pin(::tokio::time::sleep(d))
+    }
+
+    fn sleep_then(&self, d: Duration, value: u64) -> IoFuture<'static, io::Result<u64>> {
+        Box::pin(Then::new(::tokio::time::sleep(d), value))
     }
 
     fn connect(&self, addr: SocketAddr) -> IoFuture<'static, io::Result<Box<dyn AsyncConn>>> {
