@@ -48,6 +48,11 @@ impl Usage {
         }
     }
 
+    /// This process alone (all its threads).
+    pub fn this_process() -> Usage {
+        rusage(libc::RUSAGE_SELF)
+    }
+
     /// `self - earlier`, field by field.
     pub fn since(self, earlier: Usage) -> Usage {
         Usage {

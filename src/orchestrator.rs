@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bakeoff_reports::{
-    CaseRecord, CaseStatus, Failure, Results, Stat, Summary, Verification, SCHEMA,
+    CaseRecord, CaseStatus, Failure, Nanos, Results, ServerUsage, Stat, Summary, Verification,
+    SCHEMA,
 };
 use bakeoff_runners::{RunnerConfig, RunnerKind};
 use bakeoff_workloads::Registry;
@@ -101,19 +102,30 @@ fn self_program() -> Result<PathBuf> {
 /// the run ends — or when the orchestrator unwinds.
 #[derive(Default)]
 struct Servers {
-    running: BTreeMap<(String, Duration, Duration), crate::serve::ServerProcess>,
+    running: BTreeMap<ServerKey, crate::serve::ServerProcess>,
 }
 
+/// An embedded server: its kind, delay and jitter.
+type ServerKey = (String, Duration, Duration);
+
+/// Environment variables for a case process.
+type Env = Vec<(String, String)>;
+
 impl Servers {
-    /// The environment a case needs to reach its embedded server: empty
-    /// for workloads without one or with a `target` elsewhere.
-    fn env_for(&mut self, registry: &Registry, case: &Case) -> Result<Vec<(String, String)>> {
+    /// The environment a case needs to reach its embedded server, and
+    /// which server that is: nothing for workloads without one or with a
+    /// `target` elsewhere.
+    fn env_for(
+        &mut self,
+        registry: &Registry,
+        case: &Case,
+    ) -> Result<(Env, Option<ServerKey>)> {
         let entry = registry.get(&case.workload)?;
         let Some(kind) = entry.server else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         };
         if case.workload_params.get("target").map(String::as_str) != Some("embedded") {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let duration = |key: &str| -> Result<Duration> {
             let raw = case.workload_params.get(key).map_or("0", String::as_str);
@@ -135,10 +147,17 @@ impl Servers {
             self.running.insert(key.clone(), server);
         }
         let addr = self.running[&key].addr();
-        Ok(vec![(
+        let env = vec![(
             bakeoff_workloads::io::SERVE_ADDR_ENV.to_string(),
             addr.to_string(),
-        )])
+        )];
+        Ok((env, Some(key)))
+    }
+
+    /// What server `key` has done so far; `None` if it cannot say (the
+    /// case is then recorded without its server's share).
+    fn stats(&mut self, key: &ServerKey) -> Option<crate::serve::ServerStats> {
+        self.running.get_mut(key)?.stats().ok()
     }
 
     /// Stops every server.
@@ -337,9 +356,23 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         }
         let started = Instant::now();
         let tail = Arc::new(Mutex::new(VecDeque::new()));
-        let ended = match servers.env_for(registry, case) {
-            Ok(env) => run_child(case, &env, opts.case_timeout, &tail)?,
-            Err(e) => Ended::Failed(format!("{e:#}")),
+        let (ended, server) = match servers.env_for(registry, case) {
+            Ok((env, key)) => {
+                let before = key.as_ref().and_then(|k| servers.stats(k));
+                let ended = run_child(case, &env, opts.case_timeout, &tail)?;
+                let server = key.zip(before).and_then(|(k, before)| {
+                    let used = servers.stats(&k)?.since(before);
+                    Some(ServerUsage {
+                        kind: k.0,
+                        requests: used.requests,
+                        connections: used.connections,
+                        cpu_user: Nanos(used.cpu_user_ns),
+                        cpu_system: Nanos(used.cpu_system_ns),
+                    })
+                });
+                (ended, server)
+            }
+            Err(e) => (Ended::Failed(format!("{e:#}")), None),
         };
         let stderr_tail: Vec<String> = tail
             .lock()
@@ -450,6 +483,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
             repetitions: report.repetitions,
             summary,
             speedup_vs_seq: speedup,
+            server,
         };
         let line = format!(
             "[{}/{}] {} {} {:.2} s{}",

@@ -18,10 +18,15 @@
 //!
 //! Once it listens, the server prints exactly one line on stdout,
 //! `bakeoff serve: KIND listening on ADDR` (see [`ready_line`] and
-//! [`parse_ready_line`]), and prints nothing more there. It stops, closing
-//! the listener and exiting 0, on SIGTERM, on SIGINT (Ctrl-C), or when its
-//! stdin reaches end of file, so a parent that dies takes its server with
-//! it. [`ServerProcess`] starts and stops one from a program.
+//! [`parse_ready_line`]), and prints nothing more there unless asked: a
+//! line `stats N` on its stdin is answered on stdout by
+//! `stats N requests=… connections=… cpu_user_ns=… cpu_system_ns=…`
+//! ([`ServerStats`]) — what it has served and the CPU time it has used
+//! since it started, so a parent can tell how much of the machine the
+//! server took during a case. It stops, closing the listener and exiting
+//! 0, on SIGTERM, on SIGINT (Ctrl-C), or when its stdin reaches end of
+//! file, so a parent that dies takes its server with it.
+//! [`ServerProcess`] starts and stops one from a program.
 //!
 //! [`page_text`]: bakeoff_workloads::text::page_text
 
@@ -31,6 +36,7 @@ use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -221,13 +227,13 @@ async fn serve(config: ServeConfig) -> Result<()> {
     // stops the server cleanly.
     let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut stdin_closed = stdin_eof();
+    let counters = Arc::new(Counters::default());
+    let mut stdin_closed = control(Arc::clone(&counters));
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", ready_line(config.kind, local))?;
         out.flush()?;
     }
-    let mut connections = 0u64;
     loop {
         tokio::select! {
             _ = term.recv() => break,
@@ -235,15 +241,16 @@ async fn serve(config: ServeConfig) -> Result<()> {
             _ = &mut stdin_closed => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections += 1;
+                    let connection = counters.connections.fetch_add(1, Relaxed) + 1;
                     let _ = stream.set_nodelay(true);
-                    let wait = Wait::new(config.delay, config.jitter, connections);
+                    let wait = Wait::new(config.delay, config.jitter, connection);
+                    let counters = Arc::clone(&counters);
                     match config.kind {
                         ServerKind::Echo => tokio::spawn(async move {
-                            let _ = echo(stream, wait).await;
+                            let _ = echo(stream, wait, &counters).await;
                         }),
                         ServerKind::Http => tokio::spawn(async move {
-                            let _ = http(stream, wait).await;
+                            let _ = http(stream, wait, &counters).await;
                         }),
                     };
                 }
@@ -257,28 +264,111 @@ async fn serve(config: ServeConfig) -> Result<()> {
     Ok(())
 }
 
-/// Resolves when stdin reaches end of file (or cannot be read). A plain
-/// thread reads it: the runtime would wait for a blocking task forever at
+/// What the server counts as it serves, for `stats` lines.
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    connections: AtomicU64,
+}
+
+/// Reads stdin on a plain thread — answering each `stats N` line — and
+/// resolves when it reaches end of file (or cannot be read). A plain
+/// thread, because the runtime would wait for a blocking task forever at
 /// shutdown, while this thread simply ends with the process.
-fn stdin_eof() -> tokio::sync::oneshot::Receiver<()> {
+fn control(counters: Arc<Counters>) -> tokio::sync::oneshot::Receiver<()> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("bakeoff-serve-stdin".into())
         .spawn(move || {
             let mut stdin = std::io::stdin().lock();
-            let mut buf = [0u8; 512];
+            let mut line = Vec::new();
             loop {
-                match stdin.read(&mut buf) {
+                line.clear();
+                match stdin.read_until(b'\n', &mut line) {
                     Ok(0) => break,
                     Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(_) => break,
+                }
+                let asked = std::str::from_utf8(&line)
+                    .ok()
+                    .and_then(|l| l.trim().strip_prefix("stats "))
+                    .and_then(|n| n.trim().parse::<u64>().ok());
+                if let Some(seq) = asked {
+                    let usage = crate::measure::Usage::this_process();
+                    let stats = ServerStats {
+                        requests: counters.requests.load(Relaxed),
+                        connections: counters.connections.load(Relaxed),
+                        cpu_user_ns: usage.user,
+                        cpu_system_ns: usage.system,
+                    };
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{}", stats.line(seq));
+                    let _ = out.flush();
                 }
             }
             let _ = tx.send(());
         })
         .expect("cannot start the stdin thread");
     rx
+}
+
+/// What a server has done since it started: requests answered (echo
+/// frames, HTTP responses), connections accepted, and the CPU time of its
+/// whole process. Two of them a case apart give the server's share of the
+/// case ([`ServerStats::since`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerStats {
+    /// Requests answered.
+    pub requests: u64,
+    /// Connections accepted.
+    pub connections: u64,
+    /// User CPU time of the server process, ns.
+    pub cpu_user_ns: u64,
+    /// System CPU time of the server process, ns.
+    pub cpu_system_ns: u64,
+}
+
+impl ServerStats {
+    /// `self - earlier`, field by field.
+    pub fn since(self, earlier: ServerStats) -> ServerStats {
+        ServerStats {
+            requests: self.requests.saturating_sub(earlier.requests),
+            connections: self.connections.saturating_sub(earlier.connections),
+            cpu_user_ns: self.cpu_user_ns.saturating_sub(earlier.cpu_user_ns),
+            cpu_system_ns: self.cpu_system_ns.saturating_sub(earlier.cpu_system_ns),
+        }
+    }
+
+    /// The answer to `stats SEQ`.
+    pub fn line(self, seq: u64) -> String {
+        format!(
+            "stats {seq} requests={} connections={} cpu_user_ns={} cpu_system_ns={}",
+            self.requests, self.connections, self.cpu_user_ns, self.cpu_system_ns
+        )
+    }
+
+    /// Reads a [`line`](Self::line) back: its sequence number and stats.
+    pub fn parse(line: &str) -> Option<(u64, ServerStats)> {
+        let mut words = line.split_whitespace();
+        if words.next()? != "stats" {
+            return None;
+        }
+        let seq = words.next()?.parse().ok()?;
+        let mut stats = ServerStats::default();
+        for word in words {
+            let (key, value) = word.split_once('=')?;
+            let value: u64 = value.parse().ok()?;
+            match key {
+                "requests" => stats.requests = value,
+                "connections" => stats.connections = value,
+                "cpu_user_ns" => stats.cpu_user_ns = value,
+                "cpu_system_ns" => stats.cpu_system_ns = value,
+                _ => {}
+            }
+        }
+        Some((seq, stats))
+    }
 }
 
 /// The wait before each reply on one connection: `delay ± jitter`,
@@ -317,7 +407,7 @@ impl Wait {
     }
 }
 
-async fn echo(mut stream: TcpStream, mut wait: Wait) -> std::io::Result<()> {
+async fn echo(mut stream: TcpStream, mut wait: Wait, counters: &Counters) -> std::io::Result<()> {
     let mut frame = Vec::new();
     loop {
         let mut len = [0u8; 4];
@@ -336,6 +426,7 @@ async fn echo(mut stream: TcpStream, mut wait: Wait) -> std::io::Result<()> {
         stream.read_exact(&mut frame[4..]).await?;
         wait.until(tokio::time::Instant::now()).await;
         stream.write_all(&frame).await?;
+        counters.requests.fetch_add(1, Relaxed);
     }
 }
 
@@ -505,7 +596,7 @@ async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result
     stream.read_buf(buf).await
 }
 
-async fn http(mut stream: TcpStream, mut wait: Wait) -> std::io::Result<()> {
+async fn http(mut stream: TcpStream, mut wait: Wait, counters: &Counters) -> std::io::Result<()> {
     let mut input: Vec<u8> = Vec::with_capacity(8192);
     let mut out: Vec<u8> = Vec::with_capacity(8192);
     loop {
@@ -546,6 +637,7 @@ async fn http(mut stream: TcpStream, mut wait: Wait) -> std::io::Result<()> {
             }
         };
         stream.write_all(&out).await?;
+        counters.requests.fetch_add(1, Relaxed);
         if !keep_alive {
             let _ = stream.shutdown().await;
             return Ok(());
@@ -561,6 +653,8 @@ async fn http(mut stream: TcpStream, mut wait: Wait) -> std::io::Result<()> {
 pub struct ServerProcess {
     child: Child,
     stdin: Option<ChildStdin>,
+    stats: mpsc::Receiver<String>,
+    asked: u64,
     addr: SocketAddr,
     kind: ServerKind,
     status: Option<ExitStatus>,
@@ -571,6 +665,8 @@ impl ServerProcess {
     pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
     /// How long stopping waits for the server to exit before killing it.
     pub const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+    /// How long [`stats`](Self::stats) waits for the answer.
+    pub const STATS_TIMEOUT: Duration = Duration::from_secs(5);
 
     /// Starts `exe serve KIND --addr 127.0.0.1:0 --delay D --jitter J`
     /// (`exe` is a `bakeoff` binary, e.g. `std::env::current_exe()`) in a
@@ -603,16 +699,26 @@ impl ServerProcess {
         let stderr = child.stderr.take().expect("stderr is piped");
         let (errors, error_reader) = keep_start_of(stderr);
         let (tx, rx) = mpsc::channel();
+        let (stats_tx, stats) = mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
             let mut line = String::new();
             let _ = tx.send(reader.read_line(&mut line).map(|_| line));
-            // Nothing more is expected; never let a full pipe block it.
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+            // Then only answers to `stats`; anything else is drained, so a
+            // full pipe never blocks the server.
+            let mut line = String::new();
+            while matches!(reader.read_line(&mut line), Ok(1..)) {
+                if line.starts_with("stats ") {
+                    let _ = stats_tx.send(std::mem::take(&mut line));
+                }
+                line.clear();
+            }
         });
         let mut server = ServerProcess {
             child,
             stdin,
+            stats,
+            asked: 0,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             kind,
             status: None,
@@ -647,6 +753,38 @@ impl ServerProcess {
     /// What the server speaks.
     pub fn kind(&self) -> ServerKind {
         self.kind
+    }
+
+    /// What the server has done since it started: asks with a `stats`
+    /// line on its stdin and waits up to
+    /// [`STATS_TIMEOUT`](Self::STATS_TIMEOUT) for the answer.
+    pub fn stats(&mut self) -> Result<ServerStats> {
+        self.asked += 1;
+        let seq = self.asked;
+        let kind = self.kind;
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| anyhow!("`serve {kind}` is stopped; it has no stats"))?;
+        writeln!(stdin, "stats {seq}")
+            .and_then(|_| stdin.flush())
+            .with_context(|| format!("cannot ask `serve {kind}` for its stats"))?;
+        let deadline = Instant::now() + Self::STATS_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.stats.recv_timeout(left).map_err(|_| {
+                anyhow!(
+                    "`serve {kind}` did not answer `stats {seq}` within {} s",
+                    Self::STATS_TIMEOUT.as_secs()
+                )
+            })?;
+            // An answer to an earlier question that timed out is skipped.
+            if let Some((got, stats)) = ServerStats::parse(&line) {
+                if got == seq {
+                    return Ok(stats);
+                }
+            }
+        }
     }
 
     /// The server's process id.
@@ -717,6 +855,37 @@ fn keep_start_of(mut stream: impl Read + Send + 'static) -> (Arc<Mutex<String>>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stats_lines_round_trip_and_subtract() {
+        let a = ServerStats {
+            requests: 7,
+            connections: 2,
+            cpu_user_ns: 1_500,
+            cpu_system_ns: 90_000,
+        };
+        assert_eq!(
+            a.line(3),
+            "stats 3 requests=7 connections=2 cpu_user_ns=1500 cpu_system_ns=90000"
+        );
+        assert_eq!(ServerStats::parse(&a.line(3)), Some((3, a)));
+        assert_eq!(
+            ServerStats::parse("bakeoff serve: echo listening on 127.0.0.1:1"),
+            None
+        );
+        assert_eq!(ServerStats::parse("stats 1 requests=x"), None);
+        let b = ServerStats {
+            requests: 10,
+            connections: 5,
+            cpu_user_ns: 2_000,
+            cpu_system_ns: 100_000,
+        };
+        let d = b.since(a);
+        assert_eq!(
+            (d.requests, d.connections, d.cpu_user_ns, d.cpu_system_ns),
+            (3, 3, 500, 10_000)
+        );
+    }
 
     #[test]
     fn the_ready_line_round_trips() {

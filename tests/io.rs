@@ -160,6 +160,32 @@ fn echo_and_http_words_reach_the_embedded_servers_which_are_gone_afterwards() {
         // Every request waited for the server's delay: p50 ≥ 3 ms - 1 ms.
         let p50 = c["summary"]["latency_p50_s"]["median"].as_f64().unwrap();
         assert!(p50 >= 0.002, "{}: p50 {p50}", c["id"]);
+        // The server counted exactly this case's work: a connection per
+        // task and `requests` (echo) or `pages` (http-words) requests on
+        // it, in the warm-up batch and the measured one.
+        let param = |k: &str| {
+            c["workload_params"][k]
+                .as_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        };
+        let per_task = match c["workload"].as_str().unwrap() {
+            "echo" => param("requests"),
+            _ => param("pages"),
+        };
+        let batches = c["warmup"].as_u64().unwrap() + 1;
+        let server = &c["server"];
+        let kind = if c["workload"] == "echo" {
+            "echo"
+        } else {
+            "http"
+        };
+        assert_eq!(server["kind"], kind, "{c}");
+        assert_eq!(server["connections"], 12 * batches, "{c}");
+        assert_eq!(server["requests"], 12 * batches * per_task, "{c}");
+        let cpu = server["cpu_user"].as_u64().unwrap() + server["cpu_system"].as_u64().unwrap();
+        assert!(cpu > 0, "{c}");
     }
     let left = processes_with(&["serve", "--delay", "3000000ns"]);
     assert!(left.is_empty(), "servers left: {left:?}");
@@ -201,6 +227,8 @@ fn target_sends_requests_to_a_server_already_running() {
     let r = results(dir.path());
     assert_eq!(r["cases"][0]["status"], "ok");
     assert_eq!(r["cases"][0]["workload_params"]["target"], addr.as_str());
+    // A server bakeoff did not start is not one it can account for.
+    assert!(r["cases"][0].get("server").is_none(), "{}", r["cases"][0]);
     server.stop().unwrap();
     // A bad address is refused before anything runs.
     let o = under_limits(

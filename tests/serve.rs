@@ -150,6 +150,33 @@ fn echo_returns_every_frame_exactly_and_no_sooner_than_the_delay() {
     assert!(server.stop().unwrap().success());
 }
 
+#[test]
+fn stats_count_requests_and_connections_and_the_servers_cpu() {
+    let mut server =
+        ServerProcess::start(&exe(), ServerKind::Echo, Duration::ZERO, Duration::ZERO).unwrap();
+    let before = server.stats().unwrap();
+    assert_eq!((before.requests, before.connections), (0, 0), "{before:?}");
+    // 3 connections × 5 frames of 64 KiB: the server copies 960 KiB.
+    for c in 0..3u8 {
+        let mut s = connect(server.addr());
+        for r in 0..5u8 {
+            let payload = vec![c ^ r; 64 * 1024];
+            assert!(echo_round_trip(&mut s, &payload) == payload);
+        }
+    }
+    let after = server.stats().unwrap();
+    let used = after.since(before);
+    assert_eq!((used.requests, used.connections), (15, 3), "{used:?}");
+    assert!(
+        after.cpu_user_ns + after.cpu_system_ns > 0,
+        "a server that answered 15 requests used no CPU: {after:?}"
+    );
+    // Asked again with nothing in between, it counts nothing more.
+    let again = server.stats().unwrap().since(after);
+    assert_eq!((again.requests, again.connections), (0, 0), "{again:?}");
+    assert!(server.stop().unwrap().success());
+}
+
 /// One HTTP response: status, headers (lower-case names), body.
 struct Response {
     status: u16,

@@ -108,7 +108,7 @@ pub struct CaseRow {
 pub struct Warning {
     /// Case id.
     pub case: String,
-    /// `failed`, `unverified` or `noisy`.
+    /// `failed`, `unverified`, `noisy` or `server`.
     pub kind: String,
     /// The reason.
     pub reason: String,
@@ -392,7 +392,13 @@ pub fn case_row(c: &CaseRecord) -> CaseRow {
     }
 }
 
-/// Failed, unverified and noisy cases of `results`.
+/// The share of the machine's cores an embedded server may keep busy
+/// during a case before the report says the case's rate is the machine's
+/// (runner and server together), not the runner's alone.
+pub const SERVER_SHARE: f64 = 0.25;
+
+/// Failed, unverified and noisy cases of `results`, and IO cases whose
+/// embedded server kept more than [`SERVER_SHARE`] of the cores busy.
 pub fn warnings(results: &Results) -> Vec<Warning> {
     let mut out = Vec::new();
     for c in &results.cases {
@@ -411,6 +417,22 @@ pub fn warnings(results: &Results) -> Vec<Warning> {
                 reason: "its digests were not checked against a seq reference".into(),
             }),
             _ => {}
+        }
+        let machine = f64::from(results.environment.logical_cores.max(1));
+        if let (Some(server), Some(busy)) = (&c.server, c.server_cores()) {
+            if busy >= SERVER_SHARE * machine {
+                out.push(Warning {
+                    case: c.id.clone(),
+                    kind: "server".into(),
+                    reason: format!(
+                        "the embedded {} server kept {} of the {} cores busy ({} of CPU per request): runner and server share the cores, so this rate is the machine's, not the runner's alone",
+                        server.kind,
+                        sig3(busy),
+                        machine,
+                        server.cpu_per_request().map_or_else(|| "—".into(), secs),
+                    ),
+                });
+            }
         }
         if let Some(s) = c.summary.as_ref().filter(|s| s.noisy) {
             out.push(Warning {

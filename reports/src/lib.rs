@@ -22,7 +22,7 @@ pub use lang::Lang;
 pub use render::{render, render_report, render_sources, RenderOptions, RenderedReport, Source};
 pub use schema::{
     join_params, Bytes, CaseRecord, CaseStatus, Environment, Failure, Nanos, Percentiles,
-    Repetition, Results, Summary, Verification, SCHEMA,
+    Repetition, Results, ServerUsage, Summary, Verification, SCHEMA,
 };
 pub use stats::Stat;
 

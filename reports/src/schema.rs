@@ -173,6 +173,53 @@ pub struct CaseRecord {
     pub summary: Option<Summary>,
     /// Median throughput over the `seq` case of the same workload, parameters and tasks.
     pub speedup_vs_seq: Option<f64>,
+    /// IO cases that talked to an embedded server: what that server did
+    /// and the CPU it used while the case ran (absent otherwise, and with
+    /// `--target`, whose server bakeoff cannot see).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerUsage>,
+}
+
+/// The embedded server's share of a case: counted by the server itself,
+/// from just before the case process started to just after it ended
+/// (warm-up batches included).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ServerUsage {
+    /// `echo` or `http`.
+    pub kind: String,
+    /// Requests it answered (echo frames, HTTP responses).
+    pub requests: u64,
+    /// Connections it accepted.
+    pub connections: u64,
+    /// User CPU time of the server process.
+    pub cpu_user: Nanos,
+    /// System CPU time of the server process.
+    pub cpu_system: Nanos,
+}
+
+impl ServerUsage {
+    /// Server CPU seconds per request answered.
+    pub fn cpu_per_request(&self) -> Option<f64> {
+        (self.requests > 0)
+            .then(|| (self.cpu_user.0 + self.cpu_system.0) as f64 / 1e9 / self.requests as f64)
+    }
+}
+
+impl CaseRecord {
+    /// How many cores the embedded server kept busy while the case's
+    /// batches ran: its CPU time per task (over the warm-up and measured
+    /// batches) times the median tasks per second. `None` without a
+    /// server or a summary.
+    pub fn server_cores(&self) -> Option<f64> {
+        let server = self.server.as_ref()?;
+        let summary = self.summary.as_ref()?;
+        let batches = self.warmup + self.repetitions.len() as u64;
+        let tasks = (self.tasks * batches) as f64;
+        (tasks > 0.0).then(|| {
+            (server.cpu_user.0 + server.cpu_system.0) as f64 / 1e9 / tasks
+                * summary.throughput.median
+        })
+    }
 }
 
 /// Why a case failed.

@@ -631,3 +631,54 @@ fn loop_lag_draws_heartbeat_lateness_per_runner_inline_and_offload() {
     let ru = ru.iter().find(|p| p.kind == FigureKind::LoopLag).unwrap();
     assert!(ru.title.contains("цикл событий"), "{}", ru.title);
 }
+
+#[test]
+fn a_case_whose_embedded_server_kept_a_quarter_of_the_cores_busy_is_warned_about() {
+    use bakeoff_reports::{Nanos, ServerUsage};
+    let mut r = io_fixture();
+    assert_eq!(r.environment.logical_cores, 2);
+    let at = r
+        .cases
+        .iter()
+        .position(|c| c.runner == "tokio-mt" && c.tasks == 100)
+        .unwrap();
+    // One request per task, `per_request_ns` of server CPU each.
+    let give = |r: &mut Results, per_request_ns: u64| {
+        let c = &mut r.cases[at];
+        let requests = c.tasks * (c.warmup + c.repetitions.len() as u64);
+        c.server = Some(ServerUsage {
+            kind: "echo".into(),
+            requests,
+            connections: requests,
+            cpu_user: Nanos(requests * per_request_ns / 5),
+            cpu_system: Nanos(requests * per_request_ns * 4 / 5),
+        });
+        per_request_ns as f64 * 1e-9 * c.summary.as_ref().unwrap().throughput.median
+    };
+    let server_warnings = |r: &Results| -> Vec<String> {
+        bakeoff_reports::html::warnings(r)
+            .into_iter()
+            .filter(|w| w.kind == "server")
+            .map(|w| format!("{} — {}", w.case, w.reason))
+            .collect()
+    };
+    // ~10 900 tasks/s × 50 µs: more than half a core of the two.
+    let busy = give(&mut r, 50_000);
+    assert!(busy > 0.5, "{busy}");
+    let w = server_warnings(&r);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].starts_with(&r.cases[at].id), "{w:?}");
+    assert!(w[0].contains("embedded echo server"), "{w:?}");
+    assert!(
+        w[0].contains(&format!(
+            "kept {} of the 2 cores",
+            figures::format_number(busy)
+        )),
+        "{w:?}"
+    );
+    assert!(w[0].contains("50 µs of CPU per request"), "{w:?}");
+    // × 20 µs: a fifth of a core of the two, below a quarter of them.
+    let busy = give(&mut r, 20_000);
+    assert!(busy < 0.5, "{busy}");
+    assert_eq!(server_warnings(&r), Vec::<String>::new());
+}
