@@ -115,11 +115,7 @@ impl Servers {
     /// The environment a case needs to reach its embedded server, and
     /// which server that is: nothing for workloads without one or with a
     /// `target` elsewhere.
-    fn env_for(
-        &mut self,
-        registry: &Registry,
-        case: &Case,
-    ) -> Result<(Env, Option<ServerKey>)> {
+    fn env_for(&mut self, registry: &Registry, case: &Case) -> Result<(Env, Option<ServerKey>)> {
         let entry = registry.get(&case.workload)?;
         let Some(kind) = entry.server else {
             return Ok((Vec::new(), None));

@@ -350,3 +350,83 @@ fn thread_per_task_stops_at_vm_max_map_count_with_its_name_not_a_crash() {
         "{reason}"
     );
 }
+
+/// scripts/bare-echo-server.c, the yardstick docs/SERVE.md measures the
+/// embedded server against, speaks the same protocol: the echo workload
+/// verifies against it (with several requests per connection), and it
+/// stops when its stdin closes.
+#[test]
+fn the_bare_c_echo_server_answers_the_echo_workload_and_stops_on_stdin_eof() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("bare-echo-server");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bare-echo-server.c");
+    let cc = std::process::Command::new("gcc")
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    let mut server = std::process::Command::new(&exe)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let addr = bakeoff::serve::parse_ready_line(&ready)
+        .unwrap()
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{ready}");
+    let out = dir.path().join("run");
+    let o = under_limits(
+        "true",
+        &[
+            "run",
+            "--workload",
+            "echo",
+            "--runner",
+            "tokio-ct,thread-pool",
+            "--set",
+            "requests=3",
+            "--set",
+            "size=70000",
+            "--target",
+            &addr,
+            "--tasks",
+            "20",
+            "--reps",
+            "1",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = results(&out);
+    for c in r["cases"].as_array().unwrap() {
+        assert_eq!(c["status"], "ok", "{c}");
+        assert_eq!(c["verification"]["verified"], true, "{c}");
+    }
+    drop(server.stdin.take());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = server.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = server.kill();
+            let _ = server.wait();
+            panic!("the bare server did not stop on stdin's end");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status}");
+}
