@@ -191,6 +191,38 @@ fn echo_and_http_words_reach_the_embedded_servers_which_are_gone_afterwards() {
     assert!(left.is_empty(), "servers left: {left:?}");
 }
 
+/// `bakeoff run` of `tasks` echo tasks under `runners` against the server
+/// at `addr` (`--target`), one repetition, with `--set` for each of `sets`.
+fn echo_against(
+    addr: &str,
+    runners: &str,
+    sets: &[&str],
+    tasks: usize,
+    out: &Path,
+) -> std::process::Output {
+    let tasks = tasks.to_string();
+    let mut args = vec![
+        "run",
+        "--workload",
+        "echo",
+        "--runner",
+        runners,
+        "--target",
+        addr,
+        "--tasks",
+        &tasks,
+        "--reps",
+        "1",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    under_limits("true", &args)
+}
+
 #[test]
 fn target_sends_requests_to_a_server_already_running() {
     let exe = bakeoff_path();
@@ -204,25 +236,7 @@ fn target_sends_requests_to_a_server_already_running() {
     let addr = server.addr().to_string();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let o = under_limits(
-        "true",
-        &[
-            "run",
-            "--workload",
-            "echo",
-            "--runner",
-            "tokio-mt",
-            "--target",
-            &addr,
-            "--tasks",
-            "8",
-            "--reps",
-            "1",
-            "--quiet",
-            "--out",
-            out,
-        ],
-    );
+    let o = echo_against(&addr, "tokio-mt", &[], 8, Path::new(out));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = results(dir.path());
     assert_eq!(r["cases"][0]["status"], "ok");
@@ -386,28 +400,12 @@ fn the_bare_c_echo_server_answers_the_echo_workload_and_stops_on_stdin_eof() {
         .to_string();
     assert!(addr.starts_with("127.0.0.1:"), "{ready}");
     let out = dir.path().join("run");
-    let o = under_limits(
-        "true",
-        &[
-            "run",
-            "--workload",
-            "echo",
-            "--runner",
-            "tokio-ct,thread-pool",
-            "--set",
-            "requests=3",
-            "--set",
-            "size=70000",
-            "--target",
-            &addr,
-            "--tasks",
-            "20",
-            "--reps",
-            "1",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+    let o = echo_against(
+        &addr,
+        "tokio-ct,thread-pool",
+        &["requests=3", "size=70000"],
+        20,
+        &out,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = results(&out);
