@@ -8,6 +8,13 @@
 //! time of the batch, and peak resident memory above the baseline taken
 //! after returning free heap to the kernel, divided by N.
 //!
+//! In every runtime a task's timer starts when the task first runs, as
+//! `asyncio.sleep`'s does and as bakeoff's `sleep` does: tokio's task is
+//! `async move { sleep(d).await }`, not `sleep(d)` itself, whose deadline
+//! is fixed when it is created. On a current-thread runtime, which runs
+//! no task until the spawning loop yields, the difference is the whole
+//! spawning time: 1.6 s against 2.3 s for a million tasks here.
+//!
 //! ```sh
 //! cargo run --release --example bare_sleeps -- tokio-mt 100000 1s
 //! ```
@@ -99,7 +106,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn tokio_sleeps(n: usize, d: Duration) {
     let hs: Vec<_> = (0..n)
-        .map(|_| tokio::spawn(tokio::time::sleep(d)))
+        .map(|_| tokio::spawn(async move { tokio::time::sleep(d).await }))
         .collect();
     for h in hs {
         let _ = h.await;
