@@ -425,7 +425,7 @@ pub fn warnings(results: &Results) -> Vec<Warning> {
                     case: c.id.clone(),
                     kind: "server".into(),
                     reason: format!(
-                        "the embedded {} server kept {} of the {} cores busy ({} of CPU per request): runner and server share the cores, so this rate is the machine's, not the runner's alone",
+                        "the embedded {} server kept {} of the {} cores busy ({} of CPU per request): the rate is the machine's, runner and server together",
                         server.kind,
                         sig3(busy),
                         machine,
