@@ -53,6 +53,9 @@ pub struct WorkloadView {
     pub figures: Vec<FigureView>,
     /// Every case of the group.
     pub cases: Vec<CaseRow>,
+    /// Whether any case talked to an embedded server (the table then has
+    /// a column for the server's share).
+    pub server: bool,
 }
 
 /// One figure, inline.
@@ -101,6 +104,9 @@ pub struct CaseRow {
     pub rss: String,
     /// Whether throughput was noisy.
     pub noisy: bool,
+    /// The embedded server's share: cores kept busy and CPU per request,
+    /// e.g. `0.77 cores, 51.2 µs`; `—` without one.
+    pub server: String,
 }
 
 /// A case the reader should not trust, with why.
@@ -143,6 +149,8 @@ pub struct Words {
     pub primitives_intro: &'static str,
     /// Its table headings.
     pub primitive_columns: [&'static str; 5],
+    /// Heading of the server column of IO cases' tables.
+    pub server_column: &'static str,
 }
 
 impl Words {
@@ -163,6 +171,7 @@ impl Words {
                 primitives: "Primitives (cargo bench)",
                 primitives_intro: "What the costs behind the figures are, as criterion measured them: the median time per operation (per element where a bench handles several per iteration) with the 95 % interval of the median.",
                 primitive_columns: ["bench", "median per operation", "CI95", "elements per iteration", "bandwidth"],
+                server_column: "server: cores busy, CPU per request",
             },
             Lang::Ru => Words {
                 written_by: "Создано bakeoff",
@@ -178,6 +187,7 @@ impl Words {
                 primitives: "Примитивы (cargo bench)",
                 primitives_intro: "Стоимость примитивов, стоящих за рисунками, по замерам criterion: медиана времени на операцию (на элемент, если замер обрабатывает несколько за итерацию) с 95 % интервалом медианы.",
                 primitive_columns: ["замер", "медиана на операцию", "ДИ95", "элементов за итерацию", "пропускная способность"],
+                server_column: "сервер: занято ядер, CPU на запрос",
             },
         }
     }
@@ -389,6 +399,14 @@ pub fn case_row(c: &CaseRecord) -> CaseRow {
         cpu: median(|s| &s.cpu_s, secs),
         rss: median(|s| &s.peak_rss_bytes, bytes),
         noisy: c.summary.as_ref().is_some_and(|s| s.noisy),
+        server: match (&c.server, c.server_cores()) {
+            (Some(server), Some(busy)) => format!(
+                "{} cores, {}",
+                sig3(busy),
+                server.cpu_per_request().map_or_else(dash, secs)
+            ),
+            _ => dash(),
+        },
     }
 }
 
@@ -459,6 +477,7 @@ pub fn workload_view(
         label: g.label(lang),
         figures: figure_views(plots),
         cases: g.cases.iter().map(|c| case_row(c)).collect(),
+        server: g.cases.iter().any(|c| c.server.is_some()),
     }
 }
 

@@ -677,6 +677,29 @@ fn a_case_whose_embedded_server_kept_a_quarter_of_the_cores_busy_is_warned_about
         "{w:?}"
     );
     assert!(w[0].contains("50 µs of CPU per request"), "{w:?}");
+    // The group's table gains a server column; that case's cell says the
+    // same, the other cases' say nothing.
+    let html = |r: &Results| {
+        let dir = tempfile::tempdir().unwrap();
+        let src = Source {
+            results: r.clone(),
+            path: None,
+        };
+        let out = render_sources(&[src], dir.path(), RenderOptions::default()).unwrap();
+        std::fs::read_to_string(&out.index).unwrap()
+    };
+    let page = html(&r);
+    assert_eq!(
+        page.matches("<th>server: cores busy, CPU per request</th>")
+            .count(),
+        1,
+        "one group of the two has a server"
+    );
+    let cell = format!(
+        "<td class=\"num\">{} cores, 50 µs</td>",
+        figures::format_number(busy)
+    );
+    assert!(page.contains(&cell), "no {cell}");
     // × 20 µs: a fifth of a core of the two, below a quarter of them.
     let busy = give(&mut r, 20_000);
     assert!(busy < 0.5, "{busy}");
