@@ -453,8 +453,58 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{parse_duration, AsyncConn, AsyncIo, IoFuture};
+    use std::future::Future;
+    use std::io;
+    use std::net::SocketAddr;
+    use std::path::Path;
+    use std::task::{Context, Poll, Waker};
     use std::time::Duration;
+
+    /// An `AsyncIo` whose sleep is over the first time it is polled: enough
+    /// to drive the trait's provided methods without a runtime.
+    struct Instantly;
+
+    impl AsyncIo for Instantly {
+        fn runtime(&self) -> &'static str {
+            "instantly"
+        }
+        fn sleep(&self, _: Duration) -> IoFuture<'static, ()> {
+            Box::pin(std::future::ready(()))
+        }
+        fn connect(&self, addr: SocketAddr) -> IoFuture<'static, io::Result<Box<dyn AsyncConn>>> {
+            Box::pin(std::future::ready(Err(io::Error::other(format!(
+                "no network: {addr}"
+            )))))
+        }
+        fn write_file<'a>(
+            &'a self,
+            _: &'a Path,
+            _: &'a [u8],
+            _: bool,
+        ) -> IoFuture<'a, io::Result<()>> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+        fn read_file<'a>(&'a self, _: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>> {
+            Box::pin(std::future::ready(Ok(Vec::new())))
+        }
+        fn cpu(&self, work: Box<dyn FnOnce() -> u64 + Send>) -> IoFuture<'static, u64> {
+            Box::pin(std::future::ready(work()))
+        }
+        fn remove_file<'a>(&'a self, _: &'a Path) -> IoFuture<'a, io::Result<()>> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+    }
+
+    #[test]
+    fn the_provided_sleep_then_waits_on_sleep_and_resolves_to_its_value() {
+        let mut f = Instantly.sleep_then(Duration::from_secs(3600), 42);
+        let mut cx = Context::from_waker(Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            Poll::Ready(Ok(v)) => assert_eq!(v, 42),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn durations_parse_in_every_unit_and_errors_name_the_value() {
