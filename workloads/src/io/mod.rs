@@ -454,7 +454,6 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::{parse_duration, AsyncConn, AsyncIo, IoFuture};
-    use std::future::Future;
     use std::io;
     use std::net::SocketAddr;
     use std::path::Path;
