@@ -27,30 +27,50 @@ fn under_limits(limits: &str, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `bakeoff run --workload WORKLOAD --runner RUNNERS --tasks TASKS --reps 1
+/// --quiet --out OUT`, with `--set` for each of `sets` and then `extra`,
+/// under `limits` (see [`under_limits`]).
+fn run_io(
+    limits: &str,
+    workload: &str,
+    runners: &str,
+    sets: &[&str],
+    tasks: &str,
+    extra: &[&str],
+    out: &Path,
+) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        "--workload",
+        workload,
+        "--runner",
+        runners,
+        "--tasks",
+        tasks,
+        "--reps",
+        "1",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    args.extend(extra);
+    under_limits(limits, &args)
+}
+
 #[test]
 fn concurrent_sleeps_match_their_declared_digest_under_every_model() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
-    let o = under_limits(
+    let o = run_io(
         "true",
-        &[
-            "run",
-            "--workload",
-            "sleep",
-            "--runner",
-            "thread-per-task,thread-pool,tokio-ct,tokio-mt,async-std,smol,fork-pool",
-            "--set",
-            "duration=5ms",
-            "--tasks",
-            "40",
-            "--workers",
-            "2",
-            "--reps",
-            "1",
-            "--quiet",
-            "--out",
-            out,
-        ],
+        "sleep",
+        "thread-per-task,thread-pool,tokio-ct,tokio-mt,async-std,smol,fork-pool",
+        &["duration=5ms"],
+        "40",
+        &["--workers", "2"],
+        dir.path(),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = results(dir.path());
@@ -67,27 +87,16 @@ fn concurrent_sleeps_match_their_declared_digest_under_every_model() {
 #[test]
 fn a_thread_limit_fails_the_case_naming_the_limit_and_its_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
     // 600 MB of address space holds a few dozen 2 MiB thread stacks (and
     // malloc arenas), far fewer than the 2000 sleeping threads asked for.
-    let o = under_limits(
+    let o = run_io(
         "ulimit -v 600000",
-        &[
-            "run",
-            "--workload",
-            "sleep",
-            "--runner",
-            "thread-per-task",
-            "--set",
-            "duration=200ms",
-            "--tasks",
-            "2000",
-            "--reps",
-            "1",
-            "--quiet",
-            "--out",
-            out,
-        ],
+        "sleep",
+        "thread-per-task",
+        &["duration=200ms"],
+        "2000",
+        &[],
+        dir.path(),
     );
     assert_eq!(
         o.status.code(),
@@ -125,30 +134,15 @@ fn processes_with(needles: &[&str]) -> Vec<String> {
 #[test]
 fn echo_and_http_words_reach_the_embedded_servers_which_are_gone_afterwards() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
     // A delay no other test uses marks this run's servers.
-    let o = under_limits(
+    let o = run_io(
         "true",
-        &[
-            "run",
-            "--workload",
-            "echo,http-words",
-            "--runner",
-            "seq,thread-pool,tokio-ct,smol,spawn-pool",
-            "--set",
-            "delay=3ms",
-            "--set",
-            "jitter=1ms",
-            "--tasks",
-            "12",
-            "--workers",
-            "2",
-            "--reps",
-            "1",
-            "--quiet",
-            "--out",
-            out,
-        ],
+        "echo,http-words",
+        "seq,thread-pool,tokio-ct,smol,spawn-pool",
+        &["delay=3ms", "jitter=1ms"],
+        "12",
+        &["--workers", "2"],
+        dir.path(),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = results(dir.path());
@@ -191,38 +185,6 @@ fn echo_and_http_words_reach_the_embedded_servers_which_are_gone_afterwards() {
     assert!(left.is_empty(), "servers left: {left:?}");
 }
 
-/// `bakeoff run` of `tasks` echo tasks under `runners` against the server
-/// at `addr` (`--target`), one repetition, with `--set` for each of `sets`.
-fn echo_against(
-    addr: &str,
-    runners: &str,
-    sets: &[&str],
-    tasks: usize,
-    out: &Path,
-) -> std::process::Output {
-    let tasks = tasks.to_string();
-    let mut args = vec![
-        "run",
-        "--workload",
-        "echo",
-        "--runner",
-        runners,
-        "--target",
-        addr,
-        "--tasks",
-        &tasks,
-        "--reps",
-        "1",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    for set in sets {
-        args.extend(["--set", set]);
-    }
-    under_limits("true", &args)
-}
-
 #[test]
 fn target_sends_requests_to_a_server_already_running() {
     let exe = bakeoff_path();
@@ -235,8 +197,15 @@ fn target_sends_requests_to_a_server_already_running() {
     .unwrap();
     let addr = server.addr().to_string();
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
-    let o = echo_against(&addr, "tokio-mt", &[], 8, Path::new(out));
+    let o = run_io(
+        "true",
+        "echo",
+        "tokio-mt",
+        &[],
+        "8",
+        &["--target", &addr],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = results(dir.path());
     assert_eq!(r["cases"][0]["status"], "ok");
@@ -267,29 +236,19 @@ fn target_sends_requests_to_a_server_already_running() {
 #[test]
 fn too_few_open_files_fail_naming_ulimit_n_and_a_low_soft_limit_is_raised() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
-    let args = |tasks: &'static str| {
-        vec![
-            "run",
-            "--workload",
+    let run = |limits: &str| {
+        run_io(
+            limits,
             "echo",
-            "--runner",
             "tokio-mt",
-            "--set",
-            "delay=0",
-            "--set",
-            "jitter=0",
-            "--tasks",
-            tasks,
-            "--reps",
-            "1",
-            "--quiet",
-            "--out",
-            out,
-        ]
+            &["delay=0", "jitter=0"],
+            "500",
+            &[],
+            dir.path(),
+        )
     };
     // Hard limit 128: 500 connections at once cannot fit.
-    let o = under_limits("ulimit -n 128", &args("500"));
+    let o = run("ulimit -n 128");
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -305,7 +264,7 @@ fn too_few_open_files_fail_naming_ulimit_n_and_a_low_soft_limit_is_raised() {
         "{reason}"
     );
     // Soft 128 under a hard 4096: raised, and the case runs.
-    let o = under_limits("ulimit -Hn 4096; ulimit -Sn 128", &args("500"));
+    let o = run("ulimit -Hn 4096; ulimit -Sn 128");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(results(dir.path())["cases"][0]["status"], "ok");
 }
@@ -326,27 +285,14 @@ fn thread_per_task_stops_at_vm_max_map_count_with_its_name_not_a_crash() {
     }
     let tasks = (max / 4 + 4000).to_string();
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
-    let o = under_limits(
+    let o = run_io(
         "true",
-        &[
-            "run",
-            "--workload",
-            "sleep",
-            "--runner",
-            "thread-per-task",
-            "--set",
-            "duration=4s",
-            "--tasks",
-            &tasks,
-            "--reps",
-            "1",
-            "--warmup",
-            "0",
-            "--quiet",
-            "--out",
-            out,
-        ],
+        "sleep",
+        "thread-per-task",
+        &["duration=4s"],
+        &tasks,
+        &["--warmup", "0"],
+        dir.path(),
     );
     assert_eq!(
         o.status.code(),
@@ -400,11 +346,13 @@ fn the_bare_c_echo_server_answers_the_echo_workload_and_stops_on_stdin_eof() {
         .to_string();
     assert!(addr.starts_with("127.0.0.1:"), "{ready}");
     let out = dir.path().join("run");
-    let o = echo_against(
-        &addr,
+    let o = run_io(
+        "true",
+        "echo",
         "tokio-ct,thread-pool",
         &["requests=3", "size=70000"],
-        20,
+        "20",
+        &["--target", &addr],
         &out,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

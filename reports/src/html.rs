@@ -419,6 +419,7 @@ pub const SERVER_SHARE: f64 = 0.25;
 /// embedded server kept more than [`SERVER_SHARE`] of the cores busy.
 pub fn warnings(results: &Results) -> Vec<Warning> {
     let mut out = Vec::new();
+    let machine = f64::from(results.environment.logical_cores.max(1));
     for c in &results.cases {
         match status_of(c) {
             "failed" => out.push(Warning {
@@ -436,7 +437,6 @@ pub fn warnings(results: &Results) -> Vec<Warning> {
             }),
             _ => {}
         }
-        let machine = f64::from(results.environment.logical_cores.max(1));
         if let (Some(server), Some(busy)) = (&c.server, c.server_cores()) {
             if busy >= SERVER_SHARE * machine {
                 out.push(Warning {

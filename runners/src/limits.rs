@@ -39,6 +39,15 @@ fn map_count_limit(max: u64, maps: u64, threads: u64) -> String {
     format!("vm.max_map_count is {max} and this process counts {maps} memory mappings (about {MAPS_PER_THREAD} per thread, {threads} threads); raise it (sysctl -w vm.max_map_count={}) or lower --concurrency", max * 4)
 }
 
+/// Address space one more thread needs: its stack (2 MiB by default) and
+/// room for its alternate signal stack and anything else mapped meanwhile.
+const THREAD_ROOM_KB: u64 = 2 * 1024 + 1024;
+
+/// The line naming the address-space limit (`ulimit -v`), with its fix.
+fn address_space_limit(limit_kb: u64, size_kb: u64, threads: u64) -> String {
+    format!("the address-space limit is {} MiB and this process uses {} MiB ({threads} threads, 2 MiB of stack each); raise it (ulimit -v) or lower --concurrency", limit_kb / 1024, size_kb / 1024)
+}
+
 /// One line naming the limit that stopped thread number `started` (the
 /// count already running) from starting, with its value and the fix.
 pub(crate) fn thread_limit(started: usize) -> String {
@@ -54,9 +63,8 @@ pub(crate) fn thread_limit(started: usize) -> String {
     }
     if let Some(limit_kb) = soft_limit(libc::RLIMIT_AS).map(|b| b / 1024) {
         let size_kb = status_field("VmSize:").unwrap_or(0);
-        // Each thread reserves its stack (2 MiB by default) of address space.
-        if size_kb + 2 * 1024 + 1024 >= limit_kb {
-            return format!("the address-space limit is {} MiB and this process uses {} MiB ({threads} threads, 2 MiB of stack each); raise it (ulimit -v) or lower --concurrency", limit_kb / 1024, size_kb / 1024);
+        if size_kb + THREAD_ROOM_KB >= limit_kb {
+            return address_space_limit(limit_kb, size_kb, threads);
         }
     }
     if let Some(max) = proc_number("/proc/sys/kernel/threads-max") {
@@ -84,15 +92,20 @@ pub(crate) fn thread_limit(started: usize) -> String {
 /// alternate signal stack and guard page Rust's runtime maps for it.
 const MAPS_PER_THREAD: u64 = 4;
 
-/// Keeps a thread spawner below `vm.max_map_count`.
+/// Keeps a thread spawner below `vm.max_map_count` and the address-space
+/// limit (`ulimit -v`).
 ///
-/// At the limit, `pthread_create` may still succeed while the new thread's
-/// alternate signal stack cannot be mapped — and Rust's runtime then aborts
-/// the whole process. So before each spawn the spawner asks here; the
-/// mappings are counted (reading `/proc/self/maps`) only when the threads
-/// spawned since the last count could have used up the room left, so a
-/// spawner far from the limit reads it a handful of times.
-pub(crate) struct MapBudget {
+/// At either limit, `pthread_create` may still succeed while the new
+/// thread's alternate signal stack cannot be mapped — and Rust's runtime
+/// then aborts the whole process. So before each spawn the spawner asks
+/// here. The mappings are counted (reading `/proc/self/maps`) only when
+/// the threads spawned since the last count could have used up the room
+/// left, so a spawner far from the limit reads it a handful of times; the
+/// address space (`VmSize`) is read before every spawn, but only under an
+/// address-space limit.
+pub(crate) struct ThreadBudget {
+    /// `RLIMIT_AS` in kB, when set.
+    address_kb: Option<u64>,
     max: Option<u64>,
     /// Mappings of everything but the threads, counted at the first check.
     base: Option<u64>,
@@ -100,10 +113,11 @@ pub(crate) struct MapBudget {
     next_check: usize,
 }
 
-impl MapBudget {
+impl ThreadBudget {
     /// A budget for a spawner about to start its first thread.
-    pub(crate) fn new() -> MapBudget {
-        MapBudget {
+    pub(crate) fn new() -> ThreadBudget {
+        ThreadBudget {
+            address_kb: soft_limit(libc::RLIMIT_AS).map(|b| b / 1024),
             max: proc_number("/proc/sys/vm/max_map_count"),
             base: None,
             next_check: 0,
@@ -117,6 +131,14 @@ impl MapBudget {
     /// one that has not mapped its signal stack yet (it does so itself, a
     /// moment after it starts), so the projection never falls short.
     pub(crate) fn check(&mut self, spawned: usize) -> Result<(), String> {
+        if let Some(limit_kb) = self.address_kb {
+            if let Some(size_kb) = status_field("VmSize:") {
+                if size_kb + THREAD_ROOM_KB >= limit_kb {
+                    let threads = status_field("Threads:").unwrap_or(spawned as u64 + 1);
+                    return Err(address_space_limit(limit_kb, size_kb, threads));
+                }
+            }
+        }
         let Some(max) = self.max else {
             return Ok(());
         };

@@ -28,14 +28,14 @@ impl Runner for ThreadPerTask {
         // its stack until joined, which would hold `n` stacks at once even
         // with a small `concurrency`.
         let latch = Arc::new(Latch::new(n));
-        let mut maps = crate::limits::MapBudget::new();
+        let mut budget = crate::limits::ThreadBudget::new();
         for i in 0..n {
             if let Some(g) = &self.gate {
                 g.acquire();
             }
-            if let Err(limit) = maps.check(i) {
-                // Account for the tasks never started, wait for the ones
-                // that were, then report the limit that would be hit.
+            // Task `i` cannot start: account for the tasks never started,
+            // wait for the ones that were, then report the limit.
+            let give_up = |os_error, limit| {
                 if let Some(g) = &self.gate {
                     g.release();
                 }
@@ -43,12 +43,16 @@ impl Runner for ThreadPerTask {
                     latch.arrive();
                 }
                 latch.wait();
-                return Err(RunnerError::Thread {
+                Err(RunnerError::Thread {
                     runner: "thread-per-task",
                     index: i,
-                    os_error: std::io::Error::from_raw_os_error(libc::ENOMEM),
+                    os_error,
                     limit,
-                });
+                })
+            };
+            if let Err(limit) = budget.check(i) {
+                // The limit that would be hit.
+                return give_up(std::io::Error::from_raw_os_error(libc::ENOMEM), limit);
             }
             job.submit(i);
             let (task_job, task_latch, task_gate) = (job.clone(), latch.clone(), self.gate.clone());
@@ -62,22 +66,7 @@ impl Runner for ThreadPerTask {
             if let Err(source) = spawned {
                 // Diagnosed now, while the threads that exhausted the
                 // limit still run.
-                let limit = crate::limits::thread_limit(i);
-                // Account for the tasks never started, wait for the ones
-                // that were, then report the limit that was hit.
-                if let Some(g) = &self.gate {
-                    g.release();
-                }
-                for _ in i..n {
-                    latch.arrive();
-                }
-                latch.wait();
-                return Err(RunnerError::Thread {
-                    runner: "thread-per-task",
-                    index: i,
-                    os_error: source,
-                    limit,
-                });
+                return give_up(source, crate::limits::thread_limit(i));
             }
         }
         latch.wait();

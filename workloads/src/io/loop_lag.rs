@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{duration_param, parse_duration, AsyncIo, BlockingIo, IoFuture, IoWorkload};
+use super::{duration_param, parse_duration, task_ids, AsyncIo, BlockingIo, IoFuture, IoWorkload};
 use crate::cpu::countdown::countdown;
 use crate::{mix64, Kind, ParamError, ParamSpec, Params, WorkloadInfo};
 
@@ -96,10 +96,12 @@ impl IoWorkload for LoopLag {
     fn tasks(&self, count: usize, seed: u64) -> Vec<LagTask> {
         self.countdowns
             .store(count.saturating_sub(1) as u64, Ordering::Relaxed);
-        (0..count as u64)
-            .map(|i| match i {
+        task_ids(count, seed)
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| match i {
                 0 => LagTask::Heartbeat,
-                i => LagTask::Countdown(mix64(seed ^ mix64(i))),
+                _ => LagTask::Countdown(id),
             })
             .collect()
     }

@@ -5,7 +5,7 @@
 use std::io;
 use std::time::Duration;
 
-use super::{duration_param, AsyncIo, BlockingIo, IoFuture, IoWorkload};
+use super::{duration_param, task_ids, AsyncIo, BlockingIo, IoFuture, IoWorkload};
 use crate::{mix64, Kind, ParamError, ParamSpec, Params, WorkloadInfo};
 
 /// Each task sleeps `duration`; its digest is a hash of its seeded id.
@@ -35,7 +35,7 @@ impl IoWorkload for Sleep {
     }
 
     fn tasks(&self, count: usize, seed: u64) -> Vec<u64> {
-        (0..count as u64).map(|i| mix64(seed ^ mix64(i))).collect()
+        task_ids(count, seed)
     }
 
     fn expected(&self, task: &u64) -> u64 {
