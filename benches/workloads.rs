@@ -7,12 +7,14 @@
 //! process pools alike, so a change to a runner (or to the `Job` recorder
 //! every runner shares) shows up as a criterion diff.
 //!
-//! One benchmark group per workload, one bench function per runner id. A
-//! runner is started once per bench function, before the timed loop, so
-//! start-up and tear-down are not measured (the `bakeoff` binary measures
-//! those, in a fresh process per case). After the loop, outside timing,
-//! the last job's digest is checked against the `seq` reference: a bench
-//! that silently computes the wrong thing is worthless.
+//! One benchmark group per workload, one bench function per runner id,
+//! all through `bakeoff::bench::Runners`, the helper an embedder uses
+//! (docs/BENCHES.md, "Benching your own workload"). A runner is started
+//! once per bench function, before the timed loop, so start-up and
+//! tear-down are not measured (the `bakeoff` binary measures those, in a
+//! fresh process per case). After each sample, outside timing, the last
+//! job's digest is checked against the `seq` reference: a bench that
+//! silently computes the wrong thing is worthless.
 //!
 //! This bench is its own program (`harness = false`): spawn-pool and
 //! forkserver-pool workers re-execute it, so `main` first hands such a
@@ -32,12 +34,8 @@
 mod collatz;
 mod common;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
+use bakeoff::bench::Runners;
 use bakeoff::prelude::*;
-use bakeoff::runners::{Job, Runner, RunnerConfig, RunnerKind};
-use bakeoff::workloads::{Batch, BatchDigest};
 use collatz::Collatz;
 use criterion::{Criterion, Throughput};
 
@@ -88,96 +86,19 @@ const SIZES: &[Size] = &[
 /// Workloads deliberately not benchmarked.
 const SKIPPED: &[&str] = &["fault"];
 
-fn config(kind: RunnerKind) -> RunnerConfig {
-    RunnerConfig {
-        workers: WORKERS,
-        concurrency: None,
-        // No parameters given: async runners use their default, cpu=inline.
-        params: kind
-            .params(&BTreeMap::new())
-            .unwrap_or_else(|e| panic!("{}: {e}", kind.id())),
-    }
-}
-
-fn start(kind: RunnerKind) -> Box<dyn Runner> {
-    kind.start(&config(kind))
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", kind.id()))
-}
-
-/// Runs one batch through `runner` and returns the finished job.
-fn run_once(runner: &mut dyn Runner, batch: &Arc<dyn Batch>) -> Arc<Job> {
-    let job = Job::new(Arc::clone(batch));
-    if let Err(e) = runner.run(&job) {
-        panic!("{e}");
-    }
-    job
-}
-
-/// The job's digest, or a panic saying why it has none.
-fn digest_of(job: &Job, what: &str) -> BatchDigest {
-    if let Some((i, reason)) = job.failure() {
-        panic!("{what}: task {i} {reason}");
-    }
-    job.digest()
-        .unwrap_or_else(|missing| panic!("{what}: {missing} task(s) never finished"))
-}
-
 fn bench_workload(c: &mut Criterion, registry: &Registry, size: &Size) {
-    let entry = registry
-        .get(size.id)
-        .unwrap_or_else(|e| panic!("bench sizes name a missing workload: {e}"));
-    let given = size
-        .params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let params = entry
-        .params(&given)
-        .unwrap_or_else(|e| panic!("{}: {e}", size.id));
-    let batch = entry
-        .batch(&params, size.tasks, bakeoff::DEFAULT_SEED)
-        .unwrap_or_else(|e| panic!("{}: {e}", size.id));
-
-    // The reference, computed before anything is timed.
-    let want = {
-        let mut seq = start(RunnerKind::Seq);
-        let job = run_once(seq.as_mut(), &batch);
-        seq.stop().expect("seq stops");
-        digest_of(&job, &format!("{} under seq", size.id))
-    };
-
     let mut group = c.benchmark_group(size.id);
     group.throughput(Throughput::Elements(size.tasks as u64));
-
-    for kind in RunnerKind::ALL {
-        let what = format!("{} under {}", size.id, kind.id());
-        // Started lazily on the closure's first call, so a bench filtered
-        // out on the command line starts nothing; criterion calls the
-        // closure once per sample, and the runner is reused across them.
-        let mut runner: Option<Box<dyn Runner>> = None;
-        let mut last: Option<Arc<Job>> = None;
-        group.bench_function(kind.id(), |b| {
-            let runner = runner.get_or_insert_with(|| start(kind));
-            b.iter(|| {
-                // Replacing `last` drops the previous job here, just as a
-                // job local to this closure would be dropped: same cost.
-                last = Some(run_once(runner.as_mut(), &batch));
-            });
+    // The helper starts each runner on the closure's first call, outside
+    // the clock, so a bench filtered out on the command line starts
+    // nothing; after each sample it checks the last batch against `seq`.
+    Runners::new(registry, size.id)
+        .params(size.params.iter().copied())
+        .tasks(size.tasks)
+        .workers(WORKERS)
+        .for_each(|run| {
+            group.bench_function(run.id(), |b| b.iter_custom(|n| run.time(n)));
         });
-        if let Some(runner) = runner {
-            runner
-                .stop()
-                .unwrap_or_else(|e| panic!("cannot stop {}: {e}", kind.id()));
-        }
-        // Outside timing: the last measured batch computed the right thing.
-        if let Some(job) = last {
-            assert_eq!(
-                digest_of(&job, &what),
-                want,
-                "{what}: digest differs from seq"
-            );
-        }
-    }
     group.finish();
 }
 
@@ -206,9 +127,9 @@ fn main() {
     if let Some(code) = child_entry(&registry) {
         std::process::exit(code);
     }
-    // Criterion starts threads of its own between benches; fork-pool
-    // workers must come from a helper forked while this is single-threaded.
-    bakeoff::runners::process::prepare_fork_helper(&registry).expect("fork helper starts");
+    // Criterion starts threads of its own between benches: the first
+    // `Runners::new`, before any bench runs, forks the fork-pool helper
+    // while this is still single-threaded.
     let mut c = common::criterion();
     workloads(&mut c, &registry);
     c.final_summary();
