@@ -100,7 +100,7 @@ pub struct CaseChange {
     pub throughput: Change,
     /// p99 latency (s).
     pub latency_p99: Change,
-    /// Peak RSS above baseline (bytes).
+    /// Peak RSS above idle, `peak_rss` (bytes).
     pub peak_rss: Change,
 }
 
@@ -194,7 +194,10 @@ impl Comparison {
             "Verdicts follow the repetitions' 95 % intervals: a change is real when the intervals do not overlap and the medians differ by more than {:.0} %.\n",
             NOISE_THRESHOLD * 100.0
         );
-        let _ = writeln!(md, "| case | throughput | | p99 latency | | peak RSS | |");
+        let _ = writeln!(
+            md,
+            "| case | throughput | | p99 latency | | peak RSS above idle | |"
+        );
         let _ = writeln!(md, "|---|---|---|---|---|---|---|");
         for c in &self.changed {
             let _ = writeln!(

@@ -144,7 +144,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Estimate>, ReportError> {
 fn collect(dir: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> Result<(), ReportError> {
     let io = |source| ReportError::Io {
         path: dir.to_path_buf(),
-        source,
+        error: source,
     };
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
@@ -169,7 +169,7 @@ fn read_one(new_dir: &Path) -> Result<Estimate, ReportError> {
     fn load<T: serde::de::DeserializeOwned>(path: PathBuf) -> Result<T, ReportError> {
         let text = std::fs::read_to_string(&path).map_err(|source| ReportError::Io {
             path: path.clone(),
-            source,
+            error: source,
         })?;
         serde_json::from_str(&text).map_err(|e| ReportError::Criterion {
             path,

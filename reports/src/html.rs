@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::figures::{self, Group, Plot};
-use crate::{CaseRecord, CaseStatus, Environment, Lang, Results, Stat};
+use crate::{Axes, CaseRecord, CaseStatus, Environment, Lang, Results, Stat};
 
 /// The template, embedded so the binary needs no files beside it.
 const TEMPLATE: &str = include_str!("../templates/report.html");
@@ -51,11 +51,50 @@ pub struct WorkloadView {
     pub label: String,
     /// The figures.
     pub figures: Vec<FigureView>,
-    /// Every case of the group.
-    pub cases: Vec<CaseRow>,
+    /// The table of the group's cases.
+    pub table: CaseTable,
     /// Whether any case talked to an embedded server (the table then has
     /// a column for the server's share).
     pub server: bool,
+}
+
+/// A group's table of cases, as the HTML report and summary.md show it.
+#[derive(Debug, Serialize)]
+pub struct CaseTable {
+    /// The axes that vary within the group ([`Axes::of`]), one column
+    /// each, between the runner and the status.
+    pub axes: Vec<AxisColumn>,
+    /// The axes every case shares that the group's heading does not
+    /// state, for a line above the table (`workers 2`); empty if none.
+    pub common: String,
+    /// One row per case, in run order.
+    pub rows: Vec<CaseRow>,
+}
+
+/// The column of one varying axis.
+#[derive(Debug, Serialize)]
+pub struct AxisColumn {
+    /// Its heading: `workers`, `tasks`, a parameter's name.
+    pub heading: String,
+    /// Whether every value is a number (right-aligned).
+    pub numeric: bool,
+}
+
+/// The table of group `g`'s cases, with axis headings in `lang`.
+pub fn case_table(g: &Group<'_>, lang: Lang) -> CaseTable {
+    let axes = Axes::of(&g.cases);
+    CaseTable {
+        axes: axes
+            .varying
+            .iter()
+            .map(|a| AxisColumn {
+                heading: a.heading(lang),
+                numeric: a.is_numeric(&g.cases),
+            })
+            .collect(),
+        common: axes.common(lang),
+        rows: g.cases.iter().map(|c| case_row(c, &axes)).collect(),
+    }
 }
 
 /// One figure, inline.
@@ -80,12 +119,10 @@ pub struct FigureView {
 pub struct CaseRow {
     /// Case id.
     pub id: String,
-    /// Runner with parameters.
+    /// Runner with the parameters that have no column ([`Axes::runner`]).
     pub runner: String,
-    /// Workers or `—`.
-    pub workers: String,
-    /// Concurrency or `—`.
-    pub concurrency: String,
+    /// The case's value on each varying axis, `—` where unset.
+    pub axes: Vec<String>,
     /// `ok`, `failed` or `unverified`.
     pub status: String,
     /// Median throughput.
@@ -100,10 +137,13 @@ pub struct CaseRow {
     pub p99: String,
     /// Median CPU seconds per batch.
     pub cpu: String,
-    /// Median peak RSS above baseline.
+    /// Median peak RSS above idle (`peak_rss`).
     pub rss: String,
     /// Whether throughput was noisy.
     pub noisy: bool,
+    /// Whether a worker died during a measured batch
+    /// ([`CaseRecord::disturbed`]).
+    pub disturbed: bool,
     /// The embedded server's share: cores kept busy and CPU per request,
     /// e.g. `0.77 cores, 51.2 µs`; `—` without one.
     pub server: String,
@@ -114,7 +154,7 @@ pub struct CaseRow {
 pub struct Warning {
     /// Case id.
     pub case: String,
-    /// `failed`, `unverified`, `noisy` or `server`.
+    /// `failed`, `unverified`, `disturbed`, `noisy` or `server`.
     pub kind: String,
     /// The reason.
     pub reason: String,
@@ -141,8 +181,11 @@ pub struct Words {
     pub raw_data: &'static str,
     /// Shown for a workload without figures.
     pub no_figure: &'static str,
-    /// Table headings, in column order.
-    pub columns: [&'static str; 12],
+    /// Table headings, in column order; the first two come before the
+    /// columns of the varying axes, the others after them.
+    pub columns: [&'static str; 10],
+    /// Introduces the axes every case of a table shares.
+    pub every_case: &'static str,
     /// Heading of the primitives section.
     pub primitives: &'static str,
     /// The sentence under it.
@@ -167,7 +210,8 @@ impl Words {
                 cases: "cases",
                 raw_data: "raw data",
                 no_figure: "No figure: no case of this workload succeeded.",
-                columns: ["case", "runner", "workers", "concurrency", "status", "throughput", "CI95", "speed-up", "p50 latency", "p99 latency", "CPU / batch", "peak RSS"],
+                columns: ["case", "runner", "status", "throughput", "CI95", "speed-up", "p50 latency", "p99 latency", "CPU / batch", "peak RSS above idle"],
+                every_case: "Every case:",
                 primitives: "Primitives (cargo bench)",
                 primitives_intro: "What the costs behind the figures are, as criterion measured them: the median time per operation (per element where a bench handles several per iteration) with the 95 % interval of the median.",
                 primitive_columns: ["bench", "median per operation", "CI95", "elements per iteration", "bandwidth"],
@@ -183,7 +227,8 @@ impl Words {
                 cases: "случаев",
                 raw_data: "исходные данные",
                 no_figure: "Нет рисунка: ни один случай этой нагрузки не прошёл.",
-                columns: ["случай", "модель", "исполнители", "конкурентность", "статус", "пропускная способность", "ДИ95", "ускорение", "задержка p50", "задержка p99", "CPU / прогон", "пик RSS"],
+                columns: ["случай", "модель", "статус", "пропускная способность", "ДИ95", "ускорение", "задержка p50", "задержка p99", "CPU / прогон", "пик RSS сверх простоя"],
+                every_case: "У всех случаев:",
                 primitives: "Примитивы (cargo bench)",
                 primitives_intro: "Стоимость примитивов, стоящих за рисунками, по замерам criterion: медиана времени на операцию (на элемент, если замер обрабатывает несколько за итерацию) с 95 % интервалом медианы.",
                 primitive_columns: ["замер", "медиана на операцию", "ДИ95", "элементов за итерацию", "пропускная способность"],
@@ -361,8 +406,8 @@ fn status_of(c: &CaseRecord) -> &'static str {
     }
 }
 
-/// A table row for a case.
-pub fn case_row(c: &CaseRecord) -> CaseRow {
+/// A table row for a case, with a cell for each of `axes`' varying axes.
+pub fn case_row(c: &CaseRecord, axes: &Axes) -> CaseRow {
     let dash = || "—".to_string();
     let median = |f: fn(&crate::Summary) -> &Stat, fmt: fn(f64) -> String| {
         c.summary
@@ -372,9 +417,8 @@ pub fn case_row(c: &CaseRecord) -> CaseRow {
     };
     CaseRow {
         id: c.id.clone(),
-        runner: figures::series_name(c),
-        workers: c.workers.map_or_else(dash, |w| w.to_string()),
-        concurrency: c.concurrency.map_or_else(dash, |w| w.to_string()),
+        runner: axes.runner(c),
+        axes: axes.values(c),
         status: status_of(c).to_string(),
         throughput: median(|s| &s.throughput, |v| format!("{}/s", sig3(v))),
         throughput_ci: c
@@ -399,6 +443,7 @@ pub fn case_row(c: &CaseRecord) -> CaseRow {
         cpu: median(|s| &s.cpu_s, secs),
         rss: median(|s| &s.peak_rss_bytes, bytes),
         noisy: c.summary.as_ref().is_some_and(|s| s.noisy),
+        disturbed: c.disturbed(),
         server: match (&c.server, c.server_cores()) {
             (Some(server), Some(busy)) => format!(
                 "{} cores, {}",
@@ -415,7 +460,7 @@ pub fn case_row(c: &CaseRecord) -> CaseRow {
 /// (runner and server together), not the runner's alone.
 pub const SERVER_SHARE: f64 = 0.25;
 
-/// Failed, unverified and noisy cases of `results`, and IO cases whose
+/// Failed, unverified, disturbed and noisy cases of `results`, and IO cases whose
 /// embedded server kept more than [`SERVER_SHARE`] of the cores busy.
 pub fn warnings(results: &Results) -> Vec<Warning> {
     let mut out = Vec::new();
@@ -452,6 +497,9 @@ pub fn warnings(results: &Results) -> Vec<Warning> {
                 });
             }
         }
+        if c.status == CaseStatus::Ok && c.disturbed() {
+            out.push(disturbed(c));
+        }
         if let Some(s) = c.summary.as_ref().filter(|s| s.noisy) {
             out.push(Warning {
                 case: c.id.clone(),
@@ -467,6 +515,47 @@ pub fn warnings(results: &Results) -> Vec<Warning> {
     out
 }
 
+/// The warning for a case whose workers died during measured batches:
+/// how many died and how, and what was retried, over its repetitions.
+fn disturbed(c: &CaseRecord) -> Warning {
+    let sum = |f: fn(&crate::Repetition) -> Option<u64>| -> u64 {
+        c.repetitions.iter().filter_map(f).sum()
+    };
+    let (deaths, retried, replaced) = (
+        sum(|r| r.worker_deaths),
+        sum(|r| r.tasks_retried),
+        sum(|r| r.workers_replaced),
+    );
+    let mut causes: Vec<&str> = Vec::new();
+    for cause in c
+        .repetitions
+        .iter()
+        .flat_map(|r| r.worker_death_causes.iter().flatten())
+    {
+        if !causes.contains(&cause.as_str()) {
+            causes.push(cause);
+        }
+    }
+    let hit = c.repetitions.iter().filter(|r| r.disturbed()).count();
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    Warning {
+        case: c.id.clone(),
+        kind: "disturbed".into(),
+        reason: format!(
+            "{} died{} and {} retried ({} replaced, in {hit} of {} repetitions): timing is not a clean measurement",
+            plural(deaths, "worker", "workers"),
+            if causes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", causes.join(", "))
+            },
+            plural(retried, "task was", "tasks were"),
+            plural(replaced, "worker", "workers"),
+            c.repetitions.len(),
+        ),
+    }
+}
+
 /// A workload section from a group and its plots.
 pub fn workload_view(
     g: &Group<'_>,
@@ -476,7 +565,7 @@ pub fn workload_view(
     WorkloadView {
         label: g.label(lang),
         figures: figure_views(plots),
-        cases: g.cases.iter().map(|c| case_row(c)).collect(),
+        table: case_table(g, lang),
         server: g.cases.iter().any(|c| c.server.is_some()),
     }
 }

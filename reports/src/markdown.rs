@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::figures::Group;
-use crate::html::case_row;
+use crate::html::{case_table, Words};
 use crate::Lang;
 
 /// Escapes a table cell: `|` would end the cell, a newline the row, and
@@ -18,25 +18,45 @@ fn cell(s: &str) -> String {
 }
 
 /// The Markdown summary of `machines`: (machine title, its groups).
+/// Each group's table has a column for every axis that varies among its
+/// cases ([`crate::Axes::of`]); the axes they share are stated above it.
 pub fn summary(machines: &[(String, Vec<Group<'_>>)], lang: Lang) -> String {
+    let words = Words::new(lang);
     let mut out = String::from("# bakeoff summary\n");
     for (title, groups) in machines {
         let _ = write!(out, "\n## {}\n", cell(title));
         for g in groups {
-            let _ = write!(
+            let table = case_table(g, lang);
+            let _ = write!(out, "\n### {}\n\n", cell(&g.label(lang)));
+            if !table.common.is_empty() {
+                let _ = write!(out, "{} {}.\n\n", words.every_case, cell(&table.common));
+            }
+            let axes: String = table
+                .axes
+                .iter()
+                .map(|a| format!(" {} |", cell(&a.heading)))
+                .collect();
+            let align: String = table
+                .axes
+                .iter()
+                .map(|a| if a.numeric { " ---: |" } else { " --- |" })
+                .collect();
+            let _ = writeln!(
                 out,
-                "\n### {}\n\n| runner | workers | concurrency | status | throughput (median) | CI95 | speed-up | p99 latency |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n",
-                cell(&g.label(lang))
+                "| runner |{axes} status | throughput (median) | CI95 | speed-up | p99 latency |\n| --- |{align} --- | ---: | ---: | ---: | ---: |"
             );
-            for c in &g.cases {
-                let r = case_row(c);
-                let noisy = if r.noisy { "~" } else { "" };
+            for r in &table.rows {
+                let marks = match (r.disturbed, r.noisy) {
+                    (true, true) => "†~",
+                    (true, false) => "†",
+                    (false, true) => "~",
+                    (false, false) => "",
+                };
+                let values: String = r.axes.iter().map(|v| format!(" {} |", cell(v))).collect();
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {noisy}{} | {} | {} | {} |",
+                    "| {} |{values} {} | {marks}{} | {} | {} | {} |",
                     cell(&r.runner),
-                    r.workers,
-                    r.concurrency,
                     r.status,
                     r.throughput,
                     r.throughput_ci,
@@ -46,6 +66,6 @@ pub fn summary(machines: &[(String, Vec<Group<'_>>)], lang: Lang) -> String {
             }
         }
     }
-    out.push_str("\n`~` marks noisy throughput (coefficient of variation above 10 %); `—` means not set or not measured.\n");
+    out.push_str("\n`~` marks noisy throughput (coefficient of variation above 10 %); `†` a case whose worker process died during a measured batch (its tasks were retried: timing is not a clean measurement); `—` means not set or not measured.\n");
     out
 }

@@ -90,7 +90,7 @@ pub fn render_report(
     let fig_dir = out_dir.join("figures");
     std::fs::create_dir_all(&fig_dir).map_err(|source| ReportError::Io {
         path: fig_dir.clone(),
-        source,
+        error: source,
     })?;
 
     // Machines in first-seen order, each with its sources.
@@ -180,6 +180,7 @@ pub fn render_report(
         machines: views,
         warnings,
     };
+    remove_stale_figures(&fig_dir, &written)?;
     let page = html::render_html(&view)?;
     let index = out_dir.join("index.html");
     write_atomic(&index, page.as_bytes())?;
@@ -194,6 +195,29 @@ pub fn render_report(
         figures: written,
         plots: all_plots,
     })
+}
+
+/// Removes the figures in `fig_dir` that this report did not draw (an
+/// earlier report's), so that the folder holds this report's figures only.
+fn remove_stale_figures(fig_dir: &Path, written: &[PathBuf]) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io {
+        path: fig_dir.to_path_buf(),
+        error: source,
+    };
+    for entry in std::fs::read_dir(fig_dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        let figure = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("svg" | "png")
+        );
+        if figure && !written.contains(&path) {
+            std::fs::remove_file(&path).map_err(|source| ReportError::Io {
+                path: path.clone(),
+                error: source,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Links from `out_dir` to the run's raw files: a bare file name when they
@@ -266,7 +290,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let tmp = temp_path(path);
     let io = |source| ReportError::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
@@ -284,7 +308,7 @@ fn write_png_atomic(plot: &Plot, path: &Path, style: Style) -> Result<String, Re
     })?;
     std::fs::rename(&tmp, path).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })?;
     Ok(path
         .file_name()

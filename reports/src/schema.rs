@@ -2,7 +2,17 @@
 //!
 //! Every field is documented here and in docs/RESULTS-SCHEMA.md; the JSON
 //! Schema in docs/results.schema.json is generated from these types
-//! ([`Results::json_schema`]) and a test keeps the two in step.
+//! ([`Results::json_schema`]), so each doc comment below is also a field's
+//! `description` there. Tests keep the three in step: `tests/cli.rs`
+//! compares the committed schema with the generated one, and
+//! `reports/tests/schema_doc.rs` compares the document's field tables with
+//! the schema's properties.
+//!
+//! Units: a [`Nanos`] field is an integer number of nanoseconds and a
+//! [`Bytes`] field an integer number of bytes, and every such field's
+//! comment says so (a test checks), since the field names carry no unit;
+//! the floats of [`Summary`] and [`crate::Stat`] carry theirs in their
+//! names (`wall_s`, `peak_rss_bytes`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -64,8 +74,13 @@ pub struct Results {
     pub updated_at: String,
     /// True once every planned case has run.
     pub complete: bool,
-    /// True if the run was stopped by Ctrl-C; the cases present are valid.
+    /// True if the run was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP);
+    /// the cases present are valid.
     pub interrupted: bool,
+    /// The signal that stopped the run: `SIGINT` (Ctrl-C), `SIGTERM` or
+    /// `SIGHUP`; absent when it was not stopped, and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted_by: Option<String>,
     /// Cases planned in total (the file may hold fewer while running).
     pub planned_cases: u64,
     /// The machine and software the run measured.
@@ -85,7 +100,7 @@ pub struct Environment {
     pub logical_cores: u32,
     /// Physical cores (distinct core ids).
     pub physical_cores: u32,
-    /// Total memory.
+    /// Total memory, in bytes.
     pub memory: Bytes,
     /// OS and kernel release (`Linux 6.1.0`).
     pub kernel: String,
@@ -129,7 +144,8 @@ pub struct CaseRecord {
     pub id: String,
     /// Workload id.
     pub workload: String,
-    /// `cpu` or `io`.
+    /// `cpu` (the work computes) or `io` (the work waits: sleeps,
+    /// sockets, files, the heartbeat of `loop-lag`).
     pub workload_kind: String,
     /// Every workload parameter, resolved (defaults included).
     pub workload_params: BTreeMap<String, String>,
@@ -142,7 +158,9 @@ pub struct CaseRecord {
     /// The runner as a legend shows it: its id and the parameters worth
     /// showing (`cpu` always, others when not default), e.g.
     /// `tokio-mt cpu=offload` or `fork-pool chunksize=4`. Absent in files
-    /// from older versions, where figures show every parameter.
+    /// from older versions, where figures show every parameter. Not unique:
+    /// cases that differ only in workers, concurrency, tasks or workload
+    /// parameters share it (results.csv's `runner_label` adds those).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runner_label: Option<String>,
     /// Worker threads or processes; null for runners that have none.
@@ -157,21 +175,23 @@ pub struct CaseRecord {
     pub warmup: u64,
     /// `ok` or `failed`.
     pub status: CaseStatus,
-    /// Why the case failed, when it did.
+    /// Why the case failed; null when it did not.
     pub failure: Option<Failure>,
     /// Digests and whether they match the reference.
     pub verification: Verification,
-    /// Time to start the runner (threads, runtime, pool).
+    /// Time to start the runner (threads, runtime, pool), in nanoseconds.
     pub startup: Option<Nanos>,
-    /// Time to stop it.
+    /// Time to stop the runner, in nanoseconds.
     pub teardown: Option<Nanos>,
-    /// Resident memory of the case process before the runner started.
+    /// Resident memory of the case process before the runner started, in bytes.
     pub baseline_rss: Option<Bytes>,
     /// Every measured batch.
     pub repetitions: Vec<Repetition>,
-    /// Statistics across repetitions (absent when the case failed).
+    /// Statistics across repetitions; null when the case failed.
     pub summary: Option<Summary>,
-    /// Median throughput over the `seq` case of the same workload, parameters and tasks.
+    /// Median throughput over that of the `seq` case of the same workload,
+    /// parameters, tasks and seed (a ratio; 1 for `seq` itself); null when
+    /// either has no summary.
     pub speedup_vs_seq: Option<f64>,
     /// IO cases that talked to an embedded server: what that server did
     /// and the CPU it used while the case ran (absent otherwise, and with
@@ -191,9 +211,9 @@ pub struct ServerUsage {
     pub requests: u64,
     /// Connections it accepted.
     pub connections: u64,
-    /// User CPU time of the server process.
+    /// User CPU time of the server process, in nanoseconds.
     pub cpu_user: Nanos,
-    /// System CPU time of the server process.
+    /// System CPU time of the server process, in nanoseconds.
     pub cpu_system: Nanos,
 }
 
@@ -205,7 +225,29 @@ impl ServerUsage {
     }
 }
 
+impl Repetition {
+    /// Whether a worker process died during the batch (or a task was
+    /// retried, or a worker replaced): its timing is not a clean
+    /// measurement, even though its digest may be right.
+    pub fn disturbed(&self) -> bool {
+        [
+            self.worker_deaths,
+            self.tasks_retried,
+            self.workers_replaced,
+        ]
+        .into_iter()
+        .any(|n| n.unwrap_or(0) > 0)
+    }
+}
+
 impl CaseRecord {
+    /// Whether any repetition was [`Repetition::disturbed`]: a worker died
+    /// during a measured batch. The case keeps its status (its digests may
+    /// still verify) and is flagged wherever it is shown.
+    pub fn disturbed(&self) -> bool {
+        self.repetitions.iter().any(Repetition::disturbed)
+    }
+
     /// How many cores the embedded server kept busy while the case's
     /// batches ran: its CPU time per task (over the warm-up and measured
     /// batches) times the median tasks per second. `None` without a
@@ -248,18 +290,34 @@ pub struct Verification {
 /// Latency percentiles of one batch, from an HDR histogram (3 significant digits).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Percentiles {
-    /// Median.
+    /// Median, in nanoseconds.
     pub p50: Nanos,
-    /// 90th percentile.
+    /// 90th percentile, in nanoseconds.
     pub p90: Nanos,
-    /// 99th percentile.
+    /// 99th percentile, in nanoseconds.
     pub p99: Nanos,
-    /// 99.9th percentile.
+    /// 99.9th percentile, in nanoseconds.
     pub p999: Nanos,
-    /// Slowest task.
+    /// Slowest task, in nanoseconds.
     pub max: Nanos,
-    /// Arithmetic mean.
+    /// Arithmetic mean, in nanoseconds (rounded).
     pub mean: Nanos,
+}
+
+/// How a batch's peak resident memory was measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PeakRssSource {
+    /// `VmHWM` from `/proc/self/status`, reset to the current RSS before
+    /// the batch by writing `5` to `/proc/self/clear_refs` (or, where the
+    /// kernel refuses the reset, a lifetime high-water mark the batch
+    /// raised): the kernel's own peak, which no sampling interval misses.
+    VmHwm,
+    /// The largest of `/proc/self/statm` samples taken every millisecond
+    /// during the batch: the kernel would not reset `VmHWM` and the batch
+    /// stayed below the process's earlier peak; a spike shorter than the
+    /// interval can be missed, so this is a lower bound.
+    Sampler,
 }
 
 /// One measured batch.
@@ -267,38 +325,77 @@ pub struct Percentiles {
 pub struct Repetition {
     /// The runner's whole `run` call for the batch (its per-batch set-up,
     /// every submit and the wait for the last completion), as seen by the
-    /// case process.
+    /// case process, in nanoseconds.
     pub wall: Nanos,
-    /// Tasks per second of wall time.
+    /// Tasks per second of `wall`.
     pub throughput: f64,
-    /// Per task: submit → done.
+    /// Per task: submit → done, in nanoseconds.
     pub latency: Percentiles,
-    /// Per task: start → done, inside the worker.
+    /// Per task: start → done, inside the worker, in nanoseconds.
     pub service: Percentiles,
-    /// User CPU time of the case process (all threads) and its worker processes.
+    /// User CPU time of the case process (all threads) and its worker
+    /// processes, in nanoseconds.
     pub cpu_user: Nanos,
-    /// System CPU time, likewise.
+    /// System CPU time, likewise, in nanoseconds.
     pub cpu_system: Nanos,
-    /// Peak resident memory during the batch above `baseline_rss`.
+    /// Peak resident memory of the case process during the batch above
+    /// its *idle* resident memory, in bytes: `process_peak_rss` minus the
+    /// RSS just before the case's first batch (warm-up or measured), when
+    /// the runner had started, that batch's job was allocated and free
+    /// heap had been returned to the kernel; 0 if it never rose. Measured
+    /// from that one point for every repetition, so memory the allocator
+    /// kept from an earlier batch does not shrink it: it does not depend
+    /// on the number of warm-up batches.
     pub peak_rss: Bytes,
+    /// Peak resident memory of the case process during the batch, whole,
+    /// in bytes: baseline, runner, harness and the batch itself (what
+    /// `VmRSS` polled from outside peaks at). Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_peak_rss: Option<Bytes>,
+    /// How `process_peak_rss` was measured: `vm_hwm`, the kernel's exact
+    /// high-water mark, or `sampler`, the largest of 1 ms samples (a lower
+    /// bound) where the kernel would not reset the mark. Absent in older
+    /// files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_source: Option<PeakRssSource>,
     /// Voluntary context switches (a thread waited).
     pub voluntary_switches: u64,
     /// Involuntary context switches (a thread was preempted).
     pub involuntary_switches: u64,
     /// Process pools only: resident memory of the live worker processes at
-    /// the end of the batch, summed (pages shared between workers are
-    /// counted once per worker).
+    /// the end of the batch, summed, in bytes (pages shared between
+    /// workers are counted once per worker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool_rss: Option<Bytes>,
     /// Process pools only: proportional set size of the live workers at the
-    /// end of the batch, summed — each shared page split between its
-    /// sharers, so fork's copy-on-write pages are not double-counted.
+    /// end of the batch, summed, in bytes — each shared page split between
+    /// its sharers, so fork's copy-on-write pages are not double-counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool_pss: Option<Bytes>,
     /// `loop-lag`: how late the heartbeat woke, over every beat of the
-    /// batch (absent for other workloads, and when no beat was taken).
+    /// batch, in nanoseconds (absent for other workloads, and when no beat
+    /// was taken).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loop_lag: Option<Percentiles>,
+    /// Process pools only: worker processes that died during the batch
+    /// (killed by a signal, exited, or killed for passing the task
+    /// timeout). More than 0 makes the batch disturbed: every task may
+    /// have finished, but its timing is not a clean measurement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_deaths: Option<u64>,
+    /// Process pools only: how the first few (at most 5) of those workers
+    /// ended, in order: `SIGKILL`, `SIGSEGV`, `exit 3`, `task timeout`;
+    /// absent when none died.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_death_causes: Option<Vec<String>>,
+    /// Process pools only: tasks that were running on a worker when it
+    /// died and were run again on another (the pool's `retry`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks_retried: Option<u64>,
+    /// Process pools only: workers started during the batch to replace
+    /// dead ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers_replaced: Option<u64>,
     /// The batch digest, `sum/count` in hex.
     pub digest: String,
 }
@@ -308,7 +405,7 @@ pub struct Repetition {
 pub struct Summary {
     /// Wall time per batch, in seconds.
     pub wall_s: Stat,
-    /// Tasks per second.
+    /// Throughput per batch, in tasks per second.
     pub throughput: Stat,
     /// Median latency per batch, in seconds.
     pub latency_p50_s: Stat,
@@ -316,23 +413,27 @@ pub struct Summary {
     pub latency_p99_s: Stat,
     /// User + system CPU per batch, in seconds.
     pub cpu_s: Stat,
-    /// Peak RSS above baseline per batch, in bytes.
+    /// Peak RSS above idle per batch (`peak_rss`), in bytes (as a float).
     pub peak_rss_bytes: Stat,
-    /// True when throughput varied by more than 10 % (coefficient of variation).
+    /// True when throughput varied by more than 10 % (its coefficient of
+    /// variation, `stddev / |mean|`, exceeds 0.10).
     pub noisy: bool,
 }
 
 impl Results {
-    /// Reads a results file, checking its schema version first.
+    /// Reads a results file, checking its schema version first and, after
+    /// parsing, that it holds no impossible number (negative rates or
+    /// durations, a percentile above the maximum): such a file is an
+    /// [`ReportError::Invalid`] naming the case and the field.
     pub fn read(path: &Path) -> Result<Results, ReportError> {
         let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         let value: serde_json::Value =
             serde_json::from_str(&text).map_err(|source| ReportError::Parse {
                 path: path.to_path_buf(),
-                source,
+                error: source,
             })?;
         let found = value
             .get("schema")
@@ -344,10 +445,53 @@ impl Results {
                 found: found.to_string(),
             });
         }
-        serde_json::from_value(value).map_err(|source| ReportError::Parse {
-            path: path.to_path_buf(),
-            source,
-        })
+        // Case ids by index, for naming the case of a field that does not
+        // parse.
+        let cases: Vec<String> = value["cases"]
+            .as_array()
+            .map(|cases| {
+                cases
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        c["id"]
+                            .as_str()
+                            .map_or_else(|| format!("#{i}"), str::to_string)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // The path of a field that does not parse (a negative duration is
+        // not a u64) names its case.
+        let results: Results = serde_path_to_error::deserialize(value).map_err(|e| {
+            let at = e.path().to_string();
+            let in_case = at.strip_prefix("cases[").and_then(|rest| {
+                let (index, field) = rest.split_once(']')?;
+                let case = cases.get(index.parse::<usize>().ok()?)?.clone();
+                Some((case, field.trim_start_matches('.').to_string()))
+            });
+            match in_case {
+                Some((case, field)) => ReportError::Invalid {
+                    path: path.to_path_buf(),
+                    case,
+                    field,
+                    reason: e.into_inner().to_string(),
+                },
+                None => ReportError::Parse {
+                    path: path.to_path_buf(),
+                    error: e.into_inner(),
+                },
+            }
+        })?;
+        if let Some((case, field, reason)) = crate::validate::first_problem(&results) {
+            return Err(ReportError::Invalid {
+                path: path.to_path_buf(),
+                case,
+                field,
+                reason,
+            });
+        }
+        Ok(results)
     }
 
     /// The JSON Schema of results files, pretty-printed.

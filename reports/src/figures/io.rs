@@ -151,7 +151,7 @@ pub(super) fn build_wall(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     Some(p)
 }
 
-/// Peak memory above the case's baseline, per task in flight.
+/// Peak memory above the case's idle memory (`peak_rss`), per task in flight.
 pub(super) fn build_bytes(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if !applies(g) {
         return None;
@@ -173,12 +173,15 @@ pub(super) fn build_bytes(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             format!("{}: память на одновременную задачу", g.label(lang)),
         ),
         lang.pick(
-            "Peak resident memory of the case process above its baseline, divided by the tasks in flight: what each waiting thread, process or async task costs.",
-            "Пиковая резидентная память процесса случая сверх базовой, делённая на число одновременных задач: цена каждого ожидающего потока, процесса или async-задачи.",
+            "Peak resident memory of the case process during a batch above its idle memory (runner started, nothing run yet), divided by the tasks in flight: what each waiting thread, process or async task costs.",
+            "Пиковая резидентная память процесса случая во время прогона сверх памяти простоя (модель запущена, ничего ещё не выполнено), делённая на число одновременных задач: цена каждого ожидающего потока, процесса или async-задачи.",
         )
         .into(),
         lang.pick("tasks in flight", "одновременных задач"),
-        lang.pick("peak RSS per task (bytes)", "пиковый RSS на задачу (байт)"),
+        lang.pick(
+            "peak RSS above idle per task (bytes)",
+            "пик RSS сверх простоя на задачу (байт)",
+        ),
         Mark::Lines,
         Vec::new(),
         series,

@@ -294,16 +294,7 @@ pub fn groups<'a>(results: &'a Results, machine: &str) -> Vec<Group<'a>> {
 /// The legend name of a case's runner configuration: the runner id, its
 /// parameters, and its concurrency when set (`tokio-mt cpu=offload c=100`).
 pub fn series_name(c: &CaseRecord) -> String {
-    let mut name = match &c.runner_label {
-        Some(label) => label.clone(),
-        None => {
-            let mut name = c.runner.clone();
-            for (k, v) in &c.runner_params {
-                name.push_str(&format!(" {k}={v}"));
-            }
-            name
-        }
-    };
+    let mut name = crate::axes::legend(c);
     if let Some(conc) = c.concurrency {
         name.push_str(&format!(" c={conc}"));
     }
