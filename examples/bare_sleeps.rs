@@ -23,7 +23,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use bakeoff::measure::{current_rss, release_free_memory, RssSampler};
+use bakeoff::measure::{current_rss, release_free_memory, PeakRss};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -117,9 +117,9 @@ async fn tokio_sleeps(n: usize, d: Duration) {
 fn measure(f: impl FnOnce()) -> (Duration, u64, u64) {
     release_free_memory();
     let before = current_rss();
-    let sampler = RssSampler::start();
+    let peak = PeakRss::start();
     let t = Instant::now();
     f();
     let wall = t.elapsed();
-    (wall, sampler.finish(), before)
+    (wall, peak.finish().0, before)
 }

@@ -2,7 +2,9 @@
 //!
 //! Embedding bakeoff: define your own CPU workload (`Collatz`, in
 //! `support/collatz.rs`), register it next to the built-in ones, and
-//! compare runners on it from code.
+//! compare every runner on it from code. `Bakeoff::run` writes the results
+//! and, as `bakeoff run` does, the report (`.report(false)` turns it off).
+//! For an IO workload of your own, see `examples/io_workload.rs`.
 //!
 //! Options: `--out DIR` writes results to `DIR` (default: a new
 //! `target/bakeoff/runs/<timestamp>`); `BAKEOFF_EXAMPLE_QUIET=1` turns off
@@ -13,6 +15,7 @@ mod collatz;
 
 use anyhow::{bail, Context};
 use bakeoff::prelude::*;
+use bakeoff::runners::RunnerKind;
 use collatz::Collatz;
 
 fn main() -> anyhow::Result<()> {
@@ -40,15 +43,7 @@ fn main() -> anyhow::Result<()> {
 
     let mut bakeoff = Bakeoff::new(registry)
         .workload("collatz")
-        .runners([
-            "seq",
-            "thread-pool",
-            "rayon",
-            "tokio-mt",
-            "fork-pool",
-            "spawn-pool",
-            "forkserver-pool",
-        ])
+        .runners(RunnerKind::ALL.iter().map(|k| k.info().id))
         .workers([2])
         .reps(2)
         .print(!quiet);

@@ -16,11 +16,41 @@ use bakeoff_runners::{Job, RunnerConfig, RunnerKind};
 use bakeoff_workloads::Registry;
 use serde::{Deserialize, Serialize};
 
-use crate::measure::{self, RssSampler, Usage};
+use crate::measure::{self, PeakRss, Usage};
 use crate::Case;
 
 /// The environment variable that marks a case child.
 pub const ROLE_ENV: &str = "BAKEOFF_ROLE";
+
+/// The version of the exchange between the orchestrator and a case child
+/// (the case JSON on stdin; the hello and the report on stdout). Bump it
+/// when either side changes shape.
+pub const CASE_PROTOCOL: u32 = 1;
+
+/// What the start of a case child's first line on stdout says, before
+/// its protocol version: the handshake by which the orchestrator knows
+/// that the program it started really is a case child, and not a program
+/// that forgot to call [`child_entry`] and is running its own `main`.
+pub const HELLO_PREFIX: &str = "bakeoff-case-child protocol=";
+
+/// The hello line a case child prints first, with no newline.
+pub fn hello_line() -> String {
+    format!("{HELLO_PREFIX}{CASE_PROTOCOL}")
+}
+
+/// The one-line refusal for a comparison started inside a process that
+/// bakeoff started for one of its roles (`BAKEOFF_ROLE` is set): the mark
+/// of a program that does not call [`child_entry`] first thing in `main`.
+/// Without the refusal, each case child would start a run of its own,
+/// which starts case children of its own, without end.
+pub fn refuse_nested_run() -> Result<()> {
+    match std::env::var(ROLE_ENV) {
+        Ok(role) => Err(anyhow!(
+            "a run was started inside a bakeoff {role} process ({ROLE_ENV}={role}): call `bakeoff::child_entry(&registry)` first thing in main, before Bakeoff::run, and exit with the code it returns"
+        )),
+        Err(_) => Ok(()),
+    }
+}
 
 /// What a case child reports on stdout.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -41,13 +71,21 @@ pub struct ChildReport {
 /// the exit code for `main` to exit with; otherwise returns `None`.
 ///
 /// It also serves the roles of process-pool workers and fork servers
-/// (`spawn-pool` and `forkserver-pool` re-execute this program).
+/// (`spawn-pool` and `forkserver-pool` re-execute this program) and of the
+/// embedded loopback servers that IO workloads talk to.
 pub fn child_entry(registry: &Registry) -> Option<i32> {
     if let Some(code) = bakeoff_runners::process::entry(registry) {
         return Some(code);
     }
-    if std::env::var(ROLE_ENV).ok()? != "case" {
-        return None;
+    match std::env::var(ROLE_ENV).ok()?.as_str() {
+        "case" => {
+            bakeoff_runners::process::die_with_parent(bakeoff_runners::process::parent_from_env())
+        }
+        crate::serve::SERVER_ROLE => {
+            bakeoff_runners::process::die_with_parent(bakeoff_runners::process::parent_from_env());
+            return Some(crate::serve::serve_role());
+        }
+        _ => return None,
     }
     // Fork-pool workers are copies of this process: they find the
     // workloads here.
@@ -57,6 +95,11 @@ pub fn child_entry(registry: &Registry) -> Option<i32> {
 
 /// Reads a case from stdin, runs it, prints the report; the exit code.
 pub fn run_from_stdin(registry: &Registry) -> i32 {
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", hello_line());
+        let _ = out.flush();
+    }
     let mut input = String::new();
     let case: Case = match std::io::stdin()
         .read_to_string(&mut input)
@@ -116,23 +159,27 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
             .map_err(|missing| anyhow!("{missing} task(s) never finished"))
     };
     let mut outcome = Ok(());
+    // The idle RSS, that `peak_rss` is measured from: just before the
+    // case's first batch, warm-up or measured (see `idle_rss`).
+    let mut idle = None;
     for _ in 0..case.warmup {
         let job = Job::new(Arc::clone(&batch));
+        idle.get_or_insert_with(idle_rss);
         runner.run(&job)?;
         check(&job)?;
     }
     // Side samples of the warm-up are not the measurement's.
     let _ = batch.take_samples();
     for _ in 0..case.reps {
-        // The job (and its per-task slots) is allocated before the
-        // baseline is taken, so it does not count as the model's memory.
+        // The job (and its per-task slots) is allocated before the idle
+        // RSS is taken, so it does not count as the model's memory.
         let job = Job::new(Arc::clone(&batch));
-        // Memory the last batch freed goes back to the kernel first, so
-        // the peak above this baseline is what this batch holds, not what
-        // it could reuse from the warm-up.
+        let idle = *idle.get_or_insert_with(idle_rss);
+        // Free memory goes back to the kernel before every batch, so what
+        // an earlier batch left behind weighs on this one's peak as
+        // little as the allocator allows.
         measure::release_free_memory();
-        let rss_before = measure::current_rss();
-        let sampler = RssSampler::start();
+        let peak = PeakRss::start();
         let usage = Usage::now();
         let workers_before = runner.workers_cpu();
         let t = Instant::now();
@@ -140,13 +187,15 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
         let wall = t.elapsed();
         let mut used = Usage::now().since(usage);
         let pool_memory = runner.workers_memory();
+        // Worker deaths, retries and replacements of this batch.
+        let incidents = runner.incidents();
         // Worker processes are not our waited-for children until the pool
         // stops, so rusage misses them: add what /proc says they used.
         if let (Some(a), Some(b)) = (workers_before, runner.workers_cpu()) {
             used.user += b.user_ns.saturating_sub(a.user_ns);
             used.system += b.system_ns.saturating_sub(a.system_ns);
         }
-        let peak = sampler.finish();
+        let (peak, peak_source) = peak.finish();
         if let Err(e) = ran.map_err(anyhow::Error::from).and_then(|_| check(&job)) {
             outcome = Err(e);
             break;
@@ -171,12 +220,21 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
             service: measure::percentiles(&service),
             cpu_user: Nanos(used.user),
             cpu_system: Nanos(used.system),
-            peak_rss: Bytes(peak.saturating_sub(rss_before)),
+            peak_rss: Bytes(peak.saturating_sub(idle)),
+            process_peak_rss: Some(Bytes(peak)),
+            peak_rss_source: Some(peak_source),
             voluntary_switches: used.voluntary,
             involuntary_switches: used.involuntary,
             pool_rss: pool_memory.map(|m| Bytes(m.rss)),
             pool_pss: pool_memory.map(|m| Bytes(m.pss)),
             loop_lag,
+            worker_deaths: incidents.as_ref().map(|i| i.worker_deaths as u64),
+            worker_death_causes: incidents
+                .as_ref()
+                .map(|i| i.death_causes.clone())
+                .filter(|c| !c.is_empty()),
+            tasks_retried: incidents.as_ref().map(|i| i.tasks_retried as u64),
+            workers_replaced: incidents.as_ref().map(|i| i.workers_replaced as u64),
             digest: digest.to_string(),
         });
     }
@@ -184,4 +242,21 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
     runner.stop()?;
     report.teardown = Some(t.elapsed().into());
     outcome
+}
+
+/// The case process's RSS with its runner started and idle and the first
+/// batch's job allocated, once the free heap is back with the kernel, in
+/// bytes: what every batch's `peak_rss` is measured from.
+///
+/// It is taken once, before the first batch, because the allocator keeps
+/// memory a batch freed (glibc's `malloc_trim` cannot shrink the heaps of
+/// other threads' arenas, and freeing a large block raises its trim
+/// threshold): measured before each batch, that memory would count as
+/// idle, and the next batch, reusing it, would seem to need less — the
+/// more so the more warm-up batches ran. The peak is absolute, so memory
+/// kept and reused counts once, and memory kept and not reused counts
+/// as the batch's.
+fn idle_rss() -> u64 {
+    measure::release_free_memory();
+    measure::current_rss()
 }

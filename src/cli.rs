@@ -21,6 +21,22 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// The subcommand given, or `run` with no flags when there is none:
+    /// parsed by clap like `bakeoff run`, so its defaults and `BAKEOFF_*`
+    /// variables apply exactly as they do there (one source of defaults).
+    pub fn command_or_run(self) -> Command {
+        self.command.unwrap_or_else(|| {
+            match Cli::try_parse_from(["bakeoff", "run"]) {
+                Ok(Cli { command: Some(run) }) => run,
+                Ok(Cli { command: None }) => unreachable!("`run` parses as the run subcommand"),
+                // A bad BAKEOFF_* value: the same message `bakeoff run` prints.
+                Err(e) => e.exit(),
+            }
+        })
+    }
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -44,7 +60,11 @@ pub enum Command {
 }
 
 /// `bakeoff run`. A comma list on any axis flag is a sweep axis.
-#[derive(Debug, Default, clap::Args)]
+///
+/// It has no `Default`: Rust's would bypass clap's `default_value_t` and
+/// the `BAKEOFF_*` variables. Bare `bakeoff` gets its arguments from
+/// [`Cli::command_or_run`], which parses `run` with no flags.
+#[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Built-in suite (smoke, quick, standard) or a suite file; default quick.
     #[arg(long, env = "BAKEOFF_SUITE", conflicts_with = "workload")]
@@ -95,17 +115,23 @@ pub struct RunArgs {
     /// Seed for task lists.
     #[arg(long, env = "BAKEOFF_SEED")]
     pub seed: Option<u64>,
-    /// Output directory (default: target/bakeoff/runs/<timestamp>).
+    /// Output directory (default: target/bakeoff/runs/<timestamp>). One
+    /// that already holds results is refused, unless --force.
     #[arg(long, env = "BAKEOFF_OUT")]
     pub out: Option<PathBuf>,
+    /// Replace the run an --out directory already holds, whole: its
+    /// results, report and figures are removed first (nothing else there).
+    #[arg(long, env = "BAKEOFF_FORCE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub force: bool,
     /// Seconds a case may run before it is killed and recorded as failed.
     #[arg(long, env = "BAKEOFF_CASE_TIMEOUT", default_value_t = 600.0)]
     pub case_timeout: f64,
     /// No progress lines and no summary table.
     #[arg(long, short = 'q', env = "BAKEOFF_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
-    /// Print the planned cases, one id per line, and run nothing.
-    #[arg(long)]
+    /// Print the planned cases, one id per line, and the options they run
+    /// with, and run nothing.
+    #[arg(long, env = "BAKEOFF_PLAN", value_parser = clap::builder::FalseyValueParser::new())]
     pub plan: bool,
     /// How the report is drawn.
     #[command(flatten)]
@@ -113,7 +139,7 @@ pub struct RunArgs {
 }
 
 /// How a report looks, for `run` and `report`.
-#[derive(Debug, Default, clap::Args)]
+#[derive(Debug, clap::Args)]
 pub struct LookArgs {
     /// Figures for the screen (960×540) or for slides (`course`: 1920×1080,
     /// large type, thick lines, titles that state the finding).
@@ -154,9 +180,14 @@ pub struct ReportArgs {
     #[arg(long, env = "BAKEOFF_CRITERION", value_name = "DIR")]
     pub criterion: Option<PathBuf>,
     /// Output directory (default: the directory of the first results
-    /// file; with only --criterion, `bakeoff-primitives` beside DIR).
+    /// file; with only --criterion, `bakeoff-primitives` beside DIR). One
+    /// that holds another run's results is refused, unless --force.
     #[arg(long, env = "BAKEOFF_REPORT_OUT")]
     pub out: Option<PathBuf>,
+    /// Write the report into --out even though it holds the results of a
+    /// run that is not being reported (they are removed first).
+    #[arg(long, env = "BAKEOFF_FORCE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub force: bool,
     /// How the report is drawn.
     #[command(flatten)]
     pub look: LookArgs,

@@ -9,6 +9,7 @@
 //! leak from one case into the next. A program that embeds bakeoff must
 //! therefore call [`child_entry`] first thing in `main`.
 
+pub mod bench;
 mod case;
 pub mod child;
 mod environment;
@@ -30,17 +31,26 @@ pub use case::Case;
 pub use child::child_entry;
 pub use environment::collect as collect_environment;
 pub use orchestrator::{RunOptions, RunOutcome};
-pub use output::write_atomic;
+pub use output::{check_out_dir, claim_dir, write_atomic};
 pub use plan::{Plan, Repeat, Sweep};
 
 /// The seed task lists are built from unless one is given.
 pub const DEFAULT_SEED: u64 = 0x5EED;
 
-/// Everything an embedding program needs.
+/// Everything an embedding program needs: the builder, the entry point,
+/// and the traits and types of a CPU workload (`CpuWorkload`) and of an
+/// IO workload (`IoWorkload`, with its blocking and async faces and the
+/// parameters of an embedded server), and what a run gives back.
 pub mod prelude {
-    pub use crate::{child_entry, Bakeoff};
+    pub use crate::{child_entry, write_report, Bakeoff, RunOutcome};
+    pub use bakeoff_reports::{CaseStatus, Lang, RenderOptions, Style};
+    pub use bakeoff_workloads::io::{
+        AsyncConn, AsyncIo, BlockingIo, IoFuture, IoWorkload, Target, DELAY_PARAM, JITTER_PARAM,
+        TARGET_PARAM,
+    };
     pub use bakeoff_workloads::{
-        CpuWorkload, Kind, ParamError, ParamSpec, Params, Registry, WorkloadEntry, WorkloadInfo,
+        mix64, CpuWorkload, Kind, ParamError, ParamSpec, Params, Registry, WorkloadEntry,
+        WorkloadInfo,
     };
 }
 
@@ -62,6 +72,23 @@ pub struct Bakeoff {
     repeat: Repeat,
     options: RunOptions,
     print: bool,
+    report: Option<reports::RenderOptions>,
+}
+
+/// Writes the report of a finished run into its directory — `index.html`,
+/// `summary.md`, `figures/` — and returns the page's path. A report that
+/// cannot be written loses nothing: the results files are already there,
+/// and `bakeoff report DIR/results.json` renders it again.
+pub fn write_report(
+    outcome: &RunOutcome,
+    options: reports::RenderOptions,
+) -> Result<PathBuf, reports::ReportError> {
+    reports::render(
+        std::slice::from_ref(&outcome.results),
+        &outcome.dir,
+        options,
+    )
+    .map(|rendered| rendered.index)
 }
 
 impl Bakeoff {
@@ -79,8 +106,10 @@ impl Bakeoff {
                 out: None,
                 case_timeout: Duration::from_secs(600),
                 progress: true,
+                force: false,
             },
             print: true,
+            report: Some(reports::RenderOptions::default()),
         }
     }
 
@@ -142,6 +171,13 @@ impl Bakeoff {
         self
     }
 
+    /// Whether an [`out`](Self::out) directory that already holds results
+    /// is replaced whole (default: no, such a directory is refused).
+    pub fn force(mut self, force: bool) -> Self {
+        self.options.force = force;
+        self
+    }
+
     /// Whether to print progress and the summary table (default: yes).
     pub fn print(mut self, print: bool) -> Self {
         self.print = print;
@@ -149,13 +185,49 @@ impl Bakeoff {
         self
     }
 
-    /// Plans, runs, verifies and writes results; prints the summary.
+    /// Seconds a case may run before it is killed and recorded as failed
+    /// (default: 600).
+    pub fn case_timeout(mut self, timeout: Duration) -> Self {
+        self.options.case_timeout = timeout;
+        self
+    }
+
+    /// Whether to write the HTML report, `summary.md` and the figures
+    /// beside the results (default: yes, as `bakeoff run` does).
+    pub fn report(mut self, write: bool) -> Self {
+        self.report = write.then(|| self.report.unwrap_or_default());
+        self
+    }
+
+    /// How the report is drawn (screen or course style, English or
+    /// Russian); implies [`report(true)`](Self::report).
+    pub fn look(mut self, options: reports::RenderOptions) -> Self {
+        self.report = Some(options);
+        self
+    }
+
+    /// Plans, runs, verifies and writes results and the report; prints the
+    /// summary. Inside a process that bakeoff started (a case child of a
+    /// program that forgot [`child_entry`]) it refuses with an error that
+    /// says so, instead of starting a run of its own.
     pub fn run(self) -> anyhow::Result<RunOutcome> {
+        child::refuse_nested_run()?;
         let plan = Plan::build("ad-hoc", &self.registry, &[self.sweep], self.repeat)?;
-        let outcome = orchestrator::run(&plan, &self.registry, &self.options)?;
+        let mut outcome = orchestrator::run(&plan, &self.registry, &self.options)?;
         if self.print {
             println!("{}", summary::render(&outcome.results));
             println!("results: {}", outcome.dir.join("results.json").display());
+        }
+        if let Some(look) = self.report {
+            match write_report(&outcome, look) {
+                Ok(index) => {
+                    if self.print {
+                        println!("report: {}", index.display());
+                    }
+                    outcome.report = Some(index);
+                }
+                Err(e) => eprintln!("warning: the report was not written: {e}"),
+            }
         }
         Ok(outcome)
     }

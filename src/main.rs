@@ -40,7 +40,7 @@ fn main() {
 }
 
 fn real_main(cli: Cli, registry: &Registry) -> Result<i32> {
-    match cli.command.unwrap_or_else(|| Command::Run(Box::default())) {
+    match cli.command_or_run() {
         Command::List => {
             list(registry)?;
             Ok(0)
@@ -112,6 +112,14 @@ fn report(args: &ReportArgs) -> Result<i32> {
     } else {
         out
     };
+    // A report beside another run's results would describe a run that is
+    // not the one in its folder.
+    if let Some(found) = bakeoff_existing_results(&out) {
+        let reported = args.results.iter().any(|r| same_file(r, &found));
+        if !reported {
+            bakeoff::claim_dir(&out, args.force, "report --out")?;
+        }
+    }
     std::fs::create_dir_all(&out)
         .with_context(|| format!("cannot create output directory {}", out.display()))?;
     let rendered =
@@ -121,6 +129,19 @@ fn report(args: &ReportArgs) -> Result<i32> {
         open(&rendered.index);
     }
     Ok(0)
+}
+
+/// The results file a report directory holds, if any.
+fn bakeoff_existing_results(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    Some(dir.join("results.json")).filter(|p| p.exists())
+}
+
+/// Whether `a` and `b` name the same file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Opens `page` with the desktop's opener (`xdg-open`, or `open` on
@@ -234,17 +255,32 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
             Plan::build(&suite.name, registry, &sweeps, repeat)?
         }
     };
+    let estimate = plan.estimate();
+    if estimate.is_large() {
+        eprintln!("{}", large_plan_warning(&estimate));
+    }
     if args.plan {
         for case in &plan.cases {
             println!("{}", case.id());
         }
+        println!("{}", plan_options(&plan, &args));
+        println!(
+            "estimate: {} repetitions in all, results.json about {}, at least {} of the harness's own time",
+            estimate.repetitions,
+            summary::fmt_bytes(estimate.results_bytes as f64),
+            summary::fmt_secs(estimate.min_time.as_secs_f64())
+        );
         println!("{}: {} cases", plan.name, plan.cases.len());
         return Ok(0);
+    }
+    if let Some(dir) = &args.out {
+        bakeoff::check_out_dir(dir, args.force)?;
     }
     let opts = RunOptions {
         out: args.out.clone(),
         case_timeout: Duration::from_secs_f64(args.case_timeout),
         progress: !args.quiet,
+        force: args.force,
     };
     if !args.quiet {
         println!("bakeoff: {} — {} cases", plan.name, plan.cases.len());
@@ -254,26 +290,26 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
         println!("{}", summary::render(&outcome.results));
     }
     println!("results: {}", outcome.dir.join("results.json").display());
-    match bakeoff::reports::render(
-        std::slice::from_ref(&outcome.results),
-        &outcome.dir,
-        args.look.options(),
-    ) {
-        Ok(rendered) => {
-            println!("report: {}", rendered.index.display());
+    match bakeoff::write_report(&outcome, args.look.options()) {
+        Ok(index) => {
+            println!("report: {}", index.display());
             if args.look.open {
-                open(&rendered.index);
+                open(&index);
             }
         }
         Err(e) => eprintln!("warning: the report was not written: {e}"),
     }
     if outcome.results.interrupted {
         eprintln!(
-            "interrupted: {} of {} cases finished and are saved",
+            "interrupted by {}: {} of {} cases finished and are saved",
+            match orchestrator::interrupted_by() {
+                Some("SIGINT") | None => "Ctrl-C (SIGINT)",
+                Some(other) => other,
+            },
             outcome.results.cases.len(),
             plan.cases.len()
         );
-        return Ok(130);
+        return Ok(128 + orchestrator::interrupt_signal().unwrap_or(2));
     }
     let failed = outcome
         .results
@@ -282,6 +318,45 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
         .filter(|c| c.status == bakeoff::reports::CaseStatus::Failed)
         .count();
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// The warning for a plan that runs long or writes a large file before it
+/// has measured anything worth that.
+fn large_plan_warning(e: &bakeoff::plan::Estimate) -> String {
+    format!(
+        "warning: this plan runs {} repetitions ({} batches with warm-ups): results.json will be about {} and the run takes at least {}; lower --reps (see --plan) unless you mean it",
+        e.repetitions,
+        e.batches,
+        summary::fmt_bytes(e.results_bytes as f64),
+        summary::fmt_secs(e.min_time.as_secs_f64())
+    )
+}
+
+/// The options a plan runs with, in one line for `--plan`: what the case
+/// ids do not show but a run depends on.
+fn plan_options(plan: &Plan, args: &RunArgs) -> String {
+    let distinct = |values: Vec<usize>| {
+        let mut v = values;
+        v.sort_unstable();
+        v.dedup();
+        v.iter().map(usize::to_string).collect::<Vec<_>>().join("/")
+    };
+    let reps = distinct(plan.cases.iter().map(|c| c.reps).collect());
+    let warmup = distinct(plan.cases.iter().map(|c| c.warmup).collect());
+    let seeds: std::collections::BTreeSet<u64> = plan.cases.iter().map(|c| c.seed).collect();
+    let seeds: Vec<String> = seeds.iter().map(u64::to_string).collect();
+    let out = args.out.as_ref().map_or_else(
+        || "target/bakeoff/runs/<timestamp>".to_string(),
+        |d| d.display().to_string(),
+    );
+    let look = args.look.options();
+    format!(
+        "options: reps {reps}, warm-up {warmup}, seed {}, case timeout {} s, out {out}, report {}/{}",
+        seeds.join("/"),
+        args.case_timeout,
+        look.style,
+        look.lang,
+    )
 }
 
 /// One line per parameter, `name = default — help`, indented by `pad`.

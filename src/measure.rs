@@ -1,12 +1,14 @@
 //! What the case process measures around a batch: CPU time and context
-//! switches (getrusage), resident memory (/proc, on a light sampler
-//! thread), and latency histograms (HDR).
+//! switches (getrusage), peak resident memory (the kernel's high-water
+//! mark, reset per batch; a sampler thread only where the kernel refuses
+//! the reset), and latency histograms (HDR).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use bakeoff_reports::schema::PeakRssSource;
 use bakeoff_reports::{Nanos, Percentiles};
 use hdrhistogram::Histogram;
 
@@ -119,28 +121,85 @@ pub fn current_rss() -> u64 {
     pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64
 }
 
-/// `VmHWM` (peak RSS) of this process, in bytes.
-fn high_water_mark() -> Option<u64> {
+/// `VmRSS` and `VmHWM` (the kernel's high-water mark of it) of this
+/// process, from one read of `/proc/self/status`, in bytes.
+fn rss_and_high_water_mark() -> Option<(u64, u64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-/// Samples RSS every 2 ms until stopped; also resets and reads the
-/// kernel's high-water mark, which catches spikes between samples.
-pub struct RssSampler {
+/// Resets `VmHWM` to the current RSS by writing `5` to
+/// `/proc/self/clear_refs` (Linux 4.0 and later), and says whether the
+/// kernel did it: a write that succeeds but leaves the old mark in place
+/// (some sandboxes) would make every batch report the process's lifetime
+/// peak.
+fn reset_high_water_mark() -> bool {
+    // A mark within this much of the RSS read with it is a fresh one:
+    // the RSS may move by a few pages between the reset and the read.
+    const SLACK: u64 = 256 << 10;
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+        && rss_and_high_water_mark().is_some_and(|(rss, hwm)| hwm <= rss + SLACK)
+}
+
+/// The peak resident memory of this process over a batch.
+///
+/// The kernel keeps the peak itself (`VmHWM`), and a reset of it before
+/// the batch makes it the batch's: exact, and nothing runs beside the
+/// batch. Only where the reset is refused does a thread sample RSS every
+/// millisecond; then a batch that raised the lifetime mark still gets
+/// the exact figure, and one that did not gets the samples' maximum.
+pub struct PeakRss {
+    /// `None` when the reset worked; else the lifetime mark at the start
+    /// and the sampler.
+    fallback: Option<(u64, RssSampler)>,
+}
+
+impl PeakRss {
+    /// Starts measuring: resets the high-water mark, or starts sampling.
+    pub fn start() -> PeakRss {
+        if reset_high_water_mark() {
+            return PeakRss { fallback: None };
+        }
+        let hwm = rss_and_high_water_mark().map_or(u64::MAX, |(_, hwm)| hwm);
+        PeakRss {
+            fallback: Some((hwm, RssSampler::start())),
+        }
+    }
+
+    /// The peak RSS since [`PeakRss::start`], in bytes, and how it was
+    /// measured.
+    pub fn finish(self) -> (u64, PeakRssSource) {
+        let now = rss_and_high_water_mark();
+        match (self.fallback, now) {
+            (None, Some((rss, hwm))) => (hwm.max(rss), PeakRssSource::VmHwm),
+            (None, None) => (current_rss(), PeakRssSource::Sampler),
+            (Some((hwm_then, sampler)), now) => {
+                let sampled = sampler.finish();
+                match now {
+                    // The batch set a new lifetime peak: the mark is its.
+                    Some((_, hwm)) if hwm > hwm_then => (hwm, PeakRssSource::VmHwm),
+                    _ => (sampled, PeakRssSource::Sampler),
+                }
+            }
+        }
+    }
+}
+
+/// Samples RSS every millisecond until stopped, on a thread of its own
+/// (the fallback of [`PeakRss`]).
+struct RssSampler {
     stop: Arc<AtomicBool>,
     peak: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
-    hwm_reset: bool,
 }
 
 impl RssSampler {
-    /// Starts sampling.
-    pub fn start() -> RssSampler {
-        // Writing 5 to clear_refs resets VmHWM to the current RSS.
-        let hwm_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    fn start() -> RssSampler {
         let stop = Arc::new(AtomicBool::new(false));
         let peak = Arc::new(AtomicU64::new(current_rss()));
         let (s, p) = (stop.clone(), peak.clone());
@@ -149,29 +208,20 @@ impl RssSampler {
             .spawn(move || {
                 while !s.load(Relaxed) {
                     p.fetch_max(current_rss(), Relaxed);
-                    std::thread::sleep(Duration::from_millis(2));
+                    std::thread::sleep(Duration::from_millis(1));
                 }
             })
             .ok();
-        RssSampler {
-            stop,
-            peak,
-            thread,
-            hwm_reset,
-        }
+        RssSampler { stop, peak, thread }
     }
 
-    /// Stops sampling and returns the peak RSS seen, in bytes.
-    pub fn finish(mut self) -> u64 {
+    /// Stops sampling; the largest sample and the RSS now, in bytes.
+    fn finish(mut self) -> u64 {
         self.stop.store(true, Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        let mut peak = self.peak.load(Relaxed).max(current_rss());
-        if self.hwm_reset {
-            peak = peak.max(high_water_mark().unwrap_or(0));
-        }
-        peak
+        self.peak.load(Relaxed).max(current_rss())
     }
 }
 
@@ -232,13 +282,28 @@ mod tests {
     }
 
     #[test]
-    fn rss_sees_a_large_allocation() {
-        let sampler = RssSampler::start();
+    fn the_peak_sees_an_allocation_freed_before_the_end() {
         let before = current_rss();
+        let peak = PeakRss::start();
         let v = vec![1u8; 64 << 20];
         std::hint::black_box(&v);
-        let peak = sampler.finish();
         drop(v);
+        let (bytes, source) = peak.finish();
+        assert!(bytes >= before + (60 << 20), "peak {bytes} before {before}");
+        if source == PeakRssSource::Sampler {
+            println!("note: this kernel would not reset VmHWM; the 1 ms sampler measured");
+        }
+    }
+
+    #[test]
+    fn the_sampler_sees_an_allocation_it_had_time_to_sample() {
+        let before = current_rss();
+        let sampler = RssSampler::start();
+        let v = vec![1u8; 64 << 20];
+        std::hint::black_box(&v);
+        std::thread::sleep(Duration::from_millis(50));
+        drop(v);
+        let peak = sampler.finish();
         assert!(peak >= before + (60 << 20), "peak {peak} before {before}");
     }
 }

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,7 @@ use bakeoff_reports::{
 use bakeoff_runners::{RunnerConfig, RunnerKind};
 use bakeoff_workloads::Registry;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 use crate::child::{ChildReport, ROLE_ENV};
 use crate::{output, Case, Plan};
@@ -32,6 +33,9 @@ pub struct RunOptions {
     pub case_timeout: Duration,
     /// Show a progress bar / progress lines.
     pub progress: bool,
+    /// `--force`: replace the results an `out` directory already holds
+    /// (otherwise such a directory is refused).
+    pub force: bool,
 }
 
 /// A finished (or interrupted) run.
@@ -40,22 +44,53 @@ pub struct RunOutcome {
     pub results: Results,
     /// The directory results were written to.
     pub dir: PathBuf,
+    /// The report's `index.html`, once it is written (`None` until then,
+    /// or when no report was asked for or it could not be written).
+    pub report: Option<PathBuf>,
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The signal that stopped the run (SIGINT, SIGTERM or SIGHUP), 0 while
+/// none has arrived. Shared with the handlers, which only store into it.
+fn interrupt_flag() -> &'static Arc<AtomicUsize> {
+    static FLAG: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicUsize::new(0));
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            // Only an invalid or forbidden signal fails; these are neither.
+            let _ = signal_hook::flag::register_usize(sig, Arc::clone(&flag), sig as usize);
+        }
+        flag
+    })
+}
 
-/// Installs the Ctrl-C handler once: it only raises a flag, which the
+/// Installs the handlers once: they only record the signal, which the
 /// orchestrator checks while it waits for a case.
 fn install_interrupt_handler() {
-    static ONCE: OnceLock<()> = OnceLock::new();
-    ONCE.get_or_init(|| {
-        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
-    });
+    interrupt_flag();
 }
 
-/// Whether Ctrl-C stopped the last run.
+/// Whether a signal stopped the last run.
 pub fn was_interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    interrupted_by().is_some()
+}
+
+/// The signal that stopped the last run: `"SIGINT"` (Ctrl-C), `"SIGTERM"`
+/// or `"SIGHUP"`; `None` if none did.
+pub fn interrupted_by() -> Option<&'static str> {
+    interrupt_signal().map(signal_name)
+}
+
+/// The number of the signal that stopped the last run, if one did (a
+/// command line exits with 128 + it, as a shell reports such an end).
+pub fn interrupt_signal() -> Option<i32> {
+    match interrupt_flag().load(Ordering::SeqCst) as i32 {
+        0 => None,
+        sig => Some(sig),
+    }
+}
+
+fn interrupted() -> bool {
+    interrupt_flag().load(Ordering::SeqCst) != 0
 }
 
 fn signal_name(sig: i32) -> &'static str {
@@ -65,6 +100,7 @@ fn signal_name(sig: i32) -> &'static str {
         libc::SIGKILL => "SIGKILL",
         libc::SIGTERM => "SIGTERM",
         libc::SIGINT => "SIGINT",
+        libc::SIGHUP => "SIGHUP",
         libc::SIGBUS => "SIGBUS",
         libc::SIGILL => "SIGILL",
         libc::SIGFPE => "SIGFPE",
@@ -76,6 +112,54 @@ enum Ended {
     Report(ChildReport),
     Failed(String),
     Interrupted,
+    /// The program started did not answer as a case child: the whole run
+    /// stops with this reason, since every other case would do the same.
+    NotACaseChild(String),
+}
+
+/// How long a case child may take to print its hello line. It prints it
+/// before it reads its case, so only starting the program counts.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the hello line (or its absence) says about the program started.
+#[derive(Clone, Debug, PartialEq)]
+enum Hello {
+    /// Nothing yet.
+    Waiting,
+    /// A case child speaking our protocol.
+    Ok,
+    /// A case child speaking another version of it.
+    Other(String),
+}
+
+fn hello_of(line: &str) -> Option<Hello> {
+    let version = line.trim().strip_prefix(crate::child::HELLO_PREFIX)?;
+    Some(if version == crate::child::CASE_PROTOCOL.to_string() {
+        Hello::Ok
+    } else {
+        Hello::Other(version.to_string())
+    })
+}
+
+/// The one-line reason a program is not a case child, with what it said
+/// on stderr: its error line (an embedding program's own `Error: …`), or
+/// else its first line, so that a backtrace after it does not hide it.
+fn not_a_case_child(program: &std::path::Path, what: &str, tail: &[String]) -> String {
+    let lines = || tail.iter().map(|l| l.trim()).filter(|l| !l.is_empty());
+    let said = lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("error"))
+        .or_else(|| lines().next())
+        .map(|l| format!("; it said on stderr: {l}"))
+        .unwrap_or_default();
+    // `/proc/self/exe` is what was started; the user knows it by its path.
+    let program = match program.canonicalize() {
+        Ok(path) => path,
+        Err(_) => program.to_path_buf(),
+    };
+    format!(
+        "{} did not answer as a bakeoff case child ({what}): a program that embeds bakeoff must call `bakeoff::child_entry(&registry)` first thing in main and exit with the code it returns{said}",
+        program.display()
+    )
 }
 
 /// Kills the case's whole process group (the case and any workers it made).
@@ -179,6 +263,10 @@ fn run_child(
     };
     let mut cmd = Command::new(&program);
     cmd.env(ROLE_ENV, "case")
+        .env(
+            bakeoff_runners::process::PARENT_ENV,
+            std::process::id().to_string(),
+        )
         .envs(kind.child_env(&config))
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
@@ -196,18 +284,46 @@ fn run_child(
     }
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
+    let hello = Arc::new(Mutex::new(Hello::Waiting));
+    let heard = hello.clone();
     let out_reader = std::thread::spawn(move || {
         let mut last = String::new();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let mut h = heard.lock().unwrap_or_else(|e| e.into_inner());
+            if *h == Hello::Waiting {
+                if let Some(said) = hello_of(&line) {
+                    *h = said;
+                    continue;
+                }
+            }
             if !line.trim().is_empty() {
                 last = line;
             }
         }
         last
     });
+    let hello_now = || hello.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let tail_now = || -> Vec<String> {
+        stderr_tail
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    };
     let tail = stderr_tail.clone();
+    // The allocator's one line is kept whatever follows it: a backtrace
+    // after it would push it out of the tail.
+    let alloc_failure: Arc<Mutex<Option<String>>> = Arc::default();
+    let alloc_seen = alloc_failure.clone();
     let err_reader = std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("memory allocation of") && line.contains("failed") {
+                alloc_seen
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert_with(|| line.trim().to_string());
+            }
             let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
             if t.len() == 20 {
                 t.pop_front();
@@ -220,8 +336,20 @@ fn run_child(
         if let Some(status) = child.try_wait()? {
             break Some(status);
         }
-        if INTERRUPTED.load(Ordering::SeqCst) || started.elapsed() > timeout {
+        if interrupted() || started.elapsed() > timeout {
             break None;
+        }
+        if started.elapsed() > HELLO_TIMEOUT && hello_now() == Hello::Waiting {
+            kill_group(&child);
+            let _ = child.wait();
+            let _ = err_reader.join();
+            let _ = out_reader.join();
+            let what = format!("no hello line within {} s", HELLO_TIMEOUT.as_secs());
+            return Ok(Ended::NotACaseChild(not_a_case_child(
+                &program,
+                &what,
+                &tail_now(),
+            )));
         }
         std::thread::sleep(Duration::from_millis(5));
     };
@@ -233,7 +361,7 @@ fn run_child(
             let _ = child.wait();
             let _ = err_reader.join();
             let _ = out_reader.join();
-            if INTERRUPTED.load(Ordering::SeqCst) {
+            if interrupted() {
                 return Ok(Ended::Interrupted);
             }
             return Ok(Ended::Failed(format!(
@@ -244,11 +372,39 @@ fn run_child(
     };
     let last = out_reader.join().unwrap_or_default();
     let _ = err_reader.join();
+    match hello_now() {
+        Hello::Ok => {}
+        Hello::Waiting => {
+            let what = format!("it exited ({status}) without its hello line");
+            return Ok(Ended::NotACaseChild(not_a_case_child(
+                &program,
+                &what,
+                &tail_now(),
+            )));
+        }
+        Hello::Other(version) => {
+            let what = format!(
+                "it speaks case protocol {version}, this run {}: build both from the same bakeoff",
+                crate::child::CASE_PROTOCOL
+            );
+            return Ok(Ended::NotACaseChild(not_a_case_child(&program, &what, &[])));
+        }
+    }
     if let Some(sig) = status.signal() {
-        return Ok(Ended::Failed(format!(
-            "case process killed by signal {sig} ({})",
-            signal_name(sig)
-        )));
+        let alloc = alloc_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        return Ok(Ended::Failed(match alloc {
+            Some(line) => format!(
+                "case process ran out of memory ({line}) and was killed by signal {sig} ({}); lower --tasks or --concurrency",
+                signal_name(sig)
+            ),
+            None => format!(
+                "case process killed by signal {sig} ({})",
+                signal_name(sig)
+            ),
+        }));
     }
     if !status.success() {
         return Ok(Ended::Failed(format!(
@@ -302,10 +458,14 @@ fn expected_digest(registry: &Registry, case: &Case) -> Result<Option<String>> {
 }
 
 /// Runs every case of `plan` and writes results after each one.
+///
+/// Refuses to start inside a process bakeoff started for one of its roles
+/// (see [`crate::child::refuse_nested_run`]).
 pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOutcome> {
-    let dir = output::prepare_dir(opts.out.as_deref())?;
+    crate::child::refuse_nested_run()?;
+    let dir = output::prepare_dir(opts.out.as_deref(), opts.force)?;
     install_interrupt_handler();
-    INTERRUPTED.store(false, Ordering::SeqCst);
+    interrupt_flag().store(0, Ordering::SeqCst);
     let now = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut results = Results {
         schema: SCHEMA.to_string(),
@@ -315,6 +475,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         updated_at: now(),
         complete: false,
         interrupted: false,
+        interrupted_by: None,
         planned_cases: plan.cases.len() as u64,
         environment: crate::environment::collect(),
         cases: Vec::new(),
@@ -379,6 +540,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         let (report, mut failure) = match ended {
             Ended::Interrupted => {
                 results.interrupted = true;
+                results.interrupted_by = interrupted_by().map(str::to_string);
                 break;
             }
             Ended::Report(r) => {
@@ -386,6 +548,13 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
                 (r, failure)
             }
             Ended::Failed(reason) => (ChildReport::default(), Some(reason)),
+            Ended::NotACaseChild(reason) => {
+                servers.stop();
+                if let Some(bar) = &bar {
+                    bar.finish_and_clear();
+                }
+                anyhow::bail!("{reason}");
+            }
         };
         let kind = RunnerKind::from_id(&case.runner)?;
         let digests: Vec<String> = report
@@ -518,5 +687,9 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
     results.complete = !results.interrupted && results.cases.len() == total;
     results.updated_at = now();
     output::write_results(&dir, &results)?;
-    Ok(RunOutcome { results, dir })
+    Ok(RunOutcome {
+        results,
+        dir,
+        report: None,
+    })
 }

@@ -29,9 +29,102 @@ pub fn default_root() -> PathBuf {
         .join("bakeoff")
 }
 
+/// What a run writes into its directory: removed by `--force` before a
+/// run replaces the one there, so that nothing of the old run is left
+/// beside the new one (a stale figure, a summary of other cases).
+pub const RUN_FILES: &[&str] = &[
+    "results.json",
+    "results.csv",
+    "index.html",
+    "summary.md",
+    "compare.md",
+    "figures",
+];
+
+/// The measured results `dir` already holds, if any: the file that says
+/// so, for a message.
+pub fn existing_results(dir: &Path) -> Option<PathBuf> {
+    ["results.json", "results.csv"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.exists())
+}
+
+/// What `path` (a results.json) says about itself in one phrase: its
+/// suite, case count and start time, when it parses.
+fn describe(path: &Path) -> String {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .map(|r| {
+            format!(
+                " (suite {}, {} cases, started {})",
+                r["suite"].as_str().unwrap_or("?"),
+                r["cases"].as_array().map_or(0, Vec::len),
+                r["started_at"].as_str().unwrap_or("?")
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Refuses to write into `dir` when it holds measured results, unless
+/// `force`, in which case the run's own files ([`RUN_FILES`]) are removed
+/// first and nothing else is touched. `flag` is the option that chose it.
+pub fn claim_dir(dir: &Path, force: bool, flag: &str) -> Result<()> {
+    let Some(found) = existing_results(dir) else {
+        return Ok(());
+    };
+    if !force {
+        anyhow::bail!(
+            "{flag} {} already holds measured results ({}{}): choose a new directory, or pass --force to replace that run whole",
+            dir.display(),
+            found.display(),
+            describe(&dir.join("results.json"))
+        );
+    }
+    for name in RUN_FILES {
+        let path = dir.join(name);
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match removed {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("--force cannot remove {}", path.display()))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a run may write into `--out` `dir`, changing nothing: the
+/// refusals of [`prepare_dir`], for a command line to give before it
+/// prints anything else.
+pub fn check_out_dir(dir: &Path, force: bool) -> Result<()> {
+    if dir.is_file() {
+        anyhow::bail!(
+            "--out {} is a file, not a directory: name a directory for the run's results, e.g. --out runs/today",
+            dir.display()
+        );
+    }
+    match existing_results(dir) {
+        Some(_) if !force => claim_dir(dir, false, "--out"),
+        _ => Ok(()),
+    }
+}
+
 /// Creates (and proves writable) the directory for this run: `--out` as
-/// given, or a new `runs/<timestamp>` under the default root.
-pub fn prepare_dir(out: Option<&Path>) -> Result<PathBuf> {
+/// given, or a new `runs/<timestamp>` under the default root. A given
+/// directory that already holds results is refused unless `force` (see
+/// [`claim_dir`]): measured results are never overwritten silently.
+pub fn prepare_dir(out: Option<&Path>, force: bool) -> Result<PathBuf> {
+    if let Some(d) = out {
+        check_out_dir(d, force)?;
+        claim_dir(d, force, "--out")?;
+    }
     let dir = match out {
         Some(d) => d.to_path_buf(),
         None => {

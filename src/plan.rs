@@ -117,6 +117,7 @@ impl Plan {
                 if t == 0 {
                     bail!("tasks=0 is invalid: a batch needs at least 1 task (try --tasks 100)");
                 }
+                batch_fits(t)?;
             }
             for &c in &sweep.concurrency {
                 if c == 0 {
@@ -255,6 +256,82 @@ impl Plan {
             name: name.to_string(),
             cases: ordered,
         })
+    }
+}
+
+/// What a plan costs at the least, known before anything runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Estimate {
+    /// Measured repetitions in all.
+    pub repetitions: u64,
+    /// Batches in all, warm-ups included.
+    pub batches: u64,
+    /// About how large `results.json` grows.
+    pub results_bytes: u64,
+    /// Time the harness itself spends at the least, whatever the work
+    /// takes: a process per case and the measuring around each batch.
+    pub min_time: std::time::Duration,
+}
+
+/// Bytes one repetition adds to `results.json` (pretty-printed), about.
+pub const REPETITION_JSON_BYTES: u64 = 700;
+/// Bytes one case adds to `results.json` beside its repetitions, about.
+pub const CASE_JSON_BYTES: u64 = 2_000;
+/// Time the harness spends around one batch at the least (the memory
+/// sampler, rusage, the histograms), whatever the batch does.
+pub const MIN_BATCH_OVERHEAD: std::time::Duration = std::time::Duration::from_millis(2);
+/// Time to start, hand a case to, and reap a case process, at the least.
+pub const MIN_CASE_OVERHEAD: std::time::Duration = std::time::Duration::from_millis(10);
+
+impl Estimate {
+    /// Whether the plan is large enough to warn about before it runs.
+    pub fn is_large(&self) -> bool {
+        self.results_bytes > 32 << 20 || self.min_time > std::time::Duration::from_secs(600)
+    }
+}
+
+impl Plan {
+    /// What running this plan costs at the least.
+    pub fn estimate(&self) -> Estimate {
+        let repetitions: u64 = self.cases.iter().map(|c| c.reps as u64).sum();
+        let batches: u64 = self.cases.iter().map(|c| (c.reps + c.warmup) as u64).sum();
+        let cases = self.cases.len() as u32;
+        Estimate {
+            repetitions,
+            batches,
+            results_bytes: repetitions * REPETITION_JSON_BYTES + cases as u64 * CASE_JSON_BYTES,
+            min_time: MIN_CASE_OVERHEAD * cases
+                + MIN_BATCH_OVERHEAD * u32::try_from(batches).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Memory one task of a batch needs at the least, whatever its workload:
+/// its timing slot and submit time in the [`Job`](bakeoff_runners::Job),
+/// the record read back from them, and the task itself (a 64-bit id or
+/// number for the smallest workloads).
+pub const MIN_BYTES_PER_TASK: u64 = bakeoff_runners::Job::BYTES_PER_TASK as u64 + 8;
+
+/// The memory the kernel says is available now (`MemAvailable`), in bytes.
+fn memory_available() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses a task count whose batch cannot fit in the memory available:
+/// without this, `--tasks 1000000000000` started case after case that
+/// died in a failed allocation.
+fn batch_fits(tasks: usize) -> Result<()> {
+    let needed = (tasks as u64).saturating_mul(MIN_BYTES_PER_TASK);
+    match memory_available() {
+        Some(available) if needed > available => bail!(
+            "tasks={tasks} needs at least {} for one batch ({MIN_BYTES_PER_TASK} bytes per task: its timing slot, submit time and record, and the task itself), and {} of memory is available; lower --tasks",
+            crate::summary::fmt_bytes(needed as f64),
+            crate::summary::fmt_bytes(available as f64)
+        ),
+        _ => Ok(()),
     }
 }
 

@@ -130,6 +130,69 @@ impl ServeConfig {
 
 pub use bakeoff_workloads::io::parse_duration;
 
+/// The variable that carries a server's configuration to a process started
+/// with `BAKEOFF_ROLE=server` (see [`serve_role`]).
+pub const SERVER_ENV: &str = "BAKEOFF_SERVER";
+
+/// The role value of an embedded server process.
+pub const SERVER_ROLE: &str = "server";
+
+/// How [`ServerProcess::start`] hands its configuration to the server
+/// process: `KIND ADDR DELAY_NS JITTER_NS THREADS`, space-separated.
+fn encode_config(config: &ServeConfig) -> String {
+    format!(
+        "{} {} {} {} {}",
+        config.kind,
+        config.addr,
+        config.delay.as_nanos(),
+        config.jitter.as_nanos(),
+        config.threads
+    )
+}
+
+fn decode_config(raw: &str) -> Option<ServeConfig> {
+    let mut parts = raw.split_whitespace();
+    let kind = match parts.next()? {
+        "echo" => ServerKind::Echo,
+        "http" => ServerKind::Http,
+        _ => return None,
+    };
+    let addr = parts.next()?.parse().ok()?;
+    let nanos = |p: Option<&str>| p?.parse::<u64>().ok().map(Duration::from_nanos);
+    let delay = nanos(parts.next())?;
+    let jitter = nanos(parts.next())?;
+    let threads = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some(ServeConfig {
+        kind,
+        addr,
+        delay,
+        jitter,
+        threads,
+    })
+}
+
+/// The embedded-server role, which [`crate::child_entry`] dispatches: runs
+/// the server that [`SERVER_ENV`] describes and returns the exit code.
+/// Because it is a role and not the `serve` subcommand, the embedded
+/// servers start from any program that calls `child_entry`, not only from
+/// the `bakeoff` binary.
+pub fn serve_role() -> i32 {
+    let raw = std::env::var(SERVER_ENV).unwrap_or_default();
+    let Some(config) = decode_config(&raw) else {
+        eprintln!(
+            "error: started as a bakeoff server with {SERVER_ENV}=`{raw}`, not `KIND ADDR DELAY_NS JITTER_NS THREADS`; only the orchestrator starts this role (run `bakeoff serve` yourself instead)"
+        );
+        return 2;
+    };
+    match run(&config) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+    }
+}
+
 /// The ready line a server prints once it listens on `addr`:
 /// `bakeoff serve: KIND listening on ADDR`. The address is the last
 /// whitespace-separated token, as Rust's `SocketAddr` prints it
@@ -208,6 +271,24 @@ fn bind_error(addr: SocketAddr, e: &std::io::Error) -> anyhow::Error {
 /// `net.core.somaxconn`.
 const BACKLOG: u32 = 8192;
 
+/// The warning for a server that listens beyond this machine: `None` for
+/// a loopback address (127.0.0.0/8, ::1), the default.
+pub fn exposure_warning(kind: ServerKind, addr: SocketAddr) -> Option<String> {
+    let ip = addr.ip();
+    let loopback = ip.is_loopback()
+        || matches!(ip, std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()));
+    (!loopback).then(|| {
+        let reach = if ip.is_unspecified() {
+            "every interface of this machine"
+        } else {
+            "a non-loopback address"
+        };
+        format!(
+            "warning: the {kind} server listens on {addr}, {reach}: other hosts that reach it can connect and load it; pass --addr 127.0.0.1:0 unless you mean that"
+        )
+    })
+}
+
 /// A listener on `addr` with [`BACKLOG`].
 fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
@@ -223,6 +304,9 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
 async fn serve(config: ServeConfig) -> Result<()> {
     let listener = listen(config.addr).map_err(|e| bind_error(config.addr, &e))?;
     let local = listener.local_addr()?;
+    if let Some(warning) = exposure_warning(config.kind, local) {
+        eprintln!("{warning}");
+    }
     // Handlers first, so that a signal sent right after the ready line
     // stops the server cleanly.
     let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
@@ -672,32 +756,38 @@ impl ServerProcess {
     /// How long [`stats`](Self::stats) waits for the answer.
     pub const STATS_TIMEOUT: Duration = Duration::from_secs(5);
 
-    /// Starts `exe serve KIND --addr 127.0.0.1:0 --delay D --jitter J`
-    /// (`exe` is a `bakeoff` binary, e.g. `std::env::current_exe()`) in a
-    /// process group of its own, and waits for its ready line. If it exits
-    /// first or is not ready within [`READY_TIMEOUT`](Self::READY_TIMEOUT),
-    /// it is stopped and the error carries what it printed on stderr.
+    /// Starts `exe` as an embedded server of `kind` on 127.0.0.1, any free
+    /// port, with `delay` ± `jitter` (the server role: `exe` is any program
+    /// that calls [`crate::child_entry`] first thing in `main`, such as the
+    /// `bakeoff` binary or `std::env::current_exe()` of an embedding
+    /// program) in a process group of its own, and waits for its ready
+    /// line. If it exits first or is not ready within
+    /// [`READY_TIMEOUT`](Self::READY_TIMEOUT), it is stopped and the error
+    /// carries what it printed on stderr.
     pub fn start(
         exe: &Path,
         kind: ServerKind,
         delay: Duration,
         jitter: Duration,
     ) -> Result<ServerProcess> {
+        let config = ServeConfig {
+            delay,
+            jitter,
+            ..ServeConfig::new(kind)
+        };
         let mut child = Command::new(exe)
-            .arg("serve")
-            .arg(kind.as_str())
-            .args(["--addr", DEFAULT_ADDR])
-            .arg("--delay")
-            .arg(format!("{}ns", delay.as_nanos()))
-            .arg("--jitter")
-            .arg(format!("{}ns", jitter.as_nanos()))
-            .env_remove(crate::child::ROLE_ENV)
+            .env(crate::child::ROLE_ENV, SERVER_ROLE)
+            .env(SERVER_ENV, encode_config(&config))
+            .env(
+                bakeoff_runners::process::PARENT_ENV,
+                std::process::id().to_string(),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
             .spawn()
-            .with_context(|| format!("cannot start `{} serve {kind}`", exe.display()))?;
+            .with_context(|| format!("cannot start {} as a {kind} server", exe.display()))?;
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
@@ -746,7 +836,11 @@ impl ServerProcess {
             Err(_) => format!("was not ready within {} s", Self::READY_TIMEOUT.as_secs()),
         };
         // Dropping `server` stops and reaps it.
-        bail!("`{} serve {kind}` {why}", exe.display())
+        bail!(
+            "the {kind} server ({} as {ROLE}={SERVER_ROLE}) {why}",
+            exe.display(),
+            ROLE = crate::child::ROLE_ENV
+        )
     }
 
     /// The address the server listens on.
@@ -889,6 +983,55 @@ mod tests {
             (d.requests, d.connections, d.cpu_user_ns, d.cpu_system_ns),
             (3, 3, 500, 10_000)
         );
+    }
+
+    #[test]
+    fn a_server_config_crosses_the_environment_whole() {
+        let config = ServeConfig {
+            addr: "[::1]:8080".parse().unwrap(),
+            delay: Duration::from_micros(2500),
+            jitter: Duration::from_nanos(7),
+            threads: 3,
+            ..ServeConfig::new(ServerKind::Http)
+        };
+        assert_eq!(decode_config(&encode_config(&config)), Some(config));
+        for bad in [
+            "",
+            "ftp 127.0.0.1:0 0 0 2",
+            "echo 127.0.0.1:0 0 0",
+            "echo x 0 0 2",
+            "echo 127.0.0.1:0 0 0 2 extra",
+        ] {
+            assert_eq!(decode_config(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_loopback_addresses_listen_without_a_warning() {
+        for quiet in [
+            "127.0.0.1:0",
+            "127.1.2.3:80",
+            "[::1]:0",
+            "[::ffff:127.0.0.1]:0",
+        ] {
+            assert_eq!(
+                exposure_warning(ServerKind::Echo, quiet.parse().unwrap()),
+                None,
+                "{quiet}"
+            );
+        }
+        let every = exposure_warning(ServerKind::Echo, "0.0.0.0:9".parse().unwrap()).unwrap();
+        assert!(
+            every.contains("0.0.0.0:9") && every.contains("every interface"),
+            "{every}"
+        );
+        let v6 = exposure_warning(ServerKind::Http, "[::]:0".parse().unwrap()).unwrap();
+        assert!(
+            v6.contains("every interface") && v6.contains("127.0.0.1"),
+            "{v6}"
+        );
+        let lan = exposure_warning(ServerKind::Http, "192.0.2.7:80".parse().unwrap()).unwrap();
+        assert!(lan.contains("non-loopback"), "{lan}");
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! The terminal summary: one table per workload.
+//! The terminal summary: one table per workload group (the report's
+//! groups), with a column for every axis that varies within it — the
+//! same axes, decided by the same [`Axes::of`], as summary.md and the
+//! HTML report.
 
-use bakeoff_reports::{CaseStatus, Results};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
+use bakeoff_reports::{figures, Axes, CaseStatus, Lang, Results};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
 /// Seconds in a readable unit.
 pub fn fmt_secs(s: f64) -> String {
@@ -18,7 +21,9 @@ pub fn fmt_secs(s: f64) -> String {
 
 /// Bytes in a readable unit.
 pub fn fmt_bytes(b: f64) -> String {
-    if b >= (1u64 << 30) as f64 {
+    if b >= (1u64 << 40) as f64 {
+        format!("{:.1} TiB", b / (1u64 << 40) as f64)
+    } else if b >= (1u64 << 30) as f64 {
         format!("{:.1} GiB", b / (1u64 << 30) as f64)
     } else if b >= (1u64 << 20) as f64 {
         format!("{:.1} MiB", b / (1u64 << 20) as f64)
@@ -55,42 +60,32 @@ pub fn render(results: &Results) -> String {
     if env.logical_cores <= 2 {
         out += "note: with 2 or fewer cores, no model can show more than a 2× speed-up, and the harness shares the cores.\n";
     }
-    let mut workloads: Vec<&str> = Vec::new();
-    for c in &results.cases {
-        if !workloads.contains(&c.workload.as_str()) {
-            workloads.push(&c.workload);
-        }
-    }
-    for w in workloads {
-        let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-            "runner",
-            "workers",
-            "conc",
-            "tasks",
+    for g in figures::groups(results, "m0") {
+        let axes = Axes::of(&g.cases);
+        let mut header = vec!["runner".to_string()];
+        header.extend(axes.headings(Lang::En));
+        let metrics = [
             "throughput",
             "p50",
             "p99",
             "CPU u+s",
-            "peak RSS",
+            "peak RSS above idle",
             "vs seq",
             "ok",
-        ]);
-        let mut params = String::new();
-        for c in results.cases.iter().filter(|c| c.workload == w) {
-            params = bakeoff_reports::join_params(&c.workload_params, " ");
-            let runner = c.runner_label.clone().unwrap_or_else(|| c.runner.clone());
-            let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-            let row = match (&c.summary, c.status) {
-                (Some(s), CaseStatus::Ok) => vec![
-                    runner,
-                    opt(c.workers),
-                    opt(c.concurrency),
-                    c.tasks.to_string(),
+        ];
+        header.extend(metrics.map(String::from));
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
+        for c in &g.cases {
+            let mut row = vec![axes.runner(c)];
+            row.extend(axes.values(c));
+            match (&c.summary, c.status) {
+                (Some(s), CaseStatus::Ok) => row.extend([
                     format!(
-                        "{}{}",
+                        "{}{}{}",
                         fmt_rate(s.throughput.median),
-                        if s.noisy { " ~" } else { "" }
+                        if s.noisy { " ~" } else { "" },
+                        if c.disturbed() { " †" } else { "" }
                     ),
                     fmt_secs(s.latency_p50_s.median),
                     fmt_secs(s.latency_p99_s.median),
@@ -98,35 +93,41 @@ pub fn render(results: &Results) -> String {
                     fmt_bytes(s.peak_rss_bytes.median),
                     c.speedup_vs_seq
                         .map(|x| format!("{x:.2}×"))
-                        .unwrap_or_else(|| "-".into()),
+                        .unwrap_or_else(|| "—".into()),
                     "✓".into(),
-                ],
+                ]),
                 _ => {
                     let reason = c
                         .failure
                         .as_ref()
                         .map(|f| f.reason.as_str())
                         .unwrap_or("failed");
-                    let mut r = vec![
-                        runner,
-                        opt(c.workers),
-                        opt(c.concurrency),
-                        c.tasks.to_string(),
-                    ];
-                    r.push(reason.chars().take(60).collect());
-                    r.extend(std::iter::repeat_n(String::new(), 5));
-                    r.push("✗".into());
-                    r
+                    row.push(reason.chars().take(60).collect());
+                    row.extend(std::iter::repeat_n(String::new(), 5));
+                    row.push("✗".into());
                 }
-            };
+            }
             table.add_row(row);
         }
-        for i in 1..=9 {
-            if let Some(col) = table.column_mut(i) {
+        // Right-align numeric axes and the metrics; the runner, the
+        // parameters with words for values and the ✓ stay left.
+        let right: Vec<bool> = axes
+            .varying
+            .iter()
+            .map(|a| a.is_numeric(&g.cases))
+            .chain(metrics.iter().map(|m| *m != "ok"))
+            .collect();
+        for (i, right) in right.into_iter().enumerate() {
+            if let (true, Some(col)) = (right, table.column_mut(i + 1)) {
                 col.set_cell_alignment(CellAlignment::Right);
             }
         }
-        out += &format!("\n{w} {params}\n{table}\n");
+        out += &format!("\n{}\n", g.label(Lang::En));
+        let common = axes.common(Lang::En);
+        if !common.is_empty() {
+            out += &format!("every case: {common}\n");
+        }
+        out += &format!("{table}\n");
     }
     let failed = results
         .cases
@@ -138,17 +139,103 @@ pub fn render(results: &Results) -> String {
         .iter()
         .filter(|c| c.summary.as_ref().is_some_and(|s| s.noisy))
         .count();
+    let disturbed = results
+        .cases
+        .iter()
+        .filter(|c| c.status == CaseStatus::Ok && c.disturbed())
+        .count();
     out += &format!(
-        "\n{} cases, {} failed, {} noisy (~: throughput varied >10% across repetitions){}\n",
+        "\n{} cases, {} failed, {} noisy (~: throughput varied >10% across repetitions){}{}\n",
         results.cases.len(),
         failed,
         noisy,
-        if results.interrupted {
-            "; interrupted by Ctrl-C, results hold the cases that finished"
+        if disturbed > 0 {
+            format!(", {disturbed} disturbed (†: a worker process died during a measured batch and its tasks were retried; timing is not a clean measurement)")
         } else {
-            ""
+            String::new()
+        },
+        if results.interrupted {
+            format!(
+                "; interrupted by {}, results hold the cases that finished",
+                match results.interrupted_by.as_deref() {
+                    Some("SIGINT") | None => "Ctrl-C (SIGINT)",
+                    Some(signal) => signal,
+                }
+            )
+        } else {
+            String::new()
         }
     );
-    let _ = Cell::new("");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use bakeoff_reports::Results;
+
+    fn fixture(name: &str) -> Results {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("reports/tests/fixtures")
+            .join(name);
+        Results::read(&path).unwrap()
+    }
+
+    /// The lines of the table under the heading that starts with `heading`.
+    fn table<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
+        text.lines()
+            .skip_while(|l| !l.starts_with(heading))
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn every_axis_that_varies_in_a_group_has_a_column() {
+        // Regression: the sleep table showed 10 and 100 tasks as rows that
+        // looked the same.
+        let text = super::render(&fixture("io-small.json"));
+        let sleep = table(&text, "sleep duration=5ms");
+        let header: Vec<&str> = sleep[1]
+            .split('┆')
+            .map(|c| c.trim_matches(['│', ' ']))
+            .collect();
+        assert_eq!(
+            header[..4],
+            ["runner", "workers", "tasks", "throughput"],
+            "{text}"
+        );
+        let rows: Vec<&&str> = sleep.iter().filter(|l| l.contains("tokio-mt")).collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert!(
+            rows[0].contains("┆    10 ┆") && rows[1].contains("┆   100 ┆"),
+            "{text}"
+        );
+        // loop-lag: `cpu` has a column, so the runner column drops it.
+        let lag = table(&text, "loop-lag beat=1ms n=2000000, 5 tasks");
+        assert!(
+            lag[1].contains("┆ cpu ") && lag[1].contains("┆ workers ┆"),
+            "{text}"
+        );
+        assert!(
+            lag.iter()
+                .any(|l| l.starts_with("│ smol ") && l.contains("┆ offload ")),
+            "{text}"
+        );
+        // thread-per-task and tokio-ct inline have no worker count, so no
+        // axis is the same for every case of either table.
+        assert!(!text.contains("every case:"), "{text}");
+    }
+
+    #[test]
+    fn an_axis_every_case_shares_is_stated_above_its_table() {
+        let mut r = fixture("io-small.json");
+        r.cases
+            .retain(|c| c.workload == "sleep" && c.workers == Some(2));
+        let text = super::render(&r);
+        let sleep = table(&text, "sleep duration=5ms");
+        assert_eq!(sleep[0], "every case: workers 2", "{text}");
+        assert!(!sleep[2].contains("workers"), "{text}");
+    }
 }

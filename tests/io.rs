@@ -236,7 +236,9 @@ fn target_sends_requests_to_a_server_already_running() {
 #[test]
 fn too_few_open_files_fail_naming_ulimit_n_and_a_low_soft_limit_is_raised() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |limits: &str| {
+    // Each run gets a directory of its own: a second run into one that
+    // holds results is refused.
+    let run = |limits: &str, out: &Path| {
         run_io(
             limits,
             "echo",
@@ -244,18 +246,19 @@ fn too_few_open_files_fail_naming_ulimit_n_and_a_low_soft_limit_is_raised() {
             &["delay=0", "jitter=0"],
             "500",
             &[],
-            dir.path(),
+            out,
         )
     };
+    let (hard, soft) = (dir.path().join("hard"), dir.path().join("soft"));
     // Hard limit 128: 500 connections at once cannot fit.
-    let o = run("ulimit -n 128");
+    let o = run("ulimit -n 128", &hard);
     assert_eq!(
         o.status.code(),
         Some(1),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let reason = results(dir.path())["cases"][0]["failure"]["reason"]
+    let reason = results(&hard)["cases"][0]["failure"]["reason"]
         .as_str()
         .unwrap()
         .to_string();
@@ -264,9 +267,9 @@ fn too_few_open_files_fail_naming_ulimit_n_and_a_low_soft_limit_is_raised() {
         "{reason}"
     );
     // Soft 128 under a hard 4096: raised, and the case runs.
-    let o = run("ulimit -Hn 4096; ulimit -Sn 128");
+    let o = run("ulimit -Sn 128; ulimit -Hn 4096", &soft);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(results(dir.path())["cases"][0]["status"], "ok");
+    assert_eq!(results(&soft)["cases"][0]["status"], "ok");
 }
 
 #[test]

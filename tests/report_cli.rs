@@ -179,3 +179,61 @@ fn report_draws_course_slides_in_russian_and_rejects_unknown_looks() {
             "unknown language `de`; use en or ru",
         ));
 }
+
+/// Regression: report and compare printed an IO or parse error's message
+/// twice (`…(os error 30): …(os error 30)`): the error's text was both in
+/// its message and its `source()`, and `{:#}` prints the chain.
+#[test]
+fn io_and_parse_errors_are_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{").unwrap();
+    let good = dir.path().join("results.json");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/tests/fixtures/cpu-small.json"
+        ),
+        &good,
+    )
+    .unwrap();
+    let not_a_dir = dir.path().join("bad.json").join("compare.md");
+    let missing = dir.path().join("missing.json");
+    let cases: [(Vec<&std::ffi::OsStr>, &str); 4] = [
+        (
+            vec!["report".as_ref(), missing.as_os_str()],
+            "No such file or directory",
+        ),
+        (
+            vec!["report".as_ref(), bad.as_os_str()],
+            "EOF while parsing",
+        ),
+        (
+            vec!["compare".as_ref(), bad.as_os_str(), good.as_os_str()],
+            "EOF while parsing",
+        ),
+        (
+            vec![
+                "compare".as_ref(),
+                good.as_os_str(),
+                good.as_os_str(),
+                "--out".as_ref(),
+                not_a_dir.as_os_str(),
+            ],
+            "Not a directory",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = assert_cmd::Command::cargo_bin("bakeoff")
+            .unwrap()
+            .env_remove("BAKEOFF_ROLE")
+            .args(&args)
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.matches(said).count(), 1, "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    }
+}

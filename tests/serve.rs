@@ -436,3 +436,40 @@ fn server_process_stop_and_drop_leave_no_child() {
     .expect("no such program");
     assert!(err.to_string().contains("/nonexistent/bakeoff"), "{err}");
 }
+
+/// Regression: `serve --addr 0.0.0.0:0` (also through BAKEOFF_SERVE_ADDR)
+/// listened on every interface without a word. The server here is stopped
+/// by its stdin's end right after its ready line; no traffic is sent.
+#[test]
+fn a_server_on_every_interface_says_so_and_loopback_is_quiet() {
+    let stderr_of = |args: &[&str], env: Option<&str>| {
+        let mut cmd = bakeoff();
+        cmd.arg("serve").arg("echo").args(args).write_stdin("");
+        if let Some(addr) = env {
+            cmd.env("BAKEOFF_SERVE_ADDR", addr);
+        }
+        let out = cmd
+            .timeout(IO_TIMEOUT)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(parse_ready_line(&stdout).is_some(), "{stdout}");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    for (args, env) in [
+        (&["--addr", "0.0.0.0:0"][..], None),
+        (&[][..], Some("0.0.0.0:0")),
+    ] {
+        let stderr = stderr_of(args, env);
+        assert!(
+            stderr.starts_with("warning: the echo server listens on 0.0.0.0:")
+                && stderr.contains("every interface")
+                && stderr.contains("--addr 127.0.0.1:0"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert_eq!(stderr_of(&["--addr", "127.0.0.1:0"], None), "");
+}

@@ -64,6 +64,12 @@ pub struct Job {
 }
 
 impl Job {
+    /// What a job holds per task, in bytes: its slot, its submit time,
+    /// and the record [`records`](Self::records) reads back from them.
+    pub const BYTES_PER_TASK: usize = std::mem::size_of::<Slot>()
+        + std::mem::size_of::<u64>()
+        + std::mem::size_of::<TaskRecord>();
+
     /// Wraps `batch`; allocates and touches every slot up front, so the
     /// memory measured during the batch is the model's, not the recorder's.
     pub fn new(batch: Arc<dyn Batch>) -> Arc<Job> {
@@ -254,5 +260,46 @@ impl Job {
         } else {
             Err(missing)
         }
+    }
+}
+
+/// What happened to a runner's worker processes during one batch besides
+/// the work: the ones that died, and what the runner did about it. A batch
+/// with any death is not a clean measurement even when every task finished
+/// (a retried task ran twice, a replacement worker started mid-batch).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Incidents {
+    /// Worker processes that died during the batch (killed by a signal,
+    /// exited, or killed by the runner for passing the task timeout).
+    pub worker_deaths: usize,
+    /// How the first [`Incidents::CAUSES_KEPT`] of them ended, in order:
+    /// `SIGKILL`, `exit 3`, `task timeout`.
+    pub death_causes: Vec<String>,
+    /// Tasks that were running on a worker when it died and were run
+    /// again on another (the pools' `retry`). Tasks queued behind them,
+    /// not yet started, go to another worker too but are not counted: they
+    /// run once.
+    pub tasks_retried: usize,
+    /// Workers started during the batch to replace dead ones.
+    pub workers_replaced: usize,
+}
+
+impl Incidents {
+    /// Causes kept per batch: a worker that dies on every task (a
+    /// deterministic crash under `retry`) would otherwise add a line per
+    /// death; `worker_deaths` keeps the count.
+    pub const CAUSES_KEPT: usize = 5;
+
+    /// Records a worker's death and how it ended.
+    pub fn death(&mut self, cause: impl Into<String>) {
+        self.worker_deaths += 1;
+        if self.death_causes.len() < Self::CAUSES_KEPT {
+            self.death_causes.push(cause.into());
+        }
+    }
+
+    /// Whether nothing happened.
+    pub fn is_clean(&self) -> bool {
+        self.worker_deaths == 0 && self.tasks_retried == 0 && self.workers_replaced == 0
     }
 }

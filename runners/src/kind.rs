@@ -317,6 +317,16 @@ impl RunnerKind {
     /// Starts the runner: builds its threads or runtime.
     pub fn start(self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
         let cpu = || -> Result<CpuMode, RunnerError> { Ok(config.params.get::<CpuMode>("cpu")?) };
+        let threads = self.threads_started(config)?;
+        if threads > 0 {
+            crate::limits::room_for_threads(threads, "--workers").map_err(|limit| {
+                RunnerError::Threads {
+                    runner: self.id(),
+                    count: threads,
+                    limit,
+                }
+            })?;
+        }
         Ok(match self {
             RunnerKind::Seq => Box::new(SeqRunner),
             RunnerKind::ThreadPerTask => Box::new(ThreadPerTask::new(config.concurrency)),
@@ -331,6 +341,40 @@ impl RunnerKind {
             RunnerKind::ForkPool => pool(StartMethod::Fork, config)?,
             RunnerKind::SpawnPool => pool(StartMethod::Spawn, config)?,
             RunnerKind::ForkserverPool => pool(StartMethod::Forkserver, config)?,
+        })
+    }
+}
+
+impl RunnerKind {
+    /// How many threads the runner starts (or may start, for a runtime's
+    /// blocking pool sized by `workers`) beside the calling one, before
+    /// its first task: what [`start`](Self::start) checks against the
+    /// thread limits. 0 for runners that start threads per task
+    /// (thread-per-task checks each one) or processes (the pools check
+    /// the process limit).
+    pub fn threads_started(self, config: &RunnerConfig) -> Result<usize, RunnerError> {
+        let offload = || -> Result<bool, RunnerError> {
+            Ok(config.params.get::<CpuMode>("cpu")? == CpuMode::Offload)
+        };
+        let w = config.workers;
+        Ok(match self {
+            RunnerKind::Seq | RunnerKind::ThreadPerTask => 0,
+            RunnerKind::ForkPool | RunnerKind::SpawnPool | RunnerKind::ForkserverPool => 0,
+            RunnerKind::ThreadPool | RunnerKind::Rayon => w,
+            RunnerKind::TokioCt => {
+                if offload()? {
+                    w
+                } else {
+                    0
+                }
+            }
+            RunnerKind::TokioMt | RunnerKind::AsyncStd | RunnerKind::Smol => {
+                if offload()? {
+                    2 * w
+                } else {
+                    w
+                }
+            }
         })
     }
 }

@@ -24,7 +24,7 @@ pub mod sync;
 mod threads;
 
 pub use async_rt::CpuMode;
-pub use job::{Job, TaskRecord};
+pub use job::{Incidents, Job, TaskRecord};
 pub use kind::{Family, RunnerConfig, RunnerInfo, RunnerKind};
 
 use std::sync::Arc;
@@ -53,6 +53,13 @@ pub trait Runner {
 
     /// Memory of the live worker processes now, for runners that have them.
     fn workers_memory(&self) -> Option<WorkersMemory> {
+        None
+    }
+
+    /// What happened to worker processes during the last `run` call
+    /// (deaths, retries, replacements), for runners that have them; `None`
+    /// for in-process runners.
+    fn incidents(&self) -> Option<Incidents> {
         None
     }
 }
@@ -99,6 +106,17 @@ pub enum RunnerError {
         /// The error from the OS.
         os_error: std::io::Error,
         /// The limit that was hit, its value and the fix, in one line.
+        limit: String,
+    },
+    /// A runner would start more threads than a limit allows: refused
+    /// before it started any.
+    #[error("{runner}: cannot start {count} threads: {limit}")]
+    Threads {
+        /// The runner id.
+        runner: &'static str,
+        /// How many threads it would start.
+        count: usize,
+        /// The limit that would be hit, its value and the fix, in one line.
         limit: String,
     },
     /// A runtime could not be built.

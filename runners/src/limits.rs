@@ -10,6 +10,19 @@
 //! 65 530 mappings stop a process at about 16 000 threads — before
 //! `kernel.threads-max` or `RLIMIT_NPROC`.
 
+/// Threads the whole system runs now (the second half of the fourth field
+/// of `/proc/loadavg`, `running/total`).
+fn system_threads() -> Option<u64> {
+    let loadavg = std::fs::read_to_string("/proc/loadavg").ok()?;
+    loadavg
+        .split_whitespace()
+        .nth(3)?
+        .split('/')
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 /// Reads one number from a `/proc` file.
 fn proc_number(path: &str) -> Option<u64> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
@@ -68,14 +81,7 @@ pub(crate) fn thread_limit(started: usize) -> String {
         }
     }
     if let Some(max) = proc_number("/proc/sys/kernel/threads-max") {
-        let total = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| {
-            l.split_whitespace()
-                .nth(3)?
-                .split('/')
-                .nth(1)?
-                .parse::<u64>()
-                .ok()
-        });
+        let total = system_threads();
         if let Some(total) = total.filter(|t| t + 16 >= max) {
             return format!("kernel.threads-max is {max} and the system runs {total} threads; raise it (sysctl -w kernel.threads-max=…) or lower --concurrency");
         }
@@ -86,6 +92,58 @@ pub(crate) fn thread_limit(started: usize) -> String {
         }
     }
     format!("no limit bakeoff checks is exhausted ({threads} threads running; checked vm.max_map_count, ulimit -v, kernel.threads-max, ulimit -u); lower --concurrency or free memory")
+}
+
+/// Whether `count` more threads fit under every limit a thread takes
+/// from — `vm.max_map_count`, the address space (`ulimit -v`),
+/// `kernel.threads-max` and `RLIMIT_NPROC` — projected from what this
+/// process and the system use now; the one-line reason naming the first
+/// that would be exhausted, with its value and the fix (`flag` is the
+/// option that asked for them, e.g. `--workers`).
+///
+/// Runners that start a fixed number of threads ask here before they
+/// start any: past a limit, a runtime's thread spawn panics or aborts the
+/// process, or leaves a pool waiting for threads that never came.
+pub(crate) fn room_for_threads(count: usize, flag: &str) -> Result<(), String> {
+    let count = count as u64;
+    let threads = status_field("Threads:").unwrap_or(1);
+    if let (Some(max), Ok(maps)) = (
+        proc_number("/proc/sys/vm/max_map_count"),
+        std::fs::read_to_string("/proc/self/maps"),
+    ) {
+        let maps = maps.lines().count() as u64;
+        let needed = MAPS_PER_THREAD * count;
+        if maps + needed + 64 >= max {
+            return Err(format!(
+                "vm.max_map_count is {max}, and {count} threads need about {needed} memory mappings ({MAPS_PER_THREAD} per thread) beside the {maps} this process has; raise it (sysctl -w vm.max_map_count={}) or lower {flag}",
+                (maps + needed + 64).next_power_of_two()
+            ));
+        }
+    }
+    if let Some(limit_kb) = soft_limit(libc::RLIMIT_AS).map(|b| b / 1024) {
+        let size_kb = status_field("VmSize:").unwrap_or(0);
+        let needed_kb = THREAD_ROOM_KB * count;
+        if size_kb + needed_kb >= limit_kb {
+            return Err(format!(
+                "the address-space limit is {} MiB, and {count} threads need about {} MiB (2 MiB of stack each and their signal stacks) beside the {} MiB this process uses; raise it (ulimit -v) or lower {flag}",
+                limit_kb / 1024,
+                needed_kb / 1024,
+                size_kb / 1024
+            ));
+        }
+    }
+    if let Some(max) = proc_number("/proc/sys/kernel/threads-max") {
+        let total = system_threads();
+        if let Some(total) = total.filter(|t| t + count + 16 >= max) {
+            return Err(format!("kernel.threads-max is {max}, and the system runs {total} threads without these {count}; raise it (sysctl -w kernel.threads-max=…) or lower {flag}"));
+        }
+    }
+    if let Some(nproc) = soft_limit(libc::RLIMIT_NPROC) {
+        if threads + count + 16 >= nproc {
+            return Err(format!("the process limit (RLIMIT_NPROC, `ulimit -u`) is {nproc}, and this process has {threads} threads without these {count}; raise it (ulimit -u) or lower {flag}"));
+        }
+    }
+    Ok(())
 }
 
 /// Mappings one more thread takes: its stack and guard page, and the

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bakeoff_runners::process::{self, prepare_fork_helper, PoolOptions, ProcessPool, StartMethod};
-use bakeoff_runners::{Job, Runner, RunnerConfig, RunnerKind};
+use bakeoff_runners::{Incidents, Job, Runner, RunnerConfig, RunnerKind};
 use bakeoff_workloads::{BatchDigest, Registry};
 
 const POOLS: [RunnerKind; 3] = [
@@ -57,6 +57,10 @@ fn main() {
         (
             "retry_runs_a_dead_workers_task_again",
             retry_runs_a_dead_workers_task_again,
+        ),
+        (
+            "a_worker_killed_once_is_recorded_as_one_death_one_retry_one_replacement",
+            a_worker_killed_once_is_recorded_as_one_death_one_retry_one_replacement,
         ),
         (
             "a_task_over_the_timeout_has_its_worker_killed",
@@ -438,7 +442,75 @@ fn retry_runs_a_dead_workers_task_again(registry: &Registry) -> Result<(), Strin
                 p.replacements()
             ));
         }
+        // Both deaths are the batch's incidents; the task was retried once.
+        let incidents = p.incidents().unwrap_or_default();
+        if (
+            incidents.worker_deaths,
+            incidents.tasks_retried,
+            incidents.workers_replaced,
+        ) != (2, 1, 2)
+            || incidents.death_causes != ["SIGABRT", "SIGABRT"]
+        {
+            return Err(format!("{method:?}: {incidents:?}"));
+        }
         Box::new(p).stop().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The issue: a worker that died and whose task was retried left no trace,
+/// so the batch looked clean. A worker SIGKILLed on its first attempt at
+/// task 1 (`once`), with `retry=1`: the batch finishes with the right
+/// digest, and the pool reports that batch's death, retry and replacement
+/// — and nothing for the next batch.
+fn a_worker_killed_once_is_recorded_as_one_death_one_retry_one_replacement(
+    registry: &Registry,
+) -> Result<(), String> {
+    let want = reference(&batch(registry, "fault", &[("mode", "none")], 6));
+    for method in [
+        StartMethod::Fork,
+        StartMethod::Spawn,
+        StartMethod::Forkserver,
+    ] {
+        let marks = std::env::temp_dir().join(format!(
+            "bakeoff-pools-once-{}-{method:?}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&marks);
+        let once = marks.to_str().unwrap();
+        let b = batch(
+            registry,
+            "fault",
+            &[("mode", "kill"), ("at", "1"), ("once", once)],
+            6,
+        );
+        let mut p = pool(
+            method,
+            PoolOptions {
+                retry: 1,
+                ..DEFAULTS
+            },
+        )?;
+        let job = Job::new(Arc::clone(&b));
+        p.run(&job).map_err(|e| e.to_string())?;
+        let first = p.incidents();
+        let again = Job::new(Arc::clone(&b));
+        p.run(&again).map_err(|e| e.to_string())?;
+        let second = p.incidents();
+        Box::new(p).stop().map_err(|e| e.to_string())?;
+        let _ = std::fs::remove_dir_all(&marks);
+        if job.digest() != Ok(want) || again.digest() != Ok(want) {
+            return Err(format!("{method:?}: {:?}", job.failure()));
+        }
+        let killed = Incidents {
+            worker_deaths: 1,
+            death_causes: vec!["SIGKILL".into()],
+            tasks_retried: 1,
+            workers_replaced: 1,
+        };
+        if first != Some(killed) || second != Some(Incidents::default()) {
+            return Err(format!("{method:?}: incidents {first:?}, then {second:?}"));
+        }
     }
     Ok(())
 }

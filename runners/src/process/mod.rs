@@ -30,6 +30,33 @@ pub const ROLE_ENV: &str = "BAKEOFF_ROLE";
 /// The environment variable naming the inherited socket's descriptor.
 pub const FD_ENV: &str = "BAKEOFF_FD";
 
+/// The variable naming the pid of the process that started this one, for
+/// [`die_with_parent`]: every process bakeoff starts gets it.
+pub const PARENT_ENV: &str = "BAKEOFF_PARENT_PID";
+
+/// The pid in [`PARENT_ENV`], if it is set and a number.
+pub fn parent_from_env() -> Option<u32> {
+    std::env::var(PARENT_ENV).ok()?.parse().ok()
+}
+
+/// Ties this process's life to its parent's: the kernel sends it SIGKILL
+/// when the thread that started it ends (`PR_SET_PDEATHSIG`) — a SIGKILLed
+/// orchestrator included, which can clean up nothing itself — and, if
+/// that already happened before this call (its parent is no longer
+/// `parent`), it ends itself the same way now. Every process bakeoff
+/// starts calls it first: case children, the embedded servers, pool
+/// workers and fork servers, exec'd or forked. So the whole tree goes
+/// with its root, however the root dies.
+pub fn die_with_parent(parent: Option<u32>) {
+    use nix::sys::signal::{raise, Signal};
+    let _ = nix::sys::prctl::set_pdeathsig(Some(Signal::SIGKILL));
+    if let Some(parent) = parent {
+        if nix::unistd::getppid().as_raw() as u32 != parent {
+            let _ = raise(Signal::SIGKILL);
+        }
+    }
+}
+
 /// If this process was started as a pool worker or a fork server, serves
 /// and returns the exit code for `main`; otherwise `None`.
 ///
@@ -43,6 +70,7 @@ pub fn entry(registry: &Registry) -> Option<i32> {
         "forkserver" => server::serve_forks,
         _ => return None,
     };
+    die_with_parent(parent_from_env());
     Some(match pool::inherited_socket() {
         Some(socket) => serve(socket, registry),
         None => {

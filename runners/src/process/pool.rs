@@ -19,7 +19,7 @@ use nix::unistd::Pid;
 
 use super::proto::{read_frame, write_frame, FromWorker, TaskInput, ToWorker, WorkerUsage};
 use super::{server, FD_ENV, ROLE_ENV};
-use crate::{Job, Runner, RunnerError};
+use crate::{Incidents, Job, Runner, RunnerError};
 
 /// How workers are started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,10 +100,12 @@ fn fork_helper(
         });
     }
     let (ours, theirs) = UnixStream::pair().map_err(|e| io_error(runner, "socketpair", e))?;
+    let parent = std::process::id();
     // SAFETY: the process is single-threaded (checked above), so the child
     // may run ordinary Rust code.
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
+            super::die_with_parent(Some(parent));
             drop(ours);
             let code = server::serve_forks(theirs, registry);
             std::process::exit(code);
@@ -222,6 +224,8 @@ pub struct ProcessPool {
     exited: Vec<WorkerUsage>,
     /// Workers replaced after they died.
     replaced: usize,
+    /// Deaths, retries and replacements of the batch running or last run.
+    incidents: Incidents,
     wbuf: Vec<u8>,
     rbuf: Vec<u8>,
 }
@@ -288,6 +292,7 @@ impl ProcessPool {
             },
             exited: Vec::new(),
             replaced: 0,
+            incidents: Incidents::default(),
             wbuf: Vec::new(),
             rbuf: Vec::new(),
         };
@@ -392,6 +397,7 @@ impl ProcessPool {
     fn replace(&mut self, i: usize) -> Result<(), RunnerError> {
         let fresh = self.launch()?;
         self.replaced += 1;
+        self.incidents.workers_replaced += 1;
         let old = std::mem::replace(&mut self.workers[i], fresh);
         drop(old.stream);
         if let Reap::Child(mut c) = old.reap {
@@ -400,8 +406,10 @@ impl ProcessPool {
         self.await_ready(i)
     }
 
-    /// How worker `i` ended, after its socket closed: one line.
-    fn death_of(&mut self, i: usize) -> String {
+    /// How worker `i` ended, after its socket closed: one line for a
+    /// failure reason, and its cause in a word or two for the batch's
+    /// [`Incidents`] (`SIGKILL`, `exit 3`, `task timeout`).
+    fn death_of(&mut self, i: usize) -> (String, String) {
         let w = &mut self.workers[i];
         if w.timed_out {
             if let Reap::Child(c) = &mut w.reap {
@@ -413,26 +421,37 @@ impl ProcessPool {
                 .launcher
                 .with_control(|c| server::worker_status(c, pid));
             let limit = self.options.task_timeout.unwrap_or_default().as_secs_f64();
-            return format!(
-                "passed the task timeout ({limit} s per task); worker {} was killed",
-                w.pid
+            return (
+                format!(
+                    "passed the task timeout ({limit} s per task); worker {} was killed",
+                    w.pid
+                ),
+                "task timeout".into(),
             );
         }
         match &mut w.reap {
             Reap::Child(c) => match c.wait() {
                 Ok(s) => match s.signal() {
-                    Some(sig) => format!(
-                        "worker {} killed by signal {sig} ({})",
-                        w.pid,
-                        signal_name(sig)
+                    Some(sig) => (
+                        format!(
+                            "worker {} killed by signal {sig} ({})",
+                            w.pid,
+                            signal_name(sig)
+                        ),
+                        signal_name(sig).into(),
                     ),
-                    None => format!(
-                        "worker {} exited with status {}",
-                        w.pid,
-                        s.code().unwrap_or(-1)
-                    ),
+                    None => {
+                        let code = s.code().unwrap_or(-1);
+                        (
+                            format!("worker {} exited with status {code}", w.pid),
+                            format!("exit {code}"),
+                        )
+                    }
                 },
-                Err(e) => format!("worker {} ended (wait failed: {e})", w.pid),
+                Err(e) => (
+                    format!("worker {} ended (wait failed: {e})", w.pid),
+                    "unknown".into(),
+                ),
             },
             Reap::ByServer => {
                 let pid = w.pid;
@@ -441,8 +460,14 @@ impl ProcessPool {
                     .with_control(|c| server::worker_status(c, pid))
                     .unwrap_or(Ok(None));
                 match status {
-                    Ok(Some(s)) => format!("worker {pid} {}", server::describe_status(s)),
-                    _ => format!("worker {pid} died (its socket closed)"),
+                    Ok(Some(s)) => (
+                        format!("worker {pid} {}", server::describe_status(s)),
+                        cause_of_status(s),
+                    ),
+                    _ => (
+                        format!("worker {pid} died (its socket closed)"),
+                        "unknown".into(),
+                    ),
                 }
             }
         }
@@ -495,6 +520,7 @@ fn spawn_role(
     let child = Command::new(exe)
         .env(ROLE_ENV, role)
         .env(FD_ENV, raw.to_string())
+        .env(super::PARENT_ENV, std::process::id().to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::from(stdout))
         .spawn();
@@ -514,6 +540,17 @@ pub(crate) fn inherited_socket() -> Option<UnixStream> {
     unsafe { libc::fcntl(raw, libc::F_SETFD, libc::FD_CLOEXEC) };
     // SAFETY: the descriptor was inherited for us and nothing else owns it.
     Some(UnixStream::from(unsafe { OwnedFd::from_raw_fd(raw) }))
+}
+
+/// A wait status in a word or two: `SIGKILL`, `exit 3`.
+fn cause_of_status(status: i32) -> String {
+    if libc::WIFSIGNALED(status) {
+        signal_name(libc::WTERMSIG(status)).into()
+    } else if libc::WIFEXITED(status) {
+        format!("exit {}", libc::WEXITSTATUS(status))
+    } else {
+        "unknown".into()
+    }
 }
 
 /// The usual name of signal `sig`.
@@ -590,8 +627,13 @@ impl Runner for ProcessPool {
         Some(sum)
     }
 
+    fn incidents(&self) -> Option<Incidents> {
+        Some(self.incidents.clone())
+    }
+
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
         let runner = self.method.runner_id();
+        self.incidents = Incidents::default();
         let spec = job.batch().spec().clone();
         let n = job.len();
         let limit = self.options.concurrency.unwrap_or(n).max(1);
@@ -764,7 +806,8 @@ impl Runner for ProcessPool {
                         // The oldest chunk was running: its tasks fail
                         // (which one crashed is unknown past the first).
                         // Chunks queued behind it never started: re-queue.
-                        let how = self.death_of(i);
+                        let (how, cause) = self.death_of(i);
+                        self.incidents.death(cause);
                         let mut lost = std::mem::take(&mut self.workers[i].chunks);
                         if let Some(running) = lost.pop_front() {
                             in_flight -= running.len();
@@ -773,6 +816,7 @@ impl Runner for ProcessPool {
                                 match tries {
                                     Some(a) if (*a as usize) < self.options.retry => {
                                         *a += 1;
+                                        self.incidents.tasks_retried += 1;
                                         again.push_back(t);
                                     }
                                     _ => {

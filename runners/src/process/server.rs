@@ -88,10 +88,12 @@ fn reap_all(live: &mut HashSet<u32>) {
 /// Forks a worker serving `fd`; the reply for the pool, and the worker's
 /// pid when the fork succeeded.
 fn fork_worker(fd: OwnedFd, control: RawFd, registry: &Registry) -> (Vec<u8>, Option<u32>) {
+    let parent = std::process::id();
     // SAFETY: this process is single-threaded (a fork server runs nothing
     // else), so the child may run ordinary Rust code.
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
+            super::die_with_parent(Some(parent));
             // SAFETY: closing the control channel's descriptor, which this
             // child never uses (the server's copy stays open).
             unsafe { libc::close(control) };

@@ -79,21 +79,24 @@ pub(crate) fn entries() -> Vec<crate::WorkloadEntry> {
 }
 
 /// The `target` parameter of a workload with a [`IoWorkload::SERVER`].
-pub(crate) const TARGET_PARAM: ParamSpec = ParamSpec {
+/// A workload of your own that talks to an embedded server lists it with
+/// [`DELAY_PARAM`] and [`JITTER_PARAM`] (the orchestrator reads all three
+/// to start the right server) and reads it through [`Target`].
+pub const TARGET_PARAM: ParamSpec = ParamSpec {
     name: "target",
     default: "embedded",
     help: "HOST:PORT of the server, or `embedded`: the one `bakeoff run` starts",
 };
 
 /// The `delay` parameter: the embedded server's, validated here.
-pub(crate) const DELAY_PARAM: ParamSpec = ParamSpec {
+pub const DELAY_PARAM: ParamSpec = ParamSpec {
     name: "delay",
     default: "5ms",
     help: "how long the embedded server holds back each reply (0, 250us, 5ms, …)",
 };
 
 /// The `jitter` parameter: the embedded server's, validated here.
-pub(crate) const JITTER_PARAM: ParamSpec = ParamSpec {
+pub const JITTER_PARAM: ParamSpec = ParamSpec {
     name: "jitter",
     default: "1ms",
     help: "each embedded-server wait is uniform in delay ± jitter",
@@ -104,7 +107,7 @@ pub(crate) const JITTER_PARAM: ParamSpec = ParamSpec {
 /// task connects, so that a batch can be built — and its expected digests
 /// computed — where no server runs.
 #[derive(Debug)]
-pub(crate) struct Target {
+pub struct Target {
     raw: String,
     addr: OnceLock<Result<SocketAddr, String>>,
 }
@@ -116,7 +119,7 @@ pub(crate) fn duration_param(p: &Params, key: &str) -> Result<Duration, ParamErr
 
 impl Target {
     /// Reads `target` from `p`, and checks `delay` and `jitter` parse.
-    pub(crate) fn from_params(p: &Params) -> Result<Self, ParamError> {
+    pub fn from_params(p: &Params) -> Result<Self, ParamError> {
         for key in [DELAY_PARAM.name, JITTER_PARAM.name] {
             duration_param(p, key)?;
         }
@@ -131,7 +134,7 @@ impl Target {
 
     /// The address to connect to; an error (kind `NotFound`) when
     /// `embedded` names no running server.
-    pub(crate) fn addr(&self) -> io::Result<SocketAddr> {
+    pub fn addr(&self) -> io::Result<SocketAddr> {
         self.addr
             .get_or_init(|| resolve_target(&self.raw))
             .clone()
