@@ -99,6 +99,14 @@ fn split_name_version(component: &str) -> Option<(&str, &str)> {
     })
 }
 
+/// The nearest folder above `exe` that holds a `Cargo.toml`: the package
+/// or workspace the program was built in.
+fn program_root(exe: &std::path::Path) -> Option<&std::path::Path> {
+    exe.ancestors()
+        .skip(1)
+        .find(|d| d.join("Cargo.toml").is_file())
+}
+
 /// The commit of the running program's own checkout, where it has one:
 /// the git work tree around the nearest folder above the executable that
 /// holds a `Cargo.toml` (`…/proj/target/release/prog` → `…/proj`). For the
@@ -107,10 +115,7 @@ fn split_name_version(component: &str) -> Option<(&str, &str)> {
 /// (`~/.cargo/bin`) or a checkout without git.
 fn git_commit() -> Option<String> {
     let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
-    let root = exe
-        .ancestors()
-        .skip(1)
-        .find(|d| d.join("Cargo.toml").is_file())?;
+    let root = program_root(&exe)?;
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(root)
@@ -219,6 +224,19 @@ mod tests {
         // A folder without a whole version names no version.
         assert!(!v.contains_key("smol"), "{v:?}");
         assert_eq!(v.len(), 4, "{v:?}");
+    }
+
+    #[test]
+    fn the_program_root_is_the_package_it_was_built_in_not_bakeoffs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = dir.path().join("my-bench");
+        let exe = mine.join("target/release/examples/my-bench");
+        std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+        std::fs::write(mine.join("Cargo.toml"), "[package]").unwrap();
+        assert_eq!(program_root(&exe), Some(mine.as_path()));
+        // An installed binary has no package around it.
+        let installed = dir.path().join(".cargo/bin/my-bench");
+        assert_eq!(program_root(&installed), None);
     }
 
     #[test]
