@@ -1310,6 +1310,11 @@ fn a_pool_worker_killed_once_and_retried_is_recorded_and_flagged() {
             ),
         "{html}"
     );
+    // ... and the mark in the case table, beside the throughput.
+    assert!(
+        html.contains(" †</td>") && html.contains("its task was retried: not a clean measurement"),
+        "{html}"
+    );
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("| †"), "{md}");
     let stdout = String::from_utf8_lossy(&output.stdout);

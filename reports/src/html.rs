@@ -186,6 +186,8 @@ pub struct Words {
     pub columns: [&'static str; 10],
     /// Introduces the axes every case of a table shares.
     pub every_case: &'static str,
+    /// The tooltip of `†` beside a disturbed case's throughput.
+    pub disturbed_title: &'static str,
     /// Heading of the primitives section.
     pub primitives: &'static str,
     /// The sentence under it.
@@ -212,6 +214,7 @@ impl Words {
                 no_figure: "No figure: no case of this workload succeeded.",
                 columns: ["case", "runner", "status", "throughput", "CI95", "speed-up", "p50 latency", "p99 latency", "CPU / batch", "peak RSS above idle"],
                 every_case: "Every case:",
+                disturbed_title: "† a pool worker died during a repetition and its task was retried: not a clean measurement",
                 primitives: "Primitives (cargo bench)",
                 primitives_intro: "What the costs behind the figures are, as criterion measured them: the median time per operation (per element where a bench handles several per iteration) with the 95 % interval of the median.",
                 primitive_columns: ["bench", "median per operation", "CI95", "elements per iteration", "bandwidth"],
@@ -229,6 +232,7 @@ impl Words {
                 no_figure: "Нет рисунка: ни один случай этой нагрузки не прошёл.",
                 columns: ["случай", "модель", "статус", "пропускная способность", "ДИ95", "ускорение", "задержка p50", "задержка p99", "CPU / прогон", "пик RSS сверх простоя"],
                 every_case: "У всех случаев:",
+                disturbed_title: "† в одном из повторов погиб рабочий процесс пула и его задачу выполнили заново: замер не чистый",
                 primitives: "Примитивы (cargo bench)",
                 primitives_intro: "Стоимость примитивов, стоящих за рисунками, по замерам criterion: медиана времени на операцию (на элемент, если замер обрабатывает несколько за итерацию) с 95 % интервалом медианы.",
                 primitive_columns: ["замер", "медиана на операцию", "ДИ95", "элементов за итерацию", "пропускная способность"],
