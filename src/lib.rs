@@ -31,7 +31,7 @@ pub use case::Case;
 pub use child::child_entry;
 pub use environment::collect as collect_environment;
 pub use orchestrator::{RunOptions, RunOutcome};
-pub use output::{check_out_dir, claim_dir, write_atomic};
+pub use output::{check_out_dir, claim_dir, existing_results, write_atomic};
 pub use plan::{Plan, Repeat, Sweep};
 
 /// The seed task lists are built from unless one is given.

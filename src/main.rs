@@ -114,7 +114,7 @@ fn report(args: &ReportArgs) -> Result<i32> {
     };
     // A report beside another run's results would describe a run that is
     // not the one in its folder.
-    if let Some(found) = bakeoff_existing_results(&out) {
+    if let Some(found) = bakeoff::existing_results(&out) {
         let reported = args.results.iter().any(|r| same_file(r, &found));
         if !reported {
             bakeoff::claim_dir(&out, args.force, "report --out")?;
@@ -129,11 +129,6 @@ fn report(args: &ReportArgs) -> Result<i32> {
         open(&rendered.index);
     }
     Ok(0)
-}
-
-/// The results file a report directory holds, if any.
-fn bakeoff_existing_results(dir: &std::path::Path) -> Option<std::path::PathBuf> {
-    Some(dir.join("results.json")).filter(|p| p.exists())
 }
 
 /// Whether `a` and `b` name the same file.
