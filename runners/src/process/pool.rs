@@ -34,7 +34,8 @@ pub enum StartMethod {
 }
 
 impl StartMethod {
-    fn runner_id(self) -> &'static str {
+    /// The id of the runner that starts its workers this way.
+    pub(crate) fn runner_id(self) -> &'static str {
         match self {
             StartMethod::Fork => "fork-pool",
             StartMethod::Spawn => "spawn-pool",
