@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
 
     let mut bakeoff = Bakeoff::new(registry)
         .workload("collatz")
-        .runners(RunnerKind::ALL.iter().map(|k| k.info().id))
+        .runners(RunnerKind::all().map(|k| k.id()))
         .workers([2])
         .reps(2)
         .print(!quiet);

@@ -161,7 +161,7 @@ fn main() -> anyhow::Result<()> {
 
     let mut bakeoff = Bakeoff::new(registry)
         .workload("heartbeat")
-        .runners(RunnerKind::ALL.iter().map(|k| k.info().id))
+        .runners(RunnerKind::all().map(|k| k.id()))
         .workers([2])
         .tasks([20])
         .concurrency([10])

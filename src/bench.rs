@@ -76,7 +76,7 @@ pub struct Runners<'r> {
 
 impl<'r> Runners<'r> {
     /// The workload `id` of `registry`, under every runner
-    /// ([`RunnerKind::ALL`]), with its default parameters and task count,
+    /// ([`RunnerKind::all`]), with its default parameters and task count,
     /// one worker per core.
     ///
     /// Also prepares the `fork-pool` helper, which must be forked while
@@ -95,7 +95,7 @@ impl<'r> Runners<'r> {
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             concurrency: None,
             seed: crate::DEFAULT_SEED,
-            kinds: RunnerKind::ALL.to_vec(),
+            kinds: RunnerKind::all().collect(),
         }
     }
 
@@ -185,7 +185,7 @@ impl<'r> Runners<'r> {
             let mut run = RunnerBench {
                 kind,
                 config: config(kind),
-                seq_config: config(RunnerKind::Seq),
+                seq_config: config(RunnerKind::reference()),
                 workload,
                 batch: &batch,
                 reference: &mut reference,
@@ -242,7 +242,7 @@ impl RunnerBench<'_> {
     /// it yourself before timing [`run_batch`](Self::run_batch).
     pub fn start(&mut self) {
         if self.reference.is_none() {
-            let mut seq = start(RunnerKind::Seq, &self.seq_config);
+            let mut seq = start(RunnerKind::reference(), &self.seq_config);
             let job = run_once(seq.as_mut(), self.batch, self.workload, "seq");
             stop(seq, self.workload, "seq");
             *self.reference = Some(digest_of(&job, self.workload, "seq"));

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use bakeoff::orchestrator::{self, RunOptions};
-use bakeoff::runners::{Family, RunnerKind};
+use bakeoff::runners::RunnerKind;
 use bakeoff::suite::Suite;
 use bakeoff::workloads::{ParamSpec, Registry};
 use bakeoff::{summary, Plan, DEFAULT_SEED};
@@ -188,7 +188,7 @@ fn list(registry: &Registry) -> Result<()> {
         out,
         "\nRUNNERS (workers = available cores and concurrency = the whole batch unless set)"
     )?;
-    for k in RunnerKind::ALL {
+    for k in RunnerKind::all() {
         let i = k.info();
         let available = match k.available() {
             Ok(()) => "yes".to_string(),
@@ -201,17 +201,10 @@ fn list(registry: &Registry) -> Result<()> {
             i.family.as_str(),
             i.description
         )?;
-        let workers = match k {
-            RunnerKind::Seq => "one thread; workers and concurrency are not used",
-            RunnerKind::ThreadPerTask => "one thread per task; workers is not used",
-            RunnerKind::TokioCt => "one event loop; workers sizes the blocking pool (cpu=offload)",
-            _ if i.family == Family::Processes => "`workers` processes",
-            _ => "`workers` threads",
-        };
         writeln!(
             out,
-            "  {:<16}           available: {available}; {workers}",
-            ""
+            "  {:<16}           available: {available}; {}",
+            "", i.workers
         )?;
         write_params(&mut out, 29, i.params)?;
         if let Some(note) = i.note {

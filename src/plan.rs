@@ -98,13 +98,13 @@ impl Plan {
             let mut runners = Vec::new();
             for r in &sweep.runners {
                 if r == "all" {
-                    runners.extend(RunnerKind::ALL);
+                    runners.extend(RunnerKind::all());
                 } else {
                     runners.push(RunnerKind::from_id(r)?);
                 }
             }
             if runners.is_empty() {
-                runners.extend(RunnerKind::ALL);
+                runners.extend(RunnerKind::all());
             }
             for &w in &sweep.workers {
                 if w == 0 {
@@ -201,11 +201,7 @@ impl Plan {
                                             runner: kind.id().to_string(),
                                             runner_params: runner_params.values().clone(),
                                             workers: kind.uses_workers(&runner_params).then_some(w),
-                                            concurrency: if kind == RunnerKind::Seq {
-                                                None
-                                            } else {
-                                                c
-                                            },
+                                            concurrency: c.filter(|_| kind.uses_concurrency()),
                                             tasks: t,
                                             seed: repeat.seed,
                                             reps: repeat.reps,
@@ -238,10 +234,11 @@ impl Plan {
                 ordered.extend(group.into_iter().cloned());
                 continue;
             }
-            let seq = match group.iter().find(|c| c.runner == "seq") {
+            let reference = RunnerKind::reference().id();
+            let seq = match group.iter().find(|c| c.runner == reference) {
                 Some(c) => (*c).clone(),
                 None => Case {
-                    runner: "seq".into(),
+                    runner: reference.into(),
                     runner_params: BTreeMap::new(),
                     workers: None,
                     concurrency: None,

@@ -50,7 +50,7 @@ fn every_runner_verified(dir: &Path, workload: &str, report: bool) {
         .iter()
         .map(|c| c["runner"].as_str().unwrap())
         .collect();
-    let every: Vec<&str> = RunnerKind::ALL.iter().map(|k| k.info().id).collect();
+    let every: Vec<&str> = RunnerKind::all().map(|k| k.id()).collect();
     assert_eq!(runners, every);
     let reference = cases[0]["verification"]["reference"].clone();
     assert!(reference.is_string(), "{:#}", cases[0]);

@@ -8,11 +8,13 @@
 //!
 //! # Adding a runner
 //!
-//! Write a type implementing [`Runner`] in its family's folder
-//! (`src/threads/`, `src/async_rt/`), add a variant to [`RunnerKind`] with
-//! its [`RunnerInfo`], and build it in [`RunnerKind::start`] — the one place
-//! where a kind turns into a `Box<dyn Runner>`. The digest tests in
-//! `tests/digests.rs` then cover it for every workload.
+//! Write one file in its family's folder (`src/threads/`, `src/async_rt/`,
+//! `src/process/`) with a type implementing [`Runner`] and a unit struct
+//! implementing [`RunnerDef`] (its id, family, parameters and how it
+//! starts), declare the file's `mod`, and add one line to the table,
+//! `src/table.rs`. [`RunnerKind`] is a handle on a table entry; the plan,
+//! `bakeoff list` and the digest tests (`tests/digests.rs`,
+//! `tests/pools.rs`) read the table, so they cover it for every workload.
 
 mod async_rt;
 mod job;
@@ -21,11 +23,12 @@ mod limits;
 pub mod process;
 mod seq;
 pub mod sync;
+mod table;
 mod threads;
 
 pub use async_rt::CpuMode;
 pub use job::{Incidents, Job, TaskRecord};
-pub use kind::{Family, RunnerConfig, RunnerInfo, RunnerKind};
+pub use kind::{Family, RunnerConfig, RunnerDef, RunnerInfo, RunnerKind};
 
 use std::sync::Arc;
 

@@ -2,7 +2,35 @@
 
 use std::sync::Arc;
 
-use crate::{Job, Runner, RunnerError};
+use crate::{Family, Job, Runner, RunnerConfig, RunnerDef, RunnerError, RunnerInfo};
+
+/// `seq` in the runner table.
+pub struct Seq;
+
+impl RunnerDef for Seq {
+    fn info(&self) -> RunnerInfo {
+        RunnerInfo {
+            id: "seq",
+            family: Family::Baseline,
+            description: "one thread, one task at a time: the reference",
+            workers: "one thread; workers and concurrency are not used",
+            params: &[],
+            note: None,
+        }
+    }
+
+    fn uses_workers(&self, _: &bakeoff_workloads::Params) -> bool {
+        false
+    }
+
+    fn uses_concurrency(&self) -> bool {
+        false
+    }
+
+    fn start(&self, _: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
+        Ok(Box::new(SeqRunner))
+    }
+}
 
 /// Runs tasks one after another on the calling thread.
 pub struct SeqRunner;

@@ -2,16 +2,15 @@
 //! `seq` digest, and every IO workload's `seq` digest is the one it
 //! declares without running.
 //!
-//! `for_each_runner!` repeats one test body under every runner (and under
-//! bounded concurrency and CPU offload), so a new runner is covered by
-//! adding one line to the macro.
+//! The runners come from the runner table (`RunnerKind::all`), so a new
+//! runner is covered by adding it to the table.
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bakeoff_runners::{Job, RunnerConfig, RunnerKind};
+use bakeoff_runners::{Family, Job, RunnerConfig, RunnerKind};
 use bakeoff_workloads::{BatchDigest, Registry};
 
 /// Tiny parameters per workload: enough to exercise every code path. The
@@ -96,47 +95,54 @@ fn digest_under(
 }
 
 fn reference(workload: &str) -> BatchDigest {
-    digest_under(RunnerKind::Seq, workload, 1, None, "inline")
+    digest_under(RunnerKind::reference(), workload, 1, None, "inline")
 }
 
-macro_rules! for_each_runner {
-    ($($name:ident => $kind:expr,)*) => {$(
-        mod $name {
-            use super::*;
-
-            #[test]
-            fn every_workload_matches_seq() {
-                for w in Registry::builtin().iter().map(|e| e.info.id) {
-                    let want = reference(w);
-                    assert_eq!(digest_under($kind, w, 2, None, "inline"), want, "{w}: unbounded");
-                    assert_eq!(digest_under($kind, w, 2, Some(3), "inline"), want, "{w}: concurrency 3");
-                    assert_eq!(digest_under($kind, w, 1, Some(1), "inline"), want, "{w}: one at a time");
-                    if !$kind.info().params.is_empty() {
-                        assert_eq!(digest_under($kind, w, 2, Some(4), "offload"), want, "{w}: offload");
-                    }
-                }
+/// Every in-process runner of the table, so none can be missing (the
+/// pools are tested by tests/pools.rs, which is its own program: workers
+/// re-execute it): every workload's digest under it matches seq's.
+#[test]
+fn every_runner_matches_seq_on_every_workload() {
+    let workloads: Vec<&str> = Registry::builtin().iter().map(|e| e.info.id).collect();
+    let want: Vec<BatchDigest> = workloads.iter().map(|w| reference(w)).collect();
+    for kind in in_process() {
+        for (w, want) in workloads.iter().zip(&want) {
+            let k = kind.id();
+            assert_eq!(
+                digest_under(kind, w, 2, None, "inline"),
+                *want,
+                "{k} {w}: unbounded"
+            );
+            assert_eq!(
+                digest_under(kind, w, 2, Some(3), "inline"),
+                *want,
+                "{k} {w}: concurrency 3"
+            );
+            assert_eq!(
+                digest_under(kind, w, 1, Some(1), "inline"),
+                *want,
+                "{k} {w}: one at a time"
+            );
+            if !kind.info().params.is_empty() {
+                assert_eq!(
+                    digest_under(kind, w, 2, Some(4), "offload"),
+                    *want,
+                    "{k} {w}: offload"
+                );
             }
         }
-    )*};
-}
-
-for_each_runner! {
-    seq => RunnerKind::Seq,
-    thread_per_task => RunnerKind::ThreadPerTask,
-    thread_pool => RunnerKind::ThreadPool,
-    rayon => RunnerKind::Rayon,
-    tokio_ct => RunnerKind::TokioCt,
-    tokio_mt => RunnerKind::TokioMt,
-    async_std => RunnerKind::AsyncStd,
-    smol => RunnerKind::Smol,
+    }
 }
 
 #[test]
-fn the_macro_covers_every_runner() {
-    // An in-process runner added to RunnerKind::ALL but not to the macro
-    // fails here; process pools are tested by tests/pools.rs, which is its
-    // own program (workers re-execute it).
-    assert_eq!(in_process().count(), 8);
+fn the_table_has_one_reference_and_unique_ids() {
+    assert_eq!(RunnerKind::reference().family(), Family::Baseline);
+    let ids: Vec<&str> = RunnerKind::all().map(|k| k.id()).collect();
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+    for k in RunnerKind::all() {
+        assert_eq!(RunnerKind::from_id(k.id()).unwrap(), k);
+    }
 }
 
 #[test]
@@ -303,7 +309,5 @@ fn one_runner_runs_many_batches_of_every_size_in_a_row() {
 
 /// The runners that run inside this process.
 fn in_process() -> impl Iterator<Item = RunnerKind> {
-    RunnerKind::ALL
-        .into_iter()
-        .filter(|k| k.info().family != bakeoff_runners::Family::Processes)
+    RunnerKind::all().filter(|k| k.family() != Family::Processes)
 }

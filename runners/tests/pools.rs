@@ -11,14 +11,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bakeoff_runners::process::{self, prepare_fork_helper, PoolOptions, ProcessPool, StartMethod};
-use bakeoff_runners::{Incidents, Job, Runner, RunnerConfig, RunnerKind};
+use bakeoff_runners::{Family, Incidents, Job, Runner, RunnerConfig, RunnerKind};
 use bakeoff_workloads::{BatchDigest, Registry};
 
-const POOLS: [RunnerKind; 3] = [
-    RunnerKind::ForkPool,
-    RunnerKind::SpawnPool,
-    RunnerKind::ForkserverPool,
-];
+/// The process pools of the runner table.
+fn pools() -> impl Iterator<Item = RunnerKind> {
+    RunnerKind::all().filter(|k| k.family() == Family::Processes)
+}
 
 type Test = fn(&Registry) -> Result<(), String>;
 
@@ -207,7 +206,7 @@ fn orphan_file_io_dirs() -> Vec<String> {
 
 fn every_workload(registry: &Registry) -> Result<(), String> {
     let before = orphan_file_io_dirs();
-    for kind in POOLS {
+    for kind in pools() {
         // One pool runs every workload in turn: workers are set up again
         // for each new workload.
         let mut runner = start(kind)?;
@@ -246,7 +245,7 @@ fn chunks_and_limits(registry: &Registry) -> Result<(), String> {
         37,
     );
     let want = reference(&b);
-    for kind in POOLS {
+    for kind in pools() {
         for (chunksize, concurrency) in [(1, Some(1)), (4, None), (5, Some(3)), (100, None)] {
             let mut runner = kind
                 .start(&config(kind, 2, concurrency, chunksize))
@@ -288,7 +287,7 @@ fn busy_parent(registry: &Registry) -> Result<(), String> {
     let want = reference(&b);
     let result = (|| {
         for _ in 0..5 {
-            let kind = RunnerKind::ForkPool;
+            let kind = RunnerKind::from_id("fork-pool").unwrap();
             let mut runner = start(kind)?;
             let job = run(&mut runner, &b);
             runner.stop().map_err(|e| e.to_string())?;
@@ -308,7 +307,7 @@ fn busy_parent(registry: &Registry) -> Result<(), String> {
 
 fn panics(registry: &Registry) -> Result<(), String> {
     let b = batch(registry, "fault", &[("mode", "panic"), ("at", "2")], 6);
-    for kind in POOLS {
+    for kind in pools() {
         let mut runner = start(kind)?;
         let job = run(&mut runner, &b);
         let (i, reason) = only_failure(&job, kind.id())?;
@@ -333,7 +332,7 @@ fn dying_workers(registry: &Registry) -> Result<(), String> {
         ("exit", "status 3"),
     ] {
         let b = batch(registry, "fault", &[("mode", mode), ("at", "1")], 8);
-        for kind in POOLS {
+        for kind in pools() {
             let mut runner = start(kind)?;
             let job = run(&mut runner, &b);
             let (i, reason) = only_failure(&job, &format!("{mode} under {}", kind.id()))?;
@@ -363,8 +362,8 @@ fn descriptors() -> usize {
 fn cycles(registry: &Registry) -> Result<(), String> {
     let b = batch(registry, "noop", &[], 4);
     let (kids, fds) = (children(), descriptors());
-    for kind in POOLS {
-        for _ in 0..100 / POOLS.len() + 1 {
+    for kind in pools() {
+        for _ in 0..100 / pools().count() + 1 {
             let mut runner = start(kind)?;
             run(&mut runner, &b);
             runner.stop().map_err(|e| e.to_string())?;

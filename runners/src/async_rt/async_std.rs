@@ -4,7 +4,7 @@
 //! comparison. Its executor is sized once, from `ASYNC_STD_THREAD_COUNT`,
 //! and its `spawn_blocking` pool from `BLOCKING_MAX_THREADS`; the
 //! orchestrator sets both when it starts the case process
-//! ([`crate::RunnerKind::child_env`]).
+//! ([`crate::RunnerDef::child_env`]).
 
 use std::future::Future;
 use std::io;
@@ -18,8 +18,48 @@ use bakeoff_workloads::io::{AsyncConn, AsyncIo, IoFuture};
 
 use ::async_std::task;
 
-use super::{drive, CpuMode, Spawner, Then};
-use crate::{Job, Runner, RunnerConfig, RunnerError};
+use super::{drive, AsyncParams, CpuMode, Spawner, Then, CPU_PARAM};
+use crate::{Family, Job, Runner, RunnerConfig, RunnerDef, RunnerError, RunnerInfo};
+
+/// `async-std` in the runner table.
+pub struct AsyncStd;
+
+impl RunnerDef for AsyncStd {
+    fn info(&self) -> RunnerInfo {
+        RunnerInfo {
+            id: "async-std",
+            family: Family::Async,
+            description: "async-std's global executor, N threads",
+            workers: "`workers` threads",
+            params: CPU_PARAM,
+            note: Some("async-std is deprecated upstream in favour of smol; kept for comparison"),
+        }
+    }
+
+    fn check(&self, params: &bakeoff_workloads::Params) -> Result<(), RunnerError> {
+        AsyncParams::parse(params).map(drop)
+    }
+
+    /// async-std sizes its global executor from ASYNC_STD_THREAD_COUNT;
+    /// its spawn_blocking uses the `blocking` pool, sized by
+    /// BLOCKING_MAX_THREADS.
+    fn child_env(&self, config: &RunnerConfig) -> Vec<(&'static str, String)> {
+        let n = config.workers.to_string();
+        vec![
+            ("ASYNC_STD_THREAD_COUNT", n.clone()),
+            ("BLOCKING_MAX_THREADS", n),
+        ]
+    }
+
+    fn threads_started(&self, config: &RunnerConfig) -> Result<usize, RunnerError> {
+        AsyncParams::threads(config, config.workers)
+    }
+
+    fn start(&self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
+        let p = AsyncParams::parse(&config.params)?;
+        Ok(Box::new(AsyncStdRunner::start(config, p.cpu)))
+    }
+}
 
 /// async-std's global runtime (it cannot be shut down; tear-down is free).
 pub struct AsyncStdRunner {

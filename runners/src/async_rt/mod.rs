@@ -9,9 +9,9 @@ mod async_std;
 mod smol;
 mod tokio;
 
-pub use self::async_std::AsyncStdRunner;
-pub use self::smol::SmolRunner;
-pub use self::tokio::TokioRunner;
+pub use self::async_std::AsyncStd;
+pub use self::smol::Smol;
+pub use self::tokio::{TokioCt, TokioMt};
 
 use std::future::Future;
 use std::io;
@@ -22,8 +22,44 @@ use std::task::{ready, Context, Poll};
 
 use async_lock::Semaphore;
 
-use crate::{Job, RunnerError};
+use crate::{Job, RunnerConfig, RunnerError};
 use bakeoff_workloads::io::AsyncIo;
+use bakeoff_workloads::{ParamSpec, Params};
+
+/// The parameter every async runner accepts.
+pub(crate) const CPU_PARAM: &[ParamSpec] = &[ParamSpec {
+    name: "cpu",
+    default: "inline",
+    help: "inline: run CPU tasks on the executor threads (blocks the loop); offload: the runtime's blocking pool, `workers` threads",
+}];
+
+/// An async runner's parameters, parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AsyncParams {
+    /// Where CPU tasks run.
+    pub cpu: CpuMode,
+}
+
+impl AsyncParams {
+    /// Parses [`CPU_PARAM`].
+    pub fn parse(params: &Params) -> Result<Self, RunnerError> {
+        Ok(AsyncParams {
+            cpu: params.get::<CpuMode>("cpu")?,
+        })
+    }
+
+    /// Whether CPU tasks go to the blocking pool (sized by `workers`).
+    pub fn offloads(params: &Params) -> bool {
+        Self::parse(params).is_ok_and(|p| p.cpu == CpuMode::Offload)
+    }
+
+    /// The threads a runtime with `executor` threads starts before its
+    /// first task: its own, and `workers` blocking threads when offloading.
+    pub fn threads(config: &RunnerConfig, executor: usize) -> Result<usize, RunnerError> {
+        let offload = Self::parse(&config.params)?.cpu == CpuMode::Offload;
+        Ok(executor + if offload { config.workers } else { 0 })
+    }
+}
 
 /// Where an async runner executes CPU-bound tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

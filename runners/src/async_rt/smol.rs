@@ -18,8 +18,43 @@ use std::thread::{self, JoinHandle};
 use ::smol::channel::{unbounded, Sender};
 use ::smol::{future, Executor};
 
-use super::{drive, CpuMode, Spawner, Then};
-use crate::{Job, Runner, RunnerConfig, RunnerError};
+use super::{drive, AsyncParams, CpuMode, Spawner, Then, CPU_PARAM};
+use crate::{Family, Job, Runner, RunnerConfig, RunnerDef, RunnerError, RunnerInfo};
+
+/// `smol` in the runner table.
+pub struct Smol;
+
+impl RunnerDef for Smol {
+    fn info(&self) -> RunnerInfo {
+        RunnerInfo {
+            id: "smol",
+            family: Family::Async,
+            description: "a smol Executor run by N threads",
+            workers: "`workers` threads",
+            params: CPU_PARAM,
+            note: None,
+        }
+    }
+
+    fn check(&self, params: &bakeoff_workloads::Params) -> Result<(), RunnerError> {
+        AsyncParams::parse(params).map(drop)
+    }
+
+    /// smol's unblock uses the `blocking` pool, sized by
+    /// BLOCKING_MAX_THREADS.
+    fn child_env(&self, config: &RunnerConfig) -> Vec<(&'static str, String)> {
+        vec![("BLOCKING_MAX_THREADS", config.workers.to_string())]
+    }
+
+    fn threads_started(&self, config: &RunnerConfig) -> Result<usize, RunnerError> {
+        AsyncParams::threads(config, config.workers)
+    }
+
+    fn start(&self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
+        let p = AsyncParams::parse(&config.params)?;
+        Ok(Box::new(SmolRunner::start(config, p.cpu)?))
+    }
+}
 
 /// An executor, the threads that run it, and the signal that stops them.
 pub struct SmolRunner {

@@ -13,8 +13,70 @@ use bakeoff_workloads::io::{AsyncConn, AsyncIo, IoFuture};
 
 use ::tokio::runtime::{Builder, Runtime};
 
-use super::{drive, CpuMode, Spawner, Then};
-use crate::{Job, Runner, RunnerConfig, RunnerError};
+use super::{drive, AsyncParams, CpuMode, Spawner, Then, CPU_PARAM};
+use crate::{Family, Job, Runner, RunnerConfig, RunnerDef, RunnerError, RunnerInfo};
+
+/// `tokio-ct` in the runner table.
+pub struct TokioCt;
+
+impl RunnerDef for TokioCt {
+    fn info(&self) -> RunnerInfo {
+        RunnerInfo {
+            id: "tokio-ct",
+            family: Family::Async,
+            description: "tokio current-thread runtime: one event loop, like asyncio",
+            workers: "one event loop; workers sizes the blocking pool (cpu=offload)",
+            params: CPU_PARAM,
+            note: None,
+        }
+    }
+
+    fn check(&self, params: &bakeoff_workloads::Params) -> Result<(), RunnerError> {
+        AsyncParams::parse(params).map(drop)
+    }
+
+    fn uses_workers(&self, params: &bakeoff_workloads::Params) -> bool {
+        AsyncParams::offloads(params)
+    }
+
+    fn threads_started(&self, config: &RunnerConfig) -> Result<usize, RunnerError> {
+        AsyncParams::threads(config, 0)
+    }
+
+    fn start(&self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
+        let p = AsyncParams::parse(&config.params)?;
+        Ok(Box::new(TokioRunner::current_thread(config, p.cpu)?))
+    }
+}
+
+/// `tokio-mt` in the runner table.
+pub struct TokioMt;
+
+impl RunnerDef for TokioMt {
+    fn info(&self) -> RunnerInfo {
+        RunnerInfo {
+            id: "tokio-mt",
+            family: Family::Async,
+            description: "tokio multi-thread runtime, N worker threads",
+            workers: "`workers` threads",
+            params: CPU_PARAM,
+            note: None,
+        }
+    }
+
+    fn check(&self, params: &bakeoff_workloads::Params) -> Result<(), RunnerError> {
+        AsyncParams::parse(params).map(drop)
+    }
+
+    fn threads_started(&self, config: &RunnerConfig) -> Result<usize, RunnerError> {
+        AsyncParams::threads(config, config.workers)
+    }
+
+    fn start(&self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
+        let p = AsyncParams::parse(&config.params)?;
+        Ok(Box::new(TokioRunner::multi_thread(config, p.cpu)?))
+    }
+}
 
 /// A tokio runtime and how to run CPU tasks on it.
 pub struct TokioRunner {

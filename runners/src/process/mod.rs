@@ -14,11 +14,13 @@
 //!   worker on request; the worker's socket is passed to it with
 //!   `SCM_RIGHTS` over an inherited socket pair.
 
+mod defs;
 mod pool;
 pub mod proto;
 mod server;
 pub mod worker;
 
+pub(crate) use defs::Pool;
 pub use pool::{prepare_fork_helper, PoolOptions, ProcessPool, StartMethod};
 
 use bakeoff_workloads::Registry;

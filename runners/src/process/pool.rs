@@ -34,7 +34,8 @@ pub enum StartMethod {
 }
 
 impl StartMethod {
-    fn runner_id(self) -> &'static str {
+    /// The id of the runner that starts its workers this way.
+    pub(crate) fn runner_id(self) -> &'static str {
         match self {
             StartMethod::Fork => "fork-pool",
             StartMethod::Spawn => "spawn-pool",
@@ -145,7 +146,7 @@ enum Launcher {
     /// A fork server this pool started (and stops).
     OwnServer {
         control: UnixStream,
-        server: ServerProcess,
+        server: ForkServerChild,
     },
     /// The prepared fork helper, shared by every fork-pool of the process.
     Prepared,
@@ -169,8 +170,13 @@ impl Launcher {
     }
 }
 
-enum ServerProcess {
+/// The fork server (or fork helper) a pool started itself, to reap when
+/// the pool stops.
+enum ForkServerChild {
+    /// Started by exec (`forkserver-pool`).
     Spawned(Child),
+    /// Forked from the case process (a `fork-pool` with no prepared
+    /// helper).
     Forked(Pid),
 }
 
@@ -265,7 +271,7 @@ impl ProcessPool {
                 })?;
                 Launcher::OwnServer {
                     control: ours,
-                    server: ServerProcess::Spawned(child),
+                    server: ForkServerChild::Spawned(child),
                 }
             }
             StartMethod::Fork => match PREPARED.get() {
@@ -277,7 +283,7 @@ impl ProcessPool {
                     let (control, pid) = fork_helper(&registry, runner)?;
                     Launcher::OwnServer {
                         control,
-                        server: ServerProcess::Forked(pid),
+                        server: ForkServerChild::Forked(pid),
                     }
                 }
             },
@@ -316,8 +322,8 @@ impl ProcessPool {
     pub fn server_pid(&self) -> Option<u32> {
         match &self.launcher {
             Launcher::OwnServer { server, .. } => Some(match server {
-                ServerProcess::Spawned(c) => c.id(),
-                ServerProcess::Forked(pid) => pid.as_raw() as u32,
+                ForkServerChild::Spawned(c) => c.id(),
+                ForkServerChild::Forked(pid) => pid.as_raw() as u32,
             }),
             Launcher::Prepared => PREPARED_PID.get().copied(),
             Launcher::Spawn { .. } => None,
@@ -460,10 +466,10 @@ impl ProcessPool {
                     .with_control(|c| server::worker_status(c, pid))
                     .unwrap_or(Ok(None));
                 match status {
-                    Ok(Some(s)) => (
-                        format!("worker {pid} {}", server::describe_status(s)),
-                        cause_of_status(s),
-                    ),
+                    Ok(Some(s)) => {
+                        let (how, cause) = describe_status(s);
+                        (format!("worker {pid} {how}"), cause)
+                    }
                     _ => (
                         format!("worker {pid} died (its socket closed)"),
                         "unknown".into(),
@@ -542,19 +548,24 @@ pub(crate) fn inherited_socket() -> Option<UnixStream> {
     Some(UnixStream::from(unsafe { OwnedFd::from_raw_fd(raw) }))
 }
 
-/// A wait status in a word or two: `SIGKILL`, `exit 3`.
-fn cause_of_status(status: i32) -> String {
+/// A raw wait status reported by a fork server, as one line (`killed by
+/// signal 11 (SIGSEGV)`) and as its cause in a word or two (`SIGSEGV`,
+/// `exit 3`).
+fn describe_status(status: i32) -> (String, String) {
     if libc::WIFSIGNALED(status) {
-        signal_name(libc::WTERMSIG(status)).into()
+        let sig = libc::WTERMSIG(status);
+        let name = signal_name(sig);
+        (format!("killed by signal {sig} ({name})"), name.into())
     } else if libc::WIFEXITED(status) {
-        format!("exit {}", libc::WEXITSTATUS(status))
+        let code = libc::WEXITSTATUS(status);
+        (format!("exited with status {code}"), format!("exit {code}"))
     } else {
-        "unknown".into()
+        (format!("ended (wait status {status:#x})"), "unknown".into())
     }
 }
 
 /// The usual name of signal `sig`.
-pub(crate) fn signal_name(sig: i32) -> &'static str {
+fn signal_name(sig: i32) -> &'static str {
     Signal::try_from(sig)
         .map(|s| s.as_str())
         .unwrap_or("unknown signal")
@@ -632,210 +643,14 @@ impl Runner for ProcessPool {
     }
 
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
-        let runner = self.method.runner_id();
         self.incidents = Incidents::default();
-        let spec = job.batch().spec().clone();
-        let n = job.len();
-        let limit = self.options.concurrency.unwrap_or(n).max(1);
-        let mut attempts = vec![0u8; if self.options.retry > 0 { n } else { 0 }];
-        let (mut next, mut in_flight, mut settled) = (0usize, 0usize, 0usize);
-        // Tasks queued on a worker that died before starting them: they go
-        // out again before new ones.
-        let mut again: VecDeque<u32> = VecDeque::new();
-        // Chunks per worker: one until results show the tasks are short.
-        let mut depth = 1;
-        let mut long_seen = false;
-        while settled < n {
-            // Hand out chunks while a worker has room and the limit allows.
-            while (next < n || !again.is_empty()) && in_flight < limit {
-                let Some(i) = (0..self.workers.len())
-                    .filter(|&i| {
-                        // Never queue behind a chunk that has already run
-                        // long: an idle worker may take it sooner.
-                        let w = &self.workers[i];
-                        w.chunks.is_empty()
-                            || (w.chunks.len() < depth
-                                && w.busy_since.is_none_or(|t| {
-                                    t.elapsed() < Duration::from_nanos(SHORT_TASK_NS)
-                                }))
-                    })
-                    .min_by_key(|&i| self.workers[i].chunks.len())
-                else {
-                    break;
-                };
-                let budget = self.options.chunksize.min(limit - in_flight);
-                let mut indices: Vec<u32> = Vec::with_capacity(budget);
-                while indices.len() < budget {
-                    if let Some(t) = again.pop_front() {
-                        indices.push(t);
-                    } else if next < n {
-                        job.submit(next);
-                        indices.push(next as u32);
-                        next += 1;
-                    } else {
-                        break;
-                    }
-                }
-                let k = indices.len();
-                let tasks: Vec<TaskInput> = indices
-                    .iter()
-                    .map(|&index| {
-                        let mut input = Vec::new();
-                        job.batch().encode_task(index as usize, &mut input);
-                        TaskInput { index, input }
-                    })
-                    .collect();
-                let w = &mut self.workers[i];
-                let mut sent = Ok(());
-                if w.spec.as_ref() != Some(&spec) {
-                    sent = write_frame(
-                        &mut w.stream,
-                        &ToWorker::Setup(spec.clone()),
-                        &mut self.wbuf,
-                    );
-                    w.spec = Some(spec.clone());
-                }
-                if sent.is_ok() {
-                    sent = write_frame(&mut w.stream, &ToWorker::Tasks(tasks), &mut self.wbuf);
-                }
-                if w.chunks.is_empty() {
-                    w.busy_since = Some(Instant::now());
-                }
-                w.chunks.push_back(indices);
-                in_flight += k;
-                if sent.is_err() {
-                    // It died; the read side below notices and settles its chunks.
-                    break;
-                }
-            }
-            // Wait for any worker to answer (or die).
-            let buffered: Vec<usize> = (0..self.workers.len())
-                .filter(|&i| !self.workers[i].reader.buffer().is_empty())
-                .collect();
-            let busy: Vec<usize> = (0..self.workers.len())
-                .filter(|&i| !self.workers[i].chunks.is_empty())
-                .collect();
-            let ready: Vec<usize> = if !buffered.is_empty() {
-                // Frames already read ahead: no need to ask the kernel.
-                buffered
-            } else if busy.len() == 1 && self.options.task_timeout.is_none() {
-                // Only one worker can answer: wait in its read, not in poll.
-                busy
-            } else {
-                let mut fds: Vec<PollFd> = self
-                    .workers
-                    .iter()
-                    .map(|w| PollFd::new(w.stream.as_fd(), PollFlags::POLLIN))
-                    .collect();
-                // Wake up in time for the earliest task-timeout deadline.
-                let deadline = self.options.task_timeout.and_then(|limit| {
-                    self.workers
-                        .iter()
-                        .filter_map(|w| {
-                            Some(w.busy_since? + limit * w.chunks.front()?.len() as u32)
-                        })
-                        .min()
-                });
-                let timeout = match deadline {
-                    None => PollTimeout::NONE,
-                    Some(d) => {
-                        let ms = d.saturating_duration_since(Instant::now()).as_millis() + 1;
-                        PollTimeout::try_from(ms.min(60_000) as i32).unwrap_or(PollTimeout::MAX)
-                    }
-                };
-                loop {
-                    match poll(&mut fds, timeout) {
-                        Ok(_) => break,
-                        Err(nix::errno::Errno::EINTR) => continue,
-                        Err(e) => return Err(io_error(runner, "poll", e.into())),
-                    }
-                }
-                fds.iter()
-                    .enumerate()
-                    .filter(|(_, f)| f.revents().is_some_and(|r| !r.is_empty()))
-                    .map(|(i, _)| i)
-                    .collect()
-            };
-            // Kill workers whose running chunk passed its deadline; their
-            // socket then closes and they are handled as dead below.
-            let mut ready = ready;
-            if let Some(limit) = self.options.task_timeout {
-                let now = Instant::now();
-                for (i, w) in self.workers.iter_mut().enumerate() {
-                    let over = match (w.busy_since, w.chunks.front()) {
-                        (Some(t), Some(c)) => now >= t + limit * c.len() as u32,
-                        _ => false,
-                    };
-                    if over && !w.timed_out {
-                        w.timed_out = true;
-                        let _ = kill(Pid::from_raw(w.pid as i32), Signal::SIGKILL);
-                        if !ready.contains(&i) {
-                            ready.push(i);
-                        }
-                    }
-                }
-            }
+        let mut batch = Dispatch::new(job, &self.options);
+        while batch.settled < batch.n {
+            self.fill(&mut batch);
+            let mut ready = self.poll()?;
+            self.overdue(&mut ready);
             for i in ready {
-                let w = &mut self.workers[i];
-                match read_frame::<FromWorker>(&mut w.reader, &mut self.rbuf) {
-                    Ok(Some(FromWorker::Results { done, failed })) => {
-                        let chunk = w.chunks.pop_front().unwrap_or_default();
-                        w.busy_since = (!w.chunks.is_empty()).then(Instant::now);
-                        for d in done {
-                            job.complete_remote(d.index as usize, d.service_ns, d.digest);
-                            // Once a long task is seen, stay at one chunk.
-                            long_seen |= d.service_ns >= SHORT_TASK_NS;
-                            depth = if long_seen { 1 } else { PREFETCH };
-                        }
-                        for f in failed {
-                            job.fail(f.index as usize, f.reason);
-                        }
-                        in_flight -= chunk.len();
-                        settled += chunk.len();
-                    }
-                    Ok(Some(other)) => {
-                        return Err(RunnerError::Pool {
-                            runner,
-                            reason: format!(
-                                "worker {} sent {other:?} in the middle of a batch",
-                                w.pid
-                            ),
-                        })
-                    }
-                    Ok(None) | Err(_) => {
-                        // The oldest chunk was running: its tasks fail
-                        // (which one crashed is unknown past the first).
-                        // Chunks queued behind it never started: re-queue.
-                        let (how, cause) = self.death_of(i);
-                        self.incidents.death(cause);
-                        let mut lost = std::mem::take(&mut self.workers[i].chunks);
-                        if let Some(running) = lost.pop_front() {
-                            in_flight -= running.len();
-                            for &t in &running {
-                                let tries = attempts.get_mut(t as usize);
-                                match tries {
-                                    Some(a) if (*a as usize) < self.options.retry => {
-                                        *a += 1;
-                                        self.incidents.tasks_retried += 1;
-                                        again.push_back(t);
-                                    }
-                                    _ => {
-                                        job.fail(
-                                            t as usize,
-                                            format!("failed: {how} while running it"),
-                                        );
-                                        settled += 1;
-                                    }
-                                }
-                            }
-                        }
-                        for chunk in lost {
-                            in_flight -= chunk.len();
-                            again.extend(chunk);
-                        }
-                        self.replace(i)?;
-                    }
-                }
+                self.settle(&mut batch, i)?;
             }
         }
         Ok(())
@@ -847,7 +662,259 @@ impl Runner for ProcessPool {
     }
 }
 
+/// The state of one batch while [`ProcessPool::run`] hands it out.
+struct Dispatch<'j> {
+    job: &'j Arc<Job>,
+    spec: BatchSpec,
+    /// Tasks in the batch.
+    n: usize,
+    /// Tasks in flight at most.
+    limit: usize,
+    /// Retries used per task (empty when retry is off).
+    attempts: Vec<u8>,
+    /// The next task never handed out.
+    next: usize,
+    in_flight: usize,
+    /// Tasks done or failed for good.
+    settled: usize,
+    /// Tasks queued on a worker that died before starting them, and tasks
+    /// to retry: they go out again before new ones.
+    again: VecDeque<u32>,
+    /// Chunks per worker: one until results show the tasks are short.
+    depth: usize,
+    long_seen: bool,
+}
+
+impl<'j> Dispatch<'j> {
+    fn new(job: &'j Arc<Job>, options: &PoolOptions) -> Self {
+        let n = job.len();
+        Dispatch {
+            job,
+            spec: job.batch().spec().clone(),
+            n,
+            limit: options.concurrency.unwrap_or(n).max(1),
+            attempts: vec![0u8; if options.retry > 0 { n } else { 0 }],
+            next: 0,
+            in_flight: 0,
+            settled: 0,
+            again: VecDeque::new(),
+            depth: 1,
+            long_seen: false,
+        }
+    }
+
+    /// The next chunk of at most `budget` tasks, retried ones first,
+    /// submitting new ones as they are taken.
+    fn take(&mut self, budget: usize) -> Vec<u32> {
+        let mut indices: Vec<u32> = Vec::with_capacity(budget);
+        while indices.len() < budget {
+            if let Some(t) = self.again.pop_front() {
+                indices.push(t);
+            } else if self.next < self.n {
+                self.job.submit(self.next);
+                indices.push(self.next as u32);
+                self.next += 1;
+            } else {
+                break;
+            }
+        }
+        indices
+    }
+}
+
 impl ProcessPool {
+    /// Hands out chunks while a worker has room and the limit allows.
+    fn fill(&mut self, batch: &mut Dispatch<'_>) {
+        while (batch.next < batch.n || !batch.again.is_empty()) && batch.in_flight < batch.limit {
+            let Some(i) = self.roomiest(batch.depth) else {
+                break;
+            };
+            let indices = batch.take(self.options.chunksize.min(batch.limit - batch.in_flight));
+            let tasks: Vec<TaskInput> = indices
+                .iter()
+                .map(|&index| {
+                    let mut input = Vec::new();
+                    batch.job.batch().encode_task(index as usize, &mut input);
+                    TaskInput { index, input }
+                })
+                .collect();
+            let w = &mut self.workers[i];
+            let mut sent = Ok(());
+            if w.spec.as_ref() != Some(&batch.spec) {
+                sent = write_frame(
+                    &mut w.stream,
+                    &ToWorker::Setup(batch.spec.clone()),
+                    &mut self.wbuf,
+                );
+                w.spec = Some(batch.spec.clone());
+            }
+            if sent.is_ok() {
+                sent = write_frame(&mut w.stream, &ToWorker::Tasks(tasks), &mut self.wbuf);
+            }
+            if w.chunks.is_empty() {
+                w.busy_since = Some(Instant::now());
+            }
+            batch.in_flight += indices.len();
+            w.chunks.push_back(indices);
+            if sent.is_err() {
+                // It died; `settle` notices and settles its chunks.
+                break;
+            }
+        }
+    }
+
+    /// The worker with the fewest chunks among those that may take one
+    /// more (at most `depth`), if any.
+    fn roomiest(&self, depth: usize) -> Option<usize> {
+        (0..self.workers.len())
+            .filter(|&i| {
+                // Never queue behind a chunk that has already run long: an
+                // idle worker may take it sooner.
+                let w = &self.workers[i];
+                w.chunks.is_empty()
+                    || (w.chunks.len() < depth
+                        && w.busy_since
+                            .is_none_or(|t| t.elapsed() < Duration::from_nanos(SHORT_TASK_NS)))
+            })
+            .min_by_key(|&i| self.workers[i].chunks.len())
+    }
+
+    /// Waits for any worker to answer (or die), or for the earliest
+    /// task-timeout deadline; the workers to read.
+    fn poll(&self) -> Result<Vec<usize>, RunnerError> {
+        let buffered: Vec<usize> = (0..self.workers.len())
+            .filter(|&i| !self.workers[i].reader.buffer().is_empty())
+            .collect();
+        if !buffered.is_empty() {
+            // Frames already read ahead: no need to ask the kernel.
+            return Ok(buffered);
+        }
+        let busy: Vec<usize> = (0..self.workers.len())
+            .filter(|&i| !self.workers[i].chunks.is_empty())
+            .collect();
+        if busy.len() == 1 && self.options.task_timeout.is_none() {
+            // Only one worker can answer: wait in its read, not in poll.
+            return Ok(busy);
+        }
+        let mut fds: Vec<PollFd> = self
+            .workers
+            .iter()
+            .map(|w| PollFd::new(w.stream.as_fd(), PollFlags::POLLIN))
+            .collect();
+        let deadline = self.options.task_timeout.and_then(|limit| {
+            self.workers
+                .iter()
+                .filter_map(|w| Some(w.busy_since? + limit * w.chunks.front()?.len() as u32))
+                .min()
+        });
+        let timeout = match deadline {
+            None => PollTimeout::NONE,
+            Some(d) => {
+                let ms = d.saturating_duration_since(Instant::now()).as_millis() + 1;
+                PollTimeout::try_from(ms.min(60_000) as i32).unwrap_or(PollTimeout::MAX)
+            }
+        };
+        loop {
+            match poll(&mut fds, timeout) {
+                Ok(_) => break,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(io_error(self.method.runner_id(), "poll", e.into())),
+            }
+        }
+        Ok(fds
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.revents().is_some_and(|r| !r.is_empty()))
+            .map(|(i, _)| i)
+            .collect())
+    }
+
+    /// Kills workers whose running chunk passed its deadline and adds them
+    /// to `ready`: their socket then closes and `settle` handles them as
+    /// dead.
+    fn overdue(&mut self, ready: &mut Vec<usize>) {
+        let Some(limit) = self.options.task_timeout else {
+            return;
+        };
+        let now = Instant::now();
+        for (i, w) in self.workers.iter_mut().enumerate() {
+            let over = match (w.busy_since, w.chunks.front()) {
+                (Some(t), Some(c)) => now >= t + limit * c.len() as u32,
+                _ => false,
+            };
+            if over && !w.timed_out {
+                w.timed_out = true;
+                let _ = kill(Pid::from_raw(w.pid as i32), Signal::SIGKILL);
+                if !ready.contains(&i) {
+                    ready.push(i);
+                }
+            }
+        }
+    }
+
+    /// Reads worker `i`'s answer and settles its tasks; a worker that died
+    /// is replaced ([`lost`](Self::lost)).
+    fn settle(&mut self, batch: &mut Dispatch<'_>, i: usize) -> Result<(), RunnerError> {
+        let w = &mut self.workers[i];
+        match read_frame::<FromWorker>(&mut w.reader, &mut self.rbuf) {
+            Ok(Some(FromWorker::Results { done, failed })) => {
+                let chunk = w.chunks.pop_front().unwrap_or_default();
+                w.busy_since = (!w.chunks.is_empty()).then(Instant::now);
+                for d in done {
+                    batch
+                        .job
+                        .complete_remote(d.index as usize, d.service_ns, d.digest);
+                    // Once a long task is seen, stay at one chunk.
+                    batch.long_seen |= d.service_ns >= SHORT_TASK_NS;
+                    batch.depth = if batch.long_seen { 1 } else { PREFETCH };
+                }
+                for f in failed {
+                    batch.job.fail(f.index as usize, f.reason);
+                }
+                batch.in_flight -= chunk.len();
+                batch.settled += chunk.len();
+                Ok(())
+            }
+            Ok(Some(other)) => Err(RunnerError::Pool {
+                runner: self.method.runner_id(),
+                reason: format!("worker {} sent {other:?} in the middle of a batch", w.pid),
+            }),
+            Ok(None) | Err(_) => self.lost(batch, i),
+        }
+    }
+
+    /// Worker `i` died: the oldest chunk was running, so its tasks fail or
+    /// are retried (which one crashed is unknown past the first); chunks
+    /// queued behind it never started and go out again. Then it is
+    /// replaced.
+    fn lost(&mut self, batch: &mut Dispatch<'_>, i: usize) -> Result<(), RunnerError> {
+        let (how, cause) = self.death_of(i);
+        self.incidents.death(cause);
+        let mut lost = std::mem::take(&mut self.workers[i].chunks);
+        if let Some(running) = lost.pop_front() {
+            batch.in_flight -= running.len();
+            for &t in &running {
+                match batch.attempts.get_mut(t as usize) {
+                    Some(a) if (*a as usize) < self.options.retry => {
+                        *a += 1;
+                        self.incidents.tasks_retried += 1;
+                        batch.again.push_back(t);
+                    }
+                    _ => {
+                        batch
+                            .job
+                            .fail(t as usize, format!("failed: {how} while running it"));
+                        batch.settled += 1;
+                    }
+                }
+            }
+        }
+        for chunk in lost {
+            batch.in_flight -= chunk.len();
+            batch.again.extend(chunk);
+        }
+        self.replace(i)
+    }
     /// Asks every worker to exit, collects their usage, reaps them, and
     /// stops a fork server this pool owns.
     fn shutdown(&mut self) {
@@ -884,10 +951,10 @@ impl ProcessPool {
             Launcher::OwnServer { control, server } => {
                 drop(control);
                 match server {
-                    ServerProcess::Spawned(mut c) => {
+                    ForkServerChild::Spawned(mut c) => {
                         let _ = c.wait();
                     }
-                    ServerProcess::Forked(pid) => {
+                    ForkServerChild::Forked(pid) => {
                         let _ = waitpid(pid, None);
                     }
                 }

@@ -139,18 +139,6 @@ fn wait_for(pid: u32) -> i32 {
     }
 }
 
-/// A raw wait status as one line: `killed by signal 11 (SIGSEGV)`.
-pub(crate) fn describe_status(status: i32) -> String {
-    if libc::WIFSIGNALED(status) {
-        let sig = libc::WTERMSIG(status);
-        format!("killed by signal {sig} ({})", super::pool::signal_name(sig))
-    } else if libc::WIFEXITED(status) {
-        format!("exited with status {}", libc::WEXITSTATUS(status))
-    } else {
-        format!("ended (wait status {status:#x})")
-    }
-}
-
 /// Asks the server how worker `pid` ended (it has closed its socket).
 pub fn worker_status(control: &mut UnixStream, pid: u32) -> io::Result<Option<i32>> {
     let mut msg = [0u8; 5];

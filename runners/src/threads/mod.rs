@@ -6,4 +6,4 @@ mod rayon;
 
 pub use self::per_task::ThreadPerTask;
 pub use self::pool::ThreadPool;
-pub use self::rayon::RayonRunner;
+pub use self::rayon::Rayon;

@@ -4,24 +4,48 @@ use std::sync::Arc;
 use std::thread;
 
 use crate::sync::{Gate, Latch};
-use crate::{Job, Runner, RunnerError};
+use crate::{Family, Job, Runner, RunnerConfig, RunnerDef, RunnerError, RunnerInfo};
+
+/// `thread-per-task` in the runner table.
+pub struct ThreadPerTask;
+
+impl RunnerDef for ThreadPerTask {
+    fn info(&self) -> RunnerInfo {
+        RunnerInfo {
+            id: "thread-per-task",
+            family: Family::Threads,
+            description: "std::thread::spawn per task, at most `concurrency` alive",
+            workers: "one thread per task; workers is not used",
+            params: &[],
+            note: None,
+        }
+    }
+
+    fn uses_workers(&self, _: &bakeoff_workloads::Params) -> bool {
+        false
+    }
+
+    fn start(&self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
+        Ok(Box::new(ThreadPerTaskRunner::new(config.concurrency)))
+    }
+}
 
 /// Spawns one detached thread per task, at most `concurrency` alive.
-pub struct ThreadPerTask {
+pub struct ThreadPerTaskRunner {
     gate: Option<Arc<Gate>>,
 }
 
-impl ThreadPerTask {
+impl ThreadPerTaskRunner {
     /// A runner that keeps at most `concurrency` threads alive (all tasks
     /// at once when `None`).
     pub fn new(concurrency: Option<usize>) -> Self {
-        ThreadPerTask {
+        ThreadPerTaskRunner {
             gate: concurrency.map(|c| Arc::new(Gate::new(c))),
         }
     }
 }
 
-impl Runner for ThreadPerTask {
+impl Runner for ThreadPerTaskRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
         let n = job.len();
         // Threads are detached rather than joined: a joinable thread keeps

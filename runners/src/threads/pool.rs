@@ -20,7 +20,34 @@ use std::thread::{self, JoinHandle};
 use crossbeam_utils::{Backoff, CachePadded};
 
 use crate::sync::{Gate, Latch};
-use crate::{Job, Runner, RunnerError};
+use crate::{Family, Job, Runner, RunnerConfig, RunnerDef, RunnerError, RunnerInfo};
+
+/// `thread-pool` in the runner table.
+pub struct ThreadPool;
+
+impl RunnerDef for ThreadPool {
+    fn info(&self) -> RunnerInfo {
+        RunnerInfo {
+            id: "thread-pool",
+            family: Family::Threads,
+            description: "N long-lived std threads and a shared queue (like ThreadPoolExecutor)",
+            workers: "`workers` threads",
+            params: &[],
+            note: None,
+        }
+    }
+
+    fn threads_started(&self, config: &RunnerConfig) -> Result<usize, RunnerError> {
+        Ok(config.workers)
+    }
+
+    fn start(&self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
+        Ok(Box::new(ThreadPoolRunner::start(
+            config.workers,
+            config.concurrency,
+        )?))
+    }
+}
 
 /// One batch as a queue: tasks `0..published` have been submitted, tasks
 /// `0..claimed` have been taken by a worker.
@@ -90,13 +117,13 @@ impl Shared {
 }
 
 /// N worker threads and one shared FIFO queue.
-pub struct ThreadPool {
+pub struct ThreadPoolRunner {
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
     concurrency: Option<usize>,
 }
 
-impl ThreadPool {
+impl ThreadPoolRunner {
     /// Starts `workers` threads.
     pub fn start(workers: usize, concurrency: Option<usize>) -> Result<Self, RunnerError> {
         let shared = Arc::new(Shared {
@@ -104,7 +131,7 @@ impl ThreadPool {
             wake: Condvar::new(),
             sleepers: CachePadded::new(AtomicUsize::new(0)),
         });
-        let mut pool = ThreadPool {
+        let mut pool = ThreadPoolRunner {
             shared,
             threads: Vec::with_capacity(workers),
             concurrency,
@@ -203,7 +230,7 @@ fn run_batch(shared: &Shared, batch: &BatchQueue) -> usize {
     }
 }
 
-impl Runner for ThreadPool {
+impl Runner for ThreadPoolRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
         let batch = Arc::new(BatchQueue {
             job: Arc::clone(job),
@@ -237,7 +264,7 @@ impl Runner for ThreadPool {
     }
 }
 
-impl Drop for ThreadPool {
+impl Drop for ThreadPoolRunner {
     fn drop(&mut self) {
         self.shutdown();
     }

@@ -7,7 +7,34 @@ use ::rayon::prelude::*;
 use ::rayon::{ThreadPool, ThreadPoolBuilder};
 
 use crate::sync::{Gate, Latch};
-use crate::{Job, Runner, RunnerError};
+use crate::{Family, Job, Runner, RunnerConfig, RunnerDef, RunnerError, RunnerInfo};
+
+/// `rayon` in the runner table.
+pub struct Rayon;
+
+impl RunnerDef for Rayon {
+    fn info(&self) -> RunnerInfo {
+        RunnerInfo {
+            id: "rayon",
+            family: Family::Threads,
+            description: "rayon's work-stealing pool of N threads (par_iter)",
+            workers: "`workers` threads",
+            params: &[],
+            note: None,
+        }
+    }
+
+    fn threads_started(&self, config: &RunnerConfig) -> Result<usize, RunnerError> {
+        Ok(config.workers)
+    }
+
+    fn start(&self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
+        Ok(Box::new(RayonRunner::start(
+            config.workers,
+            config.concurrency,
+        )?))
+    }
+}
 
 /// A dedicated rayon pool of N threads.
 pub struct RayonRunner {
