@@ -17,6 +17,7 @@
 //! `tests/pools.rs`) read the table, so they cover it for every workload.
 
 mod async_rt;
+mod def;
 mod job;
 mod kind;
 mod limits;
@@ -27,8 +28,9 @@ mod table;
 mod threads;
 
 pub use async_rt::CpuMode;
+pub use def::{Family, RunnerConfig, RunnerDef, RunnerInfo};
 pub use job::{Incidents, Job, TaskRecord};
-pub use kind::{Family, RunnerConfig, RunnerDef, RunnerInfo, RunnerKind};
+pub use kind::RunnerKind;
 
 use std::sync::Arc;
 

@@ -12,7 +12,7 @@
 //! they cover it with no other change.
 
 use crate::async_rt::{AsyncStd, Smol, TokioCt, TokioMt};
-use crate::kind::RunnerDef;
+use crate::def::RunnerDef;
 use crate::process::{Pool, StartMethod};
 use crate::seq::Seq;
 use crate::threads::{Rayon, ThreadPerTask, ThreadPool};
