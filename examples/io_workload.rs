@@ -5,12 +5,12 @@
 //! workloads and compared under every runner — the threads, the three
 //! process pools and the async runtimes — from code.
 //!
-//! An IO workload is written against bakeoff's small IO interface, once per
-//! face: [`IoWorkload::blocking`] with the standard library (what `seq`,
-//! the thread runners and the pools' worker processes run) and
+//! An IO workload is written once, against bakeoff's small IO interface:
 //! [`IoWorkload::run`] through [`AsyncIo`], which each async runtime
-//! implements with its own sockets and timers. Declaring
-//! `SERVER = Some("echo")` and listing the `target`, `delay` and `jitter`
+//! implements with its own sockets and timers, and [`BlockingIo`] with the
+//! standard library (what `seq`, the thread runners and the pools' worker
+//! processes run; its futures are ready on their first poll). Declaring
+//! `SERVER = Some(ServerKind::Echo)` and listing the `target`, `delay` and `jitter`
 //! parameters is what makes the run start the embedded echo server
 //! (4-byte little-endian length, then the payload, echoed back after
 //! `delay` ± `jitter`; see docs/SERVE.md) and tell every case where it
@@ -22,7 +22,7 @@
 //! files only, no `index.html`; `BAKEOFF_EXAMPLE_QUIET=1` turns off
 //! progress and the summary table.
 
-use std::io::{self, Read, Write};
+use std::io;
 
 use anyhow::{bail, Context};
 use bakeoff::prelude::*;
@@ -77,7 +77,7 @@ impl IoWorkload for Heartbeat {
             JITTER_PARAM,
         ],
     };
-    const SERVER: Option<&'static str> = Some("echo");
+    const SERVER: Option<ServerKind> = Some(ServerKind::Echo);
     type Task = u64;
 
     fn from_params(p: &Params) -> Result<Self, ParamError> {
@@ -96,19 +96,6 @@ impl IoWorkload for Heartbeat {
             let frame = Self::frame(*task, beat);
             Self::fold(d, &frame, &frame).expect("a frame equals itself")
         })
-    }
-
-    fn blocking(&self, io: &BlockingIo, task: &u64) -> io::Result<u64> {
-        let mut conn = io.connect(self.target.addr()?)?;
-        let mut digest = *task;
-        for beat in 0..self.beats {
-            let sent = Self::frame(*task, beat);
-            conn.write_all(&sent)?;
-            let mut reply = [0u8; 12];
-            conn.read_exact(&mut reply)?;
-            digest = Self::fold(digest, &sent, &reply)?;
-        }
-        Ok(digest)
     }
 
     fn run<'a>(&'a self, io: &'a dyn AsyncIo, task: &'a u64) -> IoFuture<'a, io::Result<u64>> {

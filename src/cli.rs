@@ -212,21 +212,29 @@ pub struct CompareArgs {
 pub struct ServeArgs {
     /// The protocol: `echo` (4-byte little-endian length, then the bytes,
     /// echoed back) or `http` (GET /words/{k}?n={bytes}; see docs/SERVE.md).
-    #[arg(value_enum, value_name = "KIND")]
+    #[arg(value_name = "KIND", value_parser = server_kind())]
     pub kind: ServerKind,
     /// Address to listen on; port 0 lets the system choose a free port.
     #[arg(long, env = "BAKEOFF_SERVE_ADDR", default_value = serve::DEFAULT_ADDR)]
     pub addr: String,
     /// How long each reply is held back, standing in for a remote peer:
     /// e.g. 5ms, 250us, 1s, or 0.
-    #[arg(long, env = "BAKEOFF_SERVE_DELAY", default_value = "5ms")]
+    #[arg(long, env = "BAKEOFF_SERVE_DELAY", default_value = serve::DEFAULT_DELAY)]
     pub delay: String,
     /// Each reply waits delay ± jitter, uniformly (capped at the delay).
-    #[arg(long, env = "BAKEOFF_SERVE_JITTER", default_value = "1ms")]
+    #[arg(long, env = "BAKEOFF_SERVE_JITTER", default_value = serve::DEFAULT_JITTER)]
     pub jitter: String,
     /// Tokio worker threads.
     #[arg(long, env = "BAKEOFF_SERVE_THREADS", default_value_t = serve::DEFAULT_THREADS)]
     pub threads: usize,
+}
+
+/// The parser of `bakeoff serve KIND`: one of [`ServerKind::ALL`], listed
+/// in `--help`.
+fn server_kind() -> impl clap::builder::TypedValueParser<Value = ServerKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(ServerKind::ALL.map(ServerKind::as_str))
+        .map(|raw| raw.parse::<ServerKind>().expect("a possible value parses"))
 }
 
 impl ServeArgs {

@@ -17,7 +17,6 @@ pub mod measure;
 pub mod orchestrator;
 mod output;
 pub mod plan;
-pub mod serve;
 pub mod suite;
 pub mod summary;
 
@@ -26,6 +25,9 @@ use std::time::Duration;
 
 pub use bakeoff_reports as reports;
 pub use bakeoff_runners as runners;
+/// The embedded loopback servers (`bakeoff serve`) and [`serve::ServerChild`],
+/// which starts one as the `server` role.
+pub use bakeoff_servers as serve;
 pub use bakeoff_workloads as workloads;
 pub use case::Case;
 pub use child::child_entry;
@@ -48,6 +50,7 @@ pub mod prelude {
         AsyncConn, AsyncIo, BlockingIo, IoFuture, IoWorkload, Target, DELAY_PARAM, JITTER_PARAM,
         TARGET_PARAM,
     };
+    pub use bakeoff_workloads::protocol::ServerKind;
     pub use bakeoff_workloads::{
         mix64, CpuWorkload, Kind, ParamError, ParamSpec, Params, Registry, WorkloadEntry,
         WorkloadInfo,

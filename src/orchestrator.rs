@@ -2,6 +2,7 @@
 //! handling, progress, verification against the `seq` reference, and the
 //! results file rewritten atomically after every case.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -17,6 +18,7 @@ use bakeoff_reports::{
     SCHEMA,
 };
 use bakeoff_runners::{RunnerConfig, RunnerKind};
+use bakeoff_workloads::protocol::ServerKind;
 use bakeoff_workloads::Registry;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -186,11 +188,11 @@ fn self_program() -> Result<PathBuf> {
 /// the run ends — or when the orchestrator unwinds.
 #[derive(Default)]
 struct Servers {
-    running: BTreeMap<ServerKey, crate::serve::ServerProcess>,
+    running: BTreeMap<ServerKey, crate::serve::ServerChild>,
 }
 
 /// An embedded server: its kind, delay and jitter.
-type ServerKey = (String, Duration, Duration);
+type ServerKey = (ServerKind, Duration, Duration);
 
 /// Environment variables for a case process.
 type Env = Vec<(String, String)>;
@@ -212,21 +214,15 @@ impl Servers {
             bakeoff_workloads::io::parse_duration(raw)
                 .map_err(|e| anyhow::anyhow!("{} parameter {key}: {e}", case.workload))
         };
-        let key = (kind.to_string(), duration("delay")?, duration("jitter")?);
-        if !self.running.contains_key(&key) {
-            let server_kind = match kind {
-                "echo" => crate::serve::ServerKind::Echo,
-                "http" => crate::serve::ServerKind::Http,
-                other => anyhow::bail!(
-                    "workload {} names an unknown server `{other}`",
-                    case.workload
-                ),
-            };
-            let server =
-                crate::serve::ServerProcess::start(&self_program()?, server_kind, key.1, key.2)?;
-            self.running.insert(key.clone(), server);
-        }
-        let addr = self.running[&key].addr();
+        let key = (kind, duration("delay")?, duration("jitter")?);
+        let addr = match self.running.entry(key) {
+            Entry::Occupied(running) => running.get().addr(),
+            Entry::Vacant(slot) => {
+                let server =
+                    crate::serve::ServerChild::start(&self_program()?, kind, key.1, key.2)?;
+                slot.insert(server).addr()
+            }
+        };
         let env = vec![(
             bakeoff_workloads::io::SERVE_ADDR_ENV.to_string(),
             addr.to_string(),
@@ -520,7 +516,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
                 let server = key.zip(before).and_then(|(k, before)| {
                     let used = servers.stats(&k)?.since(before);
                     Some(ServerUsage {
-                        kind: k.0,
+                        kind: k.0.to_string(),
                         requests: used.requests,
                         connections: used.connections,
                         cpu_user: Nanos(used.cpu_user_ns),

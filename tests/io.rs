@@ -188,7 +188,7 @@ fn echo_and_http_words_reach_the_embedded_servers_which_are_gone_afterwards() {
 #[test]
 fn target_sends_requests_to_a_server_already_running() {
     let exe = bakeoff_path();
-    let server = bakeoff::serve::ServerProcess::start(
+    let server = bakeoff::serve::ServerChild::start(
         &exe,
         bakeoff::serve::ServerKind::Echo,
         std::time::Duration::from_millis(2),

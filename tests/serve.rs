@@ -1,6 +1,6 @@
 //! `bakeoff serve`: the echo and http protocols, the ready line, the stop
 //! protocol (stdin's end, SIGTERM, Ctrl-C), bad input, and the
-//! `ServerProcess` helper. All traffic stays on 127.0.0.1; every read has
+//! `ServerChild` helper. All traffic stays on 127.0.0.1; every read has
 //! a timeout and every server is stopped by the test that started it.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bakeoff::serve::{parse_ready_line, ServerKind, ServerProcess};
+use bakeoff::serve::{parse_ready_line, ServerChild, ServerKind};
 use bakeoff::workloads::text::page_text;
 
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -126,7 +126,7 @@ fn echo_round_trip(s: &mut TcpStream, payload: &[u8]) -> Vec<u8> {
 
 #[test]
 fn echo_returns_every_frame_exactly_and_no_sooner_than_the_delay() {
-    let server = ServerProcess::start(
+    let server = ServerChild::start(
         &exe(),
         ServerKind::Echo,
         Duration::from_millis(20),
@@ -153,7 +153,7 @@ fn echo_returns_every_frame_exactly_and_no_sooner_than_the_delay() {
 #[test]
 fn stats_count_requests_and_connections_and_the_servers_cpu() {
     let mut server =
-        ServerProcess::start(&exe(), ServerKind::Echo, Duration::ZERO, Duration::ZERO).unwrap();
+        ServerChild::start(&exe(), ServerKind::Echo, Duration::ZERO, Duration::ZERO).unwrap();
     let before = server.stats().unwrap();
     assert_eq!((before.requests, before.connections), (0, 0), "{before:?}");
     // 3 connections × 5 frames of 64 KiB: the server copies 960 KiB.
@@ -241,7 +241,7 @@ fn get(path: &str) -> String {
 
 #[test]
 fn http_pages_are_deterministic_and_kept_alive_with_errors_in_between() {
-    let server = ServerProcess::start(
+    let server = ServerChild::start(
         &exe(),
         ServerKind::Http,
         Duration::from_millis(2),
@@ -409,7 +409,7 @@ fn bad_addresses_durations_and_kinds_are_refused() {
 fn server_process_stop_and_drop_leave_no_child() {
     let exe = exe();
     let server =
-        ServerProcess::start(&exe, ServerKind::Http, Duration::ZERO, Duration::ZERO).unwrap();
+        ServerChild::start(&exe, ServerKind::Http, Duration::ZERO, Duration::ZERO).unwrap();
     let pid = server.pid();
     assert!(!is_gone(pid));
     let status = server.stop().unwrap();
@@ -417,7 +417,7 @@ fn server_process_stop_and_drop_leave_no_child() {
     assert!(is_gone(pid), "pid {pid} left after stop");
 
     let server =
-        ServerProcess::start(&exe, ServerKind::Echo, Duration::ZERO, Duration::ZERO).unwrap();
+        ServerChild::start(&exe, ServerKind::Echo, Duration::ZERO, Duration::ZERO).unwrap();
     let pid = server.pid();
     let mut s = connect(server.addr());
     assert_eq!(echo_round_trip(&mut s, b"hi"), b"hi");
@@ -426,7 +426,7 @@ fn server_process_stop_and_drop_leave_no_child() {
 
     // A server that cannot start is an error carrying its message, and
     // leaves nothing behind either.
-    let err = ServerProcess::start(
+    let err = ServerChild::start(
         Path::new("/nonexistent/bakeoff"),
         ServerKind::Echo,
         Duration::ZERO,

@@ -17,17 +17,21 @@
 //! [`text`] holds the deterministic pages `bakeoff serve http` returns, so
 //! that an IO workload can compute the expected body of any page itself.
 
+mod async_io;
+mod batch;
 pub mod cpu;
 mod digest;
 pub mod io;
 mod params;
+pub mod protocol;
 mod registry;
 mod suggest;
 pub mod text;
 mod workload;
 
+pub use batch::{Batch, BatchSpec, TaskExec};
 pub use digest::{mix64, BatchDigest};
 pub use params::{ParamError, ParamSpec, Params};
 pub use registry::{Registry, RegistryError, WorkloadEntry};
 pub use suggest::closest;
-pub use workload::{Batch, BatchSpec, CpuWorkload, Kind, TaskExec, WorkloadInfo};
+pub use workload::{CpuWorkload, Kind, WorkloadInfo};

@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::workload::CpuBatch;
+use crate::batch::Tasks;
+use crate::protocol::ServerKind;
+use crate::workload::Cpu;
 use crate::{Batch, BatchSpec, CpuWorkload, ParamError, Params, TaskExec, WorkloadInfo};
 
 type BuildFn = fn(&Params, usize, u64) -> Result<Arc<dyn Batch>, ParamError>;
@@ -24,8 +26,8 @@ static INSTALLED: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
 pub struct WorkloadEntry {
     /// Name, kind, description and parameters.
     pub info: WorkloadInfo,
-    /// The embedded server an IO workload talks to (`echo`, `http`).
-    pub server: Option<&'static str>,
+    /// The embedded server an IO workload talks to.
+    pub server: Option<ServerKind>,
     build: BuildFn,
     exec: ExecFn,
 }
@@ -44,8 +46,8 @@ impl WorkloadEntry {
         WorkloadEntry {
             info: W::INFO,
             server: None,
-            build: CpuBatch::<W>::build,
-            exec: CpuBatch::<W>::executor,
+            build: Tasks::<Cpu<W>>::build,
+            exec: Tasks::<Cpu<W>>::executor,
         }
     }
 
@@ -54,8 +56,8 @@ impl WorkloadEntry {
         WorkloadEntry {
             info: W::INFO,
             server: W::SERVER,
-            build: crate::io::IoBatch::<W>::build,
-            exec: crate::io::IoBatch::<W>::executor,
+            build: Tasks::<crate::io::Io<W>>::build,
+            exec: Tasks::<crate::io::Io<W>>::executor,
         }
     }
 

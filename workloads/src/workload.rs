@@ -1,9 +1,10 @@
-//! The [`CpuWorkload`] trait and the type-erased [`Batch`] runners execute.
-
-use std::sync::Arc;
+//! The [`CpuWorkload`] trait, what every workload describes itself with
+//! ([`WorkloadInfo`]), and the [`Face`] that erases a CPU workload.
 
 use serde::{de::DeserializeOwned, Serialize};
 
+use crate::async_io::{AsyncIo, IoFuture};
+use crate::batch::Face;
 use crate::{ParamError, ParamSpec, Params};
 
 /// What kind of work a workload does; it decides which figures it feeds.
@@ -62,149 +63,42 @@ pub trait CpuWorkload: Send + Sync + Sized + 'static {
     fn execute(&self, task: &Self::Task) -> u64;
 }
 
-/// A built list of tasks that any runner can execute by index.
-///
-/// This is the only thing runners see of a workload.
-pub trait Batch: Send + Sync {
-    /// The number of tasks.
-    fn len(&self) -> usize;
+/// A [`CpuWorkload`] as a [`Face`]: its tasks run as plain code.
+pub(crate) struct Cpu<W>(W);
 
-    /// Whether the batch has no tasks.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
+impl<W: CpuWorkload> Face for Cpu<W> {
+    const ID: &'static str = W::INFO.id;
+    const IS_IO: bool = false;
+    type Task = W::Task;
+
+    fn from_params(params: &Params) -> Result<Self, ParamError> {
+        W::from_params(params).map(Cpu)
     }
 
-    /// Runs task `index` and returns its digest.
-    fn run(&self, index: usize) -> u64;
-
-    /// The workload id and resolved parameters this batch was built from:
-    /// what a worker process needs to rebuild the workload's code.
-    fn spec(&self) -> &BatchSpec;
-
-    /// Appends task `index`'s input, postcard-encoded, to `out`: what
-    /// travels to a worker process.
-    fn encode_task(&self, index: usize, out: &mut Vec<u8>);
-
-    /// Whether this is an IO workload, whose tasks have an async form
-    /// ([`Batch::run_async`]).
-    fn is_io(&self) -> bool {
-        false
+    fn tasks(&self, count: usize, seed: u64) -> Vec<W::Task> {
+        self.0.tasks(count, seed)
     }
 
-    /// The digest task `index` must return, when the workload can say it
-    /// without running the task (IO workloads); `None` for CPU workloads,
-    /// which are checked against a `seq` run instead.
-    fn expected(&self, index: usize) -> Option<u64> {
-        let _ = index;
+    #[inline]
+    fn run(&self, task: &W::Task) -> Result<u64, String> {
+        Ok(self.0.execute(task))
+    }
+
+    /// CPU workloads are checked against a `seq` run instead.
+    fn expected(&self, _: &W::Task) -> Option<u64> {
         None
     }
 
-    /// Samples measured on the side during the last batch (nanoseconds),
-    /// taken: `loop-lag`'s heartbeat lateness; `None` for most workloads.
     fn take_samples(&self) -> Option<Vec<u64>> {
         None
     }
 
-    /// Task `index` through an async runtime's IO, for IO workloads; `None`
-    /// for CPU workloads, whose tasks async runners run as plain code.
+    /// Async runners run CPU tasks as plain code.
     fn run_async<'a>(
         &'a self,
-        io: &'a dyn crate::io::AsyncIo,
-        index: usize,
-    ) -> Option<crate::io::IoFuture<'a, std::io::Result<u64>>> {
-        let _ = (io, index);
+        _: &'a dyn AsyncIo,
+        _: &'a W::Task,
+    ) -> Option<IoFuture<'a, std::io::Result<u64>>> {
         None
-    }
-}
-
-/// Which workload, with which parameters: enough for a worker process to
-/// rebuild it from a [`crate::Registry`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct BatchSpec {
-    /// The workload's id.
-    pub workload: String,
-    /// Its resolved parameters (defaults filled in).
-    pub params: std::collections::BTreeMap<String, String>,
-}
-
-impl BatchSpec {
-    /// The spec of workload `id` with its resolved `params`.
-    pub(crate) fn of(id: &str, params: &Params) -> BatchSpec {
-        BatchSpec {
-            workload: id.to_string(),
-            params: params.values().clone(),
-        }
-    }
-}
-
-/// Appends `task`, postcard-encoded, to `out`.
-pub(crate) fn encode(task: &impl Serialize, out: &mut Vec<u8>) {
-    let buf = std::mem::take(out);
-    *out = postcard::to_extend(task, buf).expect("tasks serialise (their types derive Serialize)");
-}
-
-/// Runs encoded tasks of one workload (the worker side of a process pool).
-pub trait TaskExec: Send {
-    /// Decodes one task's input and runs it; the digest, or why the bytes
-    /// are not a task of this workload.
-    fn run_encoded(&self, input: &[u8]) -> Result<u64, String>;
-}
-
-/// A [`CpuWorkload`] with its tasks, erased to a [`Batch`].
-pub(crate) struct CpuBatch<W: CpuWorkload> {
-    workload: W,
-    tasks: Vec<W::Task>,
-    spec: BatchSpec,
-}
-
-impl<W: CpuWorkload> CpuBatch<W> {
-    pub(crate) fn build(
-        params: &Params,
-        count: usize,
-        seed: u64,
-    ) -> Result<Arc<dyn Batch>, ParamError> {
-        let workload = W::from_params(params)?;
-        let tasks = workload.tasks(count, seed);
-        let spec = BatchSpec::of(W::INFO.id, params);
-        Ok(Arc::new(CpuBatch {
-            workload,
-            tasks,
-            spec,
-        }))
-    }
-
-    /// The worker-side executor for `params`.
-    pub(crate) fn executor(params: &Params) -> Result<Box<dyn TaskExec>, ParamError> {
-        Ok(Box::new(CpuExec(W::from_params(params)?)))
-    }
-}
-
-impl<W: CpuWorkload> Batch for CpuBatch<W> {
-    fn len(&self) -> usize {
-        self.tasks.len()
-    }
-
-    #[inline]
-    fn run(&self, index: usize) -> u64 {
-        self.workload.execute(&self.tasks[index])
-    }
-
-    fn spec(&self) -> &BatchSpec {
-        &self.spec
-    }
-
-    fn encode_task(&self, index: usize, out: &mut Vec<u8>) {
-        encode(&self.tasks[index], out);
-    }
-}
-
-/// A CPU workload rebuilt in a worker process.
-struct CpuExec<W: CpuWorkload>(W);
-
-impl<W: CpuWorkload> TaskExec for CpuExec<W> {
-    fn run_encoded(&self, input: &[u8]) -> Result<u64, String> {
-        let task: W::Task = postcard::from_bytes(input)
-            .map_err(|e| format!("task bytes do not decode for `{}`: {e}", W::INFO.id))?;
-        Ok(self.0.execute(&task))
     }
 }

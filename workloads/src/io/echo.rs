@@ -5,19 +5,17 @@
 //!
 //! Framing is the embedded server's: a 4-byte little-endian length, then
 //! that many bytes; the reply is the same frame. A reply may arrive over
-//! several reads, so each face reads until the whole frame is in.
+//! several reads, so a task reads until the whole frame is in.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::SocketAddr;
 
 use super::{
-    context, hash_bytes, id_bytes, task_ids, AsyncIo, BlockingIo, IoFuture, IoWorkload, Target,
-    DELAY_PARAM, JITTER_PARAM, TARGET_PARAM,
+    context, hash_bytes, id_bytes, task_ids, AsyncIo, IoFuture, IoWorkload, Target, DELAY_PARAM,
+    JITTER_PARAM, TARGET_PARAM,
 };
+use crate::protocol::{ServerKind, MAX_FRAME};
 use crate::{Kind, ParamError, ParamSpec, Params, WorkloadInfo};
-
-/// The largest frame the embedded echo server takes (64 MiB).
-const MAX_SIZE: usize = 64 << 20;
 
 /// Keys the digest, so an echo task and a file-io task of one id differ.
 const DIGEST_KEY: u64 = 0xEC40_0000_0000_0001;
@@ -90,15 +88,15 @@ impl IoWorkload for Echo {
             JITTER_PARAM,
         ],
     };
-    const SERVER: Option<&'static str> = Some("echo");
+    const SERVER: Option<ServerKind> = Some(ServerKind::Echo);
     type Task = u64;
 
     fn from_params(p: &Params) -> Result<Self, ParamError> {
         let size: usize = p.get("size")?;
-        if size > MAX_SIZE {
+        if size > MAX_FRAME {
             return Err(p.invalid(
                 "size",
-                format!("must be at most {MAX_SIZE} (64 MiB): the echo server closes the connection on a longer frame"),
+                format!("must be at most {MAX_FRAME} (64 MiB): the echo server closes the connection on a longer frame"),
             ));
         }
         Ok(Echo {
@@ -114,30 +112,6 @@ impl IoWorkload for Echo {
 
     fn expected(&self, task: &u64) -> u64 {
         self.digest(&self.frame(*task))
-    }
-
-    fn blocking(&self, io: &BlockingIo, task: &u64) -> io::Result<u64> {
-        let addr = self.target.addr()?;
-        let sent = self.frame(*task);
-        let mut got = vec![0u8; sent.len()];
-        let mut conn = io
-            .connect(addr)
-            .map_err(|e| context(e, format_args!("connect to {addr}")))?;
-        for r in 0..self.requests {
-            conn.write_all(&sent)
-                .map_err(|e| context(e, format_args!("send to {addr}")))?;
-            let mut filled = 0;
-            while filled < got.len() {
-                match conn.read(&mut got[filled..]) {
-                    Ok(0) => return Err(closed_early(addr, filled, got.len())),
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(context(e, format_args!("read from {addr}"))),
-                }
-            }
-            Self::check(*task, addr, r, &sent, &got)?;
-        }
-        Ok(self.digest(&got))
     }
 
     fn run<'a>(&'a self, io: &'a dyn AsyncIo, task: &'a u64) -> IoFuture<'a, io::Result<u64>> {
@@ -172,7 +146,9 @@ impl IoWorkload for Echo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::BlockingIo;
     use std::collections::BTreeMap;
+    use std::io::{Read, Write};
     use std::net::TcpListener;
 
     fn echo(given: &[(&str, &str)]) -> Result<Echo, ParamError> {
@@ -237,7 +213,7 @@ mod tests {
         };
         let target = format!("127.0.0.1:{port}");
         let e = echo(&[("target", &target)]).unwrap();
-        let err = e.blocking(&BlockingIo, &1).unwrap_err();
+        let err = BlockingIo.run(e.run(&BlockingIo, &1)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
         assert!(err.to_string().contains(&target), "{err}");
     }
@@ -260,7 +236,10 @@ mod tests {
             }
         });
         let e = echo(&[("size", "100"), ("requests", "3"), ("target", &target)]).unwrap();
-        assert_eq!(e.blocking(&BlockingIo, &5).unwrap(), e.expected(&5));
+        assert_eq!(
+            BlockingIo.run(e.run(&BlockingIo, &5)).unwrap(),
+            e.expected(&5)
+        );
         server.join().unwrap();
     }
 }

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use tempfile::TempDir;
 
-use super::{context, hash_bytes, id_bytes, task_ids, AsyncIo, BlockingIo, IoFuture, IoWorkload};
+use super::{context, hash_bytes, id_bytes, task_ids, AsyncIo, IoFuture, IoWorkload};
 use crate::{Kind, ParamError, ParamSpec, Params, WorkloadInfo};
 
 /// Keys the digest, so a file-io task and an echo task of one id differ.
@@ -133,19 +133,6 @@ impl IoWorkload for FileIo {
         Self::digest(&id_bytes(*task, self.size))
     }
 
-    fn blocking(&self, io: &BlockingIo, task: &u64) -> io::Result<u64> {
-        let path = self.path(*task)?;
-        let wrote = id_bytes(*task, self.size);
-        let ctx = |what: &str| format!("{what} {}", path.display());
-        io.write_file(&path, &wrote, self.fsync)
-            .map_err(|e| context(e, ctx("write")))?;
-        let read = io.read_file(&path).map_err(|e| context(e, ctx("read")));
-        let removed = io.remove_file(&path).map_err(|e| context(e, ctx("remove")));
-        Self::check(*task, &path, &wrote, &read?)?;
-        removed?;
-        Ok(Self::digest(&wrote))
-    }
-
     fn run<'a>(&'a self, io: &'a dyn AsyncIo, task: &'a u64) -> IoFuture<'a, io::Result<u64>> {
         Box::pin(async move {
             let path = self.path(*task)?;
@@ -172,6 +159,7 @@ impl IoWorkload for FileIo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::BlockingIo;
     use std::collections::BTreeMap;
 
     fn file_io(given: &[(&str, &str)]) -> Result<FileIo, ParamError> {
@@ -188,7 +176,10 @@ mod tests {
             let w = file_io(&[("size", "1001"), ("fsync", fsync)]).unwrap();
             assert!(w.dir.get().is_none(), "no directory before the first task");
             for task in w.tasks(5, 3) {
-                assert_eq!(w.blocking(&BlockingIo, &task).unwrap(), w.expected(&task));
+                assert_eq!(
+                    BlockingIo.run(w.run(&BlockingIo, &task)).unwrap(),
+                    w.expected(&task)
+                );
             }
             let dir = w.dir().unwrap().to_path_buf();
             let name = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -207,7 +198,10 @@ mod tests {
     #[test]
     fn an_empty_file_works_and_sizes_differ() {
         let w = file_io(&[("size", "0")]).unwrap();
-        assert_eq!(w.blocking(&BlockingIo, &1).unwrap(), w.expected(&1));
+        assert_eq!(
+            BlockingIo.run(w.run(&BlockingIo, &1)).unwrap(),
+            w.expected(&1)
+        );
         assert_ne!(
             w.expected(&1),
             file_io(&[("size", "1")]).unwrap().expected(&1)

@@ -9,22 +9,20 @@
 //! [`crate::text::page_text`], which is what the server serves.
 //!
 //! Responses are parsed with `httparse` and framed by `Content-Length`:
-//! [`ResponseReader`] is the sans-IO part both faces share, so a response
+//! [`ResponseReader`] is the sans-IO part of the task body, so a response
 //! split over reads, or several in one read, is handled in one place.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::ops::Range;
 
 use super::{
-    context, hash_bytes, task_ids, AsyncIo, BlockingIo, IoFuture, IoWorkload, Target, DELAY_PARAM,
+    context, hash_bytes, task_ids, AsyncIo, IoFuture, IoWorkload, Target, DELAY_PARAM,
     JITTER_PARAM, TARGET_PARAM,
 };
+use crate::protocol::{words_path, ServerKind, MAX_PAGE_BYTES};
 use crate::{mix64, Kind, ParamError, ParamSpec, Params, WorkloadInfo};
-
-/// The largest page the embedded server serves (16 MiB).
-const MAX_BYTES: usize = 16 << 20;
 
 /// At most this many headers in a response.
 const MAX_HEADERS: usize = 32;
@@ -46,7 +44,7 @@ pub struct HttpWords {
 impl HttpWords {
     /// The path of page `k`.
     fn path(&self, k: u64) -> String {
-        format!("/words/{k}?n={}", self.bytes)
+        words_path(k, self.bytes)
     }
 
     /// The request for `path` to `host`.
@@ -97,15 +95,17 @@ impl IoWorkload for HttpWords {
             JITTER_PARAM,
         ],
     };
-    const SERVER: Option<&'static str> = Some("http");
+    const SERVER: Option<ServerKind> = Some(ServerKind::Http);
     type Task = u64;
 
     fn from_params(p: &Params) -> Result<Self, ParamError> {
         let bytes: usize = p.get("bytes")?;
-        if bytes > MAX_BYTES {
+        if bytes > MAX_PAGE_BYTES {
             return Err(p.invalid(
                 "bytes",
-                format!("must be at most {MAX_BYTES} (16 MiB), the largest page the server serves"),
+                format!(
+                    "must be at most {MAX_PAGE_BYTES} (16 MiB), the largest page the server serves"
+                ),
             ));
         }
         Ok(HttpWords {
@@ -129,38 +129,6 @@ impl IoWorkload for HttpWords {
             counts.add(&page);
         }
         self.digest(&counts)
-    }
-
-    fn blocking(&self, io: &BlockingIo, task: &u64) -> io::Result<u64> {
-        let addr = self.target.addr()?;
-        let mut conn = io
-            .connect(addr)
-            .map_err(|e| context(e, format_args!("connect to {addr}")))?;
-        let (mut reader, mut counts) = (ResponseReader::default(), WordCounts::default());
-        for k in self.pages(*task) {
-            let path = self.path(k);
-            let at = || format!("GET {path} from {addr}");
-            conn.write_all(&Self::request(&path, addr))
-                .map_err(|e| context(e, at()))?;
-            let head = loop {
-                if let Some(head) = reader.parse().map_err(|e| context(e, at()))? {
-                    break head;
-                }
-                let n = loop {
-                    match conn.read(reader.spare()) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        r => break r.map_err(|e| context(e, at()))?,
-                    }
-                };
-                reader.filled(n).map_err(|e| context(e, at()))?;
-            };
-            if head.status != 200 {
-                return Err(bad_status(head.status, &path, addr));
-            }
-            counts.add(reader.body(&head));
-            reader.consume(&head);
-        }
-        Ok(self.digest(&counts))
     }
 
     fn run<'a>(&'a self, io: &'a dyn AsyncIo, task: &'a u64) -> IoFuture<'a, io::Result<u64>> {
@@ -381,7 +349,9 @@ fn invalid(msg: String) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::BlockingIo;
     use std::collections::BTreeMap;
+    use std::io::{Read, Write};
     use std::net::TcpListener;
 
     fn words(given: &[(&str, &str)]) -> Result<HttpWords, ParamError> {
@@ -576,7 +546,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            w.blocking(&BlockingIo, &u64::MAX).unwrap(),
+            BlockingIo.run(w.run(&BlockingIo, &u64::MAX)).unwrap(),
             w.expected(&u64::MAX)
         );
     }
@@ -585,7 +555,10 @@ mod tests {
     fn a_non_200_status_names_status_and_path() {
         let addr = serve_once(|_| response(404, "no such page"));
         let w = words(&[("bytes", "10"), ("target", &addr)]).unwrap();
-        let e = w.blocking(&BlockingIo, &3).unwrap_err().to_string();
+        let e = BlockingIo
+            .run(w.run(&BlockingIo, &3))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("404") && e.contains("/words/3?n=10") && e.contains(&addr),
             "{e}"
@@ -600,7 +573,7 @@ mod tests {
         };
         let target = format!("127.0.0.1:{port}");
         let w = words(&[("target", &target)]).unwrap();
-        let e = w.blocking(&BlockingIo, &1).unwrap_err();
+        let e = BlockingIo.run(w.run(&BlockingIo, &1)).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused);
         assert!(e.to_string().contains(&target), "{e}");
     }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{duration_param, parse_duration, task_ids, AsyncIo, BlockingIo, IoFuture, IoWorkload};
+use super::{duration_param, parse_duration, task_ids, AsyncIo, IoFuture, IoWorkload};
 use crate::cpu::countdown::countdown;
 use crate::{mix64, Kind, ParamError, ParamSpec, Params, WorkloadInfo};
 
@@ -114,20 +114,13 @@ impl IoWorkload for LoopLag {
         }
     }
 
-    fn blocking(&self, io: &BlockingIo, task: &LagTask) -> io::Result<u64> {
-        Ok(match task {
-            LagTask::Heartbeat => HEARTBEAT,
-            LagTask::Countdown(id) => {
-                let v = mix64(*id) ^ io.cpu(|| countdown(self.n));
-                self.done.fetch_add(1, Ordering::Release);
-                v
-            }
-        })
-    }
-
     fn run<'a>(&'a self, io: &'a dyn AsyncIo, task: &'a LagTask) -> IoFuture<'a, io::Result<u64>> {
         Box::pin(async move {
             Ok(match task {
+                // Under blocking IO no task runs beside the heartbeat on
+                // its thread: there is no loop to be late, so it beats
+                // not at all.
+                LagTask::Heartbeat if io.blocks() => HEARTBEAT,
                 LagTask::Heartbeat => {
                     self.heartbeat(io).await;
                     HEARTBEAT

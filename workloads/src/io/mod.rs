@@ -1,14 +1,14 @@
-//! IO-bound workloads: one interface with a blocking face and an async face.
+//! IO-bound workloads: one task body, two faces.
 //!
-//! The key design decision: **an IO workload is written twice — once per
-//! face — and shares everything else.** [`IoWorkload::blocking`] does its
-//! IO with the standard library ([`BlockingIo`]): that is what `seq`, the
-//! thread runners and the process pools' workers run. [`IoWorkload::run`]
-//! does the same IO through [`AsyncIo`], which each async runtime
-//! implements in `bakeoff-runners` with its own native types (tokio's
-//! `tokio::net` and timer, async-std's, smol's `Async` and `Timer`), so no
-//! compatibility layer favours one runtime. Building requests, parsing
-//! answers and digests is plain shared code.
+//! The key design decision: **an IO workload is written once, against the
+//! async IO interface [`AsyncIo`].** Each async runtime implements it in
+//! `bakeoff-runners` with its own native types (tokio's `tokio::net` and
+//! timer, async-std's, smol's `Async` and `Timer`), so no compatibility
+//! layer favours one runtime. The blocking face is derived: [`BlockingIo`]
+//! implements the same interface with the standard library's blocking
+//! calls, so its futures are ready on their first poll, and a task is
+//! driven with one poll and a no-op waker ([`BlockingIo::run`]) — that is
+//! what `seq`, the thread runners and the process pools' workers run.
 //!
 //! The async face is object-safe (`&dyn AsyncIo`, boxed futures): a task
 //! holds its workload's boxed future, and that holds one allocation per
@@ -21,24 +21,26 @@
 //! `spawn(sleep(d))`, measured the same way, to hold those bytes against
 //! (the figures, and their date, are in the CHANGELOG and closing notes).
 
+mod blocking;
 mod echo;
 mod file_io;
 mod http_words;
 mod loop_lag;
 mod sleep;
 
-use std::future::Future;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::workload::BatchSpec;
-use crate::{mix64, Batch, ParamError, ParamSpec, Params, TaskExec, WorkloadInfo};
+use crate::batch::Face;
+use crate::protocol::ServerKind;
+use crate::{mix64, ParamError, ParamSpec, Params, WorkloadInfo};
+
+pub use crate::async_io::{AsyncConn, AsyncIo, IoFuture};
+pub use blocking::BlockingIo;
 
 pub use echo::Echo;
 pub use file_io::FileIo;
@@ -91,14 +93,14 @@ pub const TARGET_PARAM: ParamSpec = ParamSpec {
 /// The `delay` parameter: the embedded server's, validated here.
 pub const DELAY_PARAM: ParamSpec = ParamSpec {
     name: "delay",
-    default: "5ms",
+    default: crate::protocol::DEFAULT_DELAY,
     help: "how long the embedded server holds back each reply (0, 250us, 5ms, …)",
 };
 
 /// The `jitter` parameter: the embedded server's, validated here.
 pub const JITTER_PARAM: ParamSpec = ParamSpec {
     name: "jitter",
-    default: "1ms",
+    default: crate::protocol::DEFAULT_JITTER,
     help: "each embedded-server wait is uniform in delay ± jitter",
 };
 
@@ -179,112 +181,6 @@ pub(crate) fn hash_bytes(key: u64, bytes: &[u8]) -> u64 {
     mix64(h ^ u64::from_le_bytes(last))
 }
 
-/// A boxed, sendable future: what the async face's operations return.
-pub type IoFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// The async face: the IO operations a workload may await, implemented by
-/// each async runtime with its own types.
-pub trait AsyncIo: Send + Sync {
-    /// The runtime's name (`tokio`, `async-std`, `smol`), for messages.
-    fn runtime(&self) -> &'static str;
-
-    /// Waits `d` on the runtime's timer.
-    fn sleep(&self, d: Duration) -> IoFuture<'static, ()>;
-
-    /// Waits `d` on the runtime's timer, then resolves to `Ok(value)`: a
-    /// task that only waits, in one allocation holding the runtime's timer
-    /// and `value`. Awaiting [`AsyncIo::sleep`] inside a workload's own
-    /// boxed future takes two, and `sleep`'s up to a million tasks in
-    /// flight each hold it. The default does exactly that; runtimes
-    /// override it with their timer stored in place.
-    fn sleep_then(&self, d: Duration, value: u64) -> IoFuture<'static, io::Result<u64>> {
-        let mut wait = self.sleep(d);
-        Box::pin(async move {
-            (&mut wait).await;
-            Ok(value)
-        })
-    }
-
-    /// Opens a TCP connection to `addr` (with `TCP_NODELAY`).
-    fn connect(&self, addr: SocketAddr) -> IoFuture<'static, io::Result<Box<dyn AsyncConn>>>;
-
-    /// Creates or truncates `path`, writes `data`, and `fsync`s it when
-    /// `sync` is true.
-    fn write_file<'a>(
-        &'a self,
-        path: &'a Path,
-        data: &'a [u8],
-        sync: bool,
-    ) -> IoFuture<'a, io::Result<()>>;
-
-    /// Reads the whole of `path`.
-    fn read_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<Vec<u8>>>;
-
-    /// Runs CPU-bound `work` the way the runner's `cpu=` parameter says:
-    /// inline on the event-loop thread (which then runs nothing else until
-    /// it returns), or offloaded to the runtime's blocking pool and awaited.
-    fn cpu(&self, work: Box<dyn FnOnce() -> u64 + Send>) -> IoFuture<'static, u64>;
-
-    /// Removes the file `path`.
-    fn remove_file<'a>(&'a self, path: &'a Path) -> IoFuture<'a, io::Result<()>>;
-}
-
-/// An open connection of the async face.
-pub trait AsyncConn: Send {
-    /// Writes all of `buf`.
-    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> IoFuture<'a, io::Result<()>>;
-
-    /// Reads some bytes into `buf`; 0 means the peer closed.
-    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> IoFuture<'a, io::Result<usize>>;
-}
-
-/// The blocking face: the same operations with the standard library; the
-/// calling thread waits in the kernel.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct BlockingIo;
-
-impl BlockingIo {
-    /// Sleeps the calling thread for `d`.
-    pub fn sleep(&self, d: Duration) {
-        std::thread::sleep(d);
-    }
-
-    /// Opens a TCP connection to `addr` (with `TCP_NODELAY`).
-    pub fn connect(&self, addr: SocketAddr) -> io::Result<TcpStream> {
-        let s = TcpStream::connect(addr)?;
-        s.set_nodelay(true)?;
-        Ok(s)
-    }
-
-    /// Creates or truncates `path`, writes `data`, and `fsync`s it when
-    /// `sync` is true.
-    pub fn write_file(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
-        let mut f = std::fs::File::create(path)?;
-        f.write_all(data)?;
-        if sync {
-            f.sync_all()?;
-        }
-        Ok(())
-    }
-
-    /// Reads the whole of `path`.
-    pub fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
-        let mut out = Vec::new();
-        std::fs::File::open(path)?.read_to_end(&mut out)?;
-        Ok(out)
-    }
-
-    /// Runs CPU-bound `work` on the calling thread.
-    pub fn cpu(&self, work: impl FnOnce() -> u64) -> u64 {
-        work()
-    }
-
-    /// Removes the file `path`.
-    pub fn remove_file(&self, path: &Path) -> io::Result<()> {
-        std::fs::remove_file(path)
-    }
-}
-
 /// An IO-bound workload: tasks that wait on timers, sockets or files.
 ///
 /// Like [`crate::CpuWorkload`], it must be deterministic: the same
@@ -293,12 +189,11 @@ impl BlockingIo {
 pub trait IoWorkload: Send + Sync + Sized + 'static {
     /// Name, description and parameters (`kind` is [`crate::Kind::Io`]).
     const INFO: WorkloadInfo;
-    /// The embedded server its tasks talk to (`"echo"` or `"http"`, as
-    /// `bakeoff serve` names them), if any. Such a workload takes the
+    /// The embedded server its tasks talk to, if any. Such a workload takes the
     /// parameters `target` (default `embedded`: the server `bakeoff run`
     /// starts, found with [`resolve_target`]), `delay` and `jitter` (the
     /// embedded server's; a `target` elsewhere has its own).
-    const SERVER: Option<&'static str> = None;
+    const SERVER: Option<ServerKind> = None;
     /// One unit of work. Serialisable, so process pools can ship it.
     type Task: Serialize + DeserializeOwned + Send + Sync + 'static;
 
@@ -313,11 +208,10 @@ pub trait IoWorkload: Send + Sync + Sized + 'static {
     /// reference run of 10 000 sleeps would take minutes).
     fn expected(&self, task: &Self::Task) -> u64;
 
-    /// Runs one task with blocking IO; its digest.
-    fn blocking(&self, io: &BlockingIo, task: &Self::Task) -> io::Result<u64>;
-
-    /// Runs one task through a runtime's async IO; its digest (the same as
-    /// [`IoWorkload::blocking`] gives).
+    /// Runs one task through `io`; its digest. Written once, this is both
+    /// faces: an async runtime's own [`AsyncIo`], and [`BlockingIo`], whose
+    /// operations block and are ready on their first poll (`seq`, threads,
+    /// process pools). It gives the same digest under either.
     fn run<'a>(
         &'a self,
         io: &'a dyn AsyncIo,
@@ -332,92 +226,44 @@ pub trait IoWorkload: Send + Sync + Sized + 'static {
     }
 }
 
-/// An [`IoWorkload`] with its tasks, erased to a [`Batch`].
-pub(crate) struct IoBatch<W: IoWorkload> {
-    workload: W,
-    tasks: Vec<W::Task>,
-    spec: BatchSpec,
-}
+/// An [`IoWorkload`] as a [`Face`]: the blocking face is its one task
+/// body driven by [`BlockingIo`].
+pub(crate) struct Io<W>(W);
 
-impl<W: IoWorkload> IoBatch<W> {
-    pub(crate) fn build(
-        params: &Params,
-        count: usize,
-        seed: u64,
-    ) -> Result<Arc<dyn Batch>, ParamError> {
-        let workload = W::from_params(params)?;
-        let tasks = workload.tasks(count, seed);
-        let spec = BatchSpec::of(W::INFO.id, params);
-        Ok(Arc::new(IoBatch {
-            workload,
-            tasks,
-            spec,
-        }))
+impl<W: IoWorkload> Face for Io<W> {
+    const ID: &'static str = W::INFO.id;
+    const IS_IO: bool = true;
+    type Task = W::Task;
+
+    fn from_params(params: &Params) -> Result<Self, ParamError> {
+        W::from_params(params).map(Io)
     }
 
-    /// The worker-side executor for `params` (the blocking face).
-    pub(crate) fn executor(params: &Params) -> Result<Box<dyn TaskExec>, ParamError> {
-        Ok(Box::new(IoExec(W::from_params(params)?)))
-    }
-}
-
-/// The reason a task's IO failed, as a task failure says it.
-fn io_failure(id: &str, face: &str, e: &io::Error) -> String {
-    format!("{id} ({face} IO): {e}")
-}
-
-impl<W: IoWorkload> Batch for IoBatch<W> {
-    fn len(&self) -> usize {
-        self.tasks.len()
+    fn tasks(&self, count: usize, seed: u64) -> Vec<W::Task> {
+        self.0.tasks(count, seed)
     }
 
-    /// The blocking face. An IO error fails the task: it panics with the
-    /// error, which every runner records as the task's failure.
-    fn run(&self, index: usize) -> u64 {
-        self.workload
-            .blocking(&BlockingIo, &self.tasks[index])
-            .unwrap_or_else(|e| panic!("{}", io_failure(W::INFO.id, "blocking", &e)))
+    /// The blocking face; an IO error is the task's failure.
+    fn run(&self, task: &W::Task) -> Result<u64, String> {
+        BlockingIo
+            .run(self.0.run(&BlockingIo, task))
+            .map_err(|e| format!("{} (blocking IO): {e}", W::INFO.id))
+    }
+
+    fn expected(&self, task: &W::Task) -> Option<u64> {
+        Some(self.0.expected(task))
+    }
+
+    fn take_samples(&self) -> Option<Vec<u64>> {
+        self.0.take_samples()
     }
 
     fn run_async<'a>(
         &'a self,
         io: &'a dyn AsyncIo,
-        index: usize,
+        task: &'a W::Task,
     ) -> Option<IoFuture<'a, io::Result<u64>>> {
-        Some(self.workload.run(io, &self.tasks[index]))
-    }
-
-    fn expected(&self, index: usize) -> Option<u64> {
-        Some(self.workload.expected(&self.tasks[index]))
-    }
-
-    fn take_samples(&self) -> Option<Vec<u64>> {
-        self.workload.take_samples()
-    }
-
-    fn is_io(&self) -> bool {
-        true
-    }
-
-    fn spec(&self) -> &BatchSpec {
-        &self.spec
-    }
-
-    fn encode_task(&self, index: usize, out: &mut Vec<u8>) {
-        crate::workload::encode(&self.tasks[index], out);
-    }
-}
-
-/// An IO workload rebuilt in a worker process: the blocking face.
-struct IoExec<W: IoWorkload>(W);
-
-impl<W: IoWorkload> TaskExec for IoExec<W> {
-    fn run_encoded(&self, input: &[u8]) -> Result<u64, String> {
-        let task: W::Task = postcard::from_bytes(input)
-            .map_err(|e| format!("task bytes do not decode for `{}`: {e}", W::INFO.id))?;
-        self.0
-            .blocking(&BlockingIo, &task)
-            .map_err(|e| io_failure(W::INFO.id, "blocking", &e))
+        Some(self.0.run(io, task))
     }
 }
 

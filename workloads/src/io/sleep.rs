@@ -5,7 +5,7 @@
 use std::io;
 use std::time::Duration;
 
-use super::{duration_param, task_ids, AsyncIo, BlockingIo, IoFuture, IoWorkload};
+use super::{duration_param, task_ids, AsyncIo, IoFuture, IoWorkload};
 use crate::{mix64, Kind, ParamError, ParamSpec, Params, WorkloadInfo};
 
 /// Each task sleeps `duration`; its digest is a hash of its seeded id.
@@ -40,11 +40,6 @@ impl IoWorkload for Sleep {
 
     fn expected(&self, task: &u64) -> u64 {
         mix64(*task)
-    }
-
-    fn blocking(&self, io: &BlockingIo, task: &u64) -> io::Result<u64> {
-        io.sleep(self.duration);
-        Ok(mix64(*task))
     }
 
     fn run<'a>(&'a self, io: &'a dyn AsyncIo, task: &'a u64) -> IoFuture<'a, io::Result<u64>> {
