@@ -22,6 +22,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 use crate::child::{ChildReport, ROLE_ENV};
+use crate::reference::References;
 use crate::{output, Case, Plan};
 
 /// How a run behaves, beyond its cases.
@@ -93,20 +94,7 @@ fn interrupted() -> bool {
     interrupt_flag().load(Ordering::SeqCst) != 0
 }
 
-fn signal_name(sig: i32) -> &'static str {
-    match sig {
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGINT => "SIGINT",
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGILL => "SIGILL",
-        libc::SIGFPE => "SIGFPE",
-        _ => "signal",
-    }
-}
+use bakeoff_os::signal_name;
 
 enum Ended {
     Report(ChildReport),
@@ -164,9 +152,8 @@ fn not_a_case_child(program: &std::path::Path, what: &str, tail: &[String]) -> S
 
 /// Kills the case's whole process group (the case and any workers it made).
 fn kill_group(child: &Child) {
-    // SAFETY: kill has no memory-safety preconditions; the group id is the
-    // child's pid because it was started with process_group(0).
-    unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+    // The group id is the child's pid: it was started with process_group(0).
+    bakeoff_os::kill_group(child.id());
 }
 
 /// This program, to start case and server processes from. `/proc/self/exe`
@@ -174,11 +161,7 @@ fn kill_group(child: &Child) {
 /// the one at its path, so a long run survives `cargo build` in another
 /// terminal and every process runs the same code.
 fn self_program() -> Result<PathBuf> {
-    let self_exe = PathBuf::from("/proc/self/exe");
-    if self_exe.exists() {
-        return Ok(self_exe);
-    }
-    std::env::current_exe().context("cannot find the bakeoff executable to start a process")
+    bakeoff_os::self_exe().context("cannot find the bakeoff executable to start a process")
 }
 
 /// The embedded servers of a run, one per kind, delay and jitter, started
@@ -503,7 +486,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         None
     };
 
-    let mut references: BTreeMap<String, String> = BTreeMap::new();
+    let mut references = References::default();
     let mut seq_throughput: BTreeMap<String, f64> = BTreeMap::new();
     let total = plan.cases.len();
     let mut servers = Servers::default();
@@ -563,34 +546,14 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
             .map(|r| r.digest.clone())
             .collect();
         let key = case.work_key();
-        if !references.contains_key(&key) {
+        if !references.has(&key) {
             if let Some(expected) = expected_digest(registry, case)? {
-                references.insert(key.clone(), expected);
+                references.declare(&key, expected);
             }
         }
-        if case.runner == "seq" && failure.is_none() {
-            if let Some(first) = digests.first() {
-                references
-                    .entry(key.clone())
-                    .or_insert_with(|| first.clone());
-            }
-        }
-        let reference = references.get(&key).cloned();
-        let verified = match &reference {
-            Some(r) => !digests.is_empty() && digests.iter().all(|d| d == r),
-            None => false,
-        };
-        if failure.is_none() {
-            if reference.is_none() {
-                failure = Some("no reference digest: the seq case of this workload failed".into());
-            } else if !verified {
-                failure = Some(format!(
-                    "digest mismatch: expected {} (the reference), got {}",
-                    reference.as_deref().unwrap_or("?"),
-                    digests.join(", ")
-                ));
-            }
-        }
+        let verdict = references.check(&key, case.runner == "seq", failure.is_some(), &digests);
+        failure = failure.or(verdict.failure);
+        let (reference, verified) = (verdict.reference, verdict.verified);
         let summary = if failure.is_none() {
             summarise(&report.repetitions)
         } else {

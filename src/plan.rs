@@ -312,20 +312,12 @@ impl Plan {
 /// number for the smallest workloads).
 pub const MIN_BYTES_PER_TASK: u64 = bakeoff_runners::Job::BYTES_PER_TASK as u64 + 8;
 
-/// The memory the kernel says is available now (`MemAvailable`), in bytes.
-fn memory_available() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 /// Refuses a task count whose batch cannot fit in the memory available:
 /// without this, `--tasks 1000000000000` started case after case that
 /// died in a failed allocation.
 fn batch_fits(tasks: usize) -> Result<()> {
     let needed = (tasks as u64).saturating_mul(MIN_BYTES_PER_TASK);
-    match memory_available() {
+    match bakeoff_os::meminfo(bakeoff_os::MemField::Available) {
         Some(available) if needed > available => bail!(
             "tasks={tasks} needs at least {} for one batch ({MIN_BYTES_PER_TASK} bytes per task: its timing slot, submit time and record, and the task itself), and {} of memory is available; lower --tasks",
             crate::summary::fmt_bytes(needed as f64),
