@@ -223,6 +223,35 @@ impl Servers {
         self.running.get_mut(key)?.stats().ok()
     }
 
+    /// Runs `case` in a child process beside the embedded server it needs,
+    /// and says what that server did for it. A server that cannot be
+    /// started fails the case, not the run.
+    fn run_case(
+        &mut self,
+        registry: &Registry,
+        case: &Case,
+        timeout: Duration,
+        tail: &Arc<Mutex<VecDeque<String>>>,
+    ) -> Result<(Ended, Option<ServerUsage>)> {
+        let (env, key) = match self.env_for(registry, case) {
+            Ok(found) => found,
+            Err(e) => return Ok((Ended::Failed(format!("{e:#}")), None)),
+        };
+        let before = key.as_ref().and_then(|k| self.stats(k));
+        let ended = run_child(case, &env, timeout, tail)?;
+        let server = key.zip(before).and_then(|(k, before)| {
+            let used = self.stats(&k)?.since(before);
+            Some(ServerUsage {
+                kind: k.0,
+                requests: used.requests,
+                connections: used.connections,
+                cpu_user: Nanos(used.cpu_user_ns),
+                cpu_system: Nanos(used.cpu_system_ns),
+            })
+        });
+        Ok((ended, server))
+    }
+
     /// Stops every server.
     fn stop(&mut self) {
         for (_, s) in std::mem::take(&mut self.running) {
@@ -440,6 +469,25 @@ fn expected_digest(registry: &Registry, case: &Case) -> Result<Option<String>> {
     Ok(Some(digest.to_string()))
 }
 
+/// The progress bar of a run of `total` cases: only when progress is
+/// asked for and stdout is a terminal (else progress is printed as lines).
+fn progress_bar(opts: &RunOptions, total: usize) -> Option<ProgressBar> {
+    let tty = std::io::stdout().is_terminal();
+    if opts.progress && tty {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stdout());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{pos}/{len}] {wide_msg} {elapsed_precise} ETA {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Some(bar)
+    } else {
+        None
+    }
+}
+
 /// Runs every case of `plan` and writes results after each one.
 ///
 /// Refuses to start inside a process bakeoff started for one of its roles
@@ -468,23 +516,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         output::update_latest(&dir)?;
     }
 
-    let tty = std::io::stdout().is_terminal();
-    let bar = if opts.progress && tty {
-        let bar = ProgressBar::with_draw_target(
-            Some(plan.cases.len() as u64),
-            ProgressDrawTarget::stdout(),
-        );
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{pos}/{len}] {wide_msg} {elapsed_precise} ETA {eta}",
-            )
-            .expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = progress_bar(opts, plan.cases.len());
 
     let mut references = References::default();
     let mut seq_throughput: BTreeMap<String, f64> = BTreeMap::new();
@@ -496,24 +528,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         }
         let started = Instant::now();
         let tail = Arc::new(Mutex::new(VecDeque::new()));
-        let (ended, server) = match servers.env_for(registry, case) {
-            Ok((env, key)) => {
-                let before = key.as_ref().and_then(|k| servers.stats(k));
-                let ended = run_child(case, &env, opts.case_timeout, &tail)?;
-                let server = key.zip(before).and_then(|(k, before)| {
-                    let used = servers.stats(&k)?.since(before);
-                    Some(ServerUsage {
-                        kind: k.0,
-                        requests: used.requests,
-                        connections: used.connections,
-                        cpu_user: Nanos(used.cpu_user_ns),
-                        cpu_system: Nanos(used.cpu_system_ns),
-                    })
-                });
-                (ended, server)
-            }
-            Err(e) => (Ended::Failed(format!("{e:#}")), None),
-        };
+        let (ended, server) = servers.run_case(registry, case, opts.case_timeout, &tail)?;
         let stderr_tail: Vec<String> = tail
             .lock()
             .unwrap_or_else(|e| e.into_inner())
