@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::measure::{self, PeakRss, Usage};
 use crate::Case;
 
-/// The environment variable that marks a case child.
-pub const ROLE_ENV: &str = "BAKEOFF_ROLE";
+/// The environment variable that marks a case child (the one that names
+/// every process role, defined with the process pools).
+pub use bakeoff_runners::process::ROLE_ENV;
 
 /// The version of the exchange between the orchestrator and a case child
 /// (the case JSON on stdin; the hello and the report on stdout). Bump it

@@ -2,26 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bakeoff_os::{soft_limit_raw, Resource, Sysctl};
 use bakeoff_reports::{Bytes, Environment};
-
-fn read(path: &str) -> Option<String> {
-    std::fs::read_to_string(path)
-        .ok()
-        .map(|s| s.trim().to_string())
-}
-
-fn read_u64(path: &str) -> Option<u64> {
-    read(path)?.parse().ok()
-}
-
-fn rlimit(resource: libc::__rlimit_resource_t) -> Option<u64> {
-    // SAFETY: getrlimit only writes the struct we pass.
-    let mut r: libc::rlimit = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrlimit(resource, &mut r) } != 0 {
-        return None;
-    }
-    Some(r.rlim_cur)
-}
 
 /// The crates whose versions a results file records: the runtimes under
 /// test and the pieces of them that decide their behaviour.
@@ -130,59 +112,27 @@ fn git_commit() -> Option<String> {
 
 /// Reads the environment now.
 pub fn collect() -> Environment {
-    let cpuinfo = read("/proc/cpuinfo").unwrap_or_default();
-    let cpu_model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split(':').nth(1))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let cpu = bakeoff_os::Cpu::now();
+    let cpu_model = cpu.model.unwrap_or_else(|| "unknown".into());
     let logical = crate::plan::default_workers() as u32;
-    let mut cores = BTreeSet::new();
-    let (mut phys, mut core) = ("", "");
-    for line in cpuinfo.lines() {
-        let value = line.split(':').nth(1).map(str::trim).unwrap_or("");
-        if line.starts_with("physical id") {
-            phys = value;
-        } else if line.starts_with("core id") {
-            core = value;
-            cores.insert((phys.to_string(), core.to_string()));
-        }
-    }
-    let _ = core;
-    let memory = read("/proc/meminfo")
-        .and_then(|m| {
-            m.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|k| k.parse::<u64>().ok())
-        })
-        .map(|kb| kb * 1024)
-        .unwrap_or(0);
-    let load: Vec<f64> = read("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .filter_map(|s| s.parse().ok())
-        .collect();
+    let memory = bakeoff_os::meminfo(bakeoff_os::MemField::Total).unwrap_or(0);
+    let load = bakeoff_os::LoadAverage::now();
     Environment {
-        hostname: read("/proc/sys/kernel/hostname").unwrap_or_default(),
+        hostname: Sysctl::Hostname.read().unwrap_or_default(),
         cpu_model,
         logical_cores: logical,
-        physical_cores: if cores.is_empty() {
+        physical_cores: if cpu.physical_cores == 0 {
             logical
         } else {
-            cores.len() as u32
+            cpu.physical_cores as u32
         },
         memory: Bytes(memory),
         kernel: format!(
             "{} {}",
-            read("/proc/sys/kernel/ostype").unwrap_or_else(|| std::env::consts::OS.into()),
-            read("/proc/sys/kernel/osrelease").unwrap_or_default()
+            Sysctl::OsType
+                .read()
+                .unwrap_or_else(|| std::env::consts::OS.into()),
+            Sysctl::OsRelease.read().unwrap_or_default()
         ),
         rustc: env!("BAKEOFF_RUSTC").to_string(),
         profile: if cfg!(debug_assertions) {
@@ -192,15 +142,11 @@ pub fn collect() -> Environment {
         }
         .to_string(),
         crates: crate_versions(),
-        open_files_limit: rlimit(libc::RLIMIT_NOFILE),
-        process_limit: rlimit(libc::RLIMIT_NPROC),
-        max_map_count: read_u64("/proc/sys/vm/max_map_count"),
-        threads_max: read_u64("/proc/sys/kernel/threads-max"),
-        load_average: [
-            load.first().copied().unwrap_or(0.0),
-            load.get(1).copied().unwrap_or(0.0),
-            load.get(2).copied().unwrap_or(0.0),
-        ],
+        open_files_limit: soft_limit_raw(Resource::RLIMIT_NOFILE),
+        process_limit: soft_limit_raw(Resource::RLIMIT_NPROC),
+        max_map_count: Sysctl::MaxMapCount.number(),
+        threads_max: Sysctl::ThreadsMax.number(),
+        load_average: load.averages,
         git_commit: git_commit(),
         command_line: std::env::args().collect(),
     }

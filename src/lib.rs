@@ -17,6 +17,7 @@ pub mod measure;
 pub mod orchestrator;
 mod output;
 pub mod plan;
+mod reference;
 pub mod suite;
 pub mod summary;
 

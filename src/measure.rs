@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use bakeoff_os::current_rss;
+use bakeoff_os::rss_and_high_water_mark;
 pub use bakeoff_reports::schema::PeakRssSource;
 use bakeoff_reports::{Nanos, Percentiles};
 use hdrhistogram::Histogram;
@@ -25,23 +27,23 @@ pub struct Usage {
     pub involuntary: u64,
 }
 
-fn rusage(who: libc::c_int) -> Usage {
-    // SAFETY: getrusage only writes the struct we pass.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(who, &mut ru) };
-    let ns = |tv: libc::timeval| tv.tv_sec as u64 * 1_000_000_000 + tv.tv_usec as u64 * 1_000;
+fn rusage(who: bakeoff_os::UsageWho) -> Usage {
+    let ru = bakeoff_os::usage(who);
     Usage {
-        user: ns(ru.ru_utime),
-        system: ns(ru.ru_stime),
-        voluntary: ru.ru_nvcsw as u64,
-        involuntary: ru.ru_nivcsw as u64,
+        user: ru.user_ns,
+        system: ru.system_ns,
+        voluntary: ru.voluntary,
+        involuntary: ru.involuntary,
     }
 }
 
 impl Usage {
     /// This process (all threads) plus children it has waited for.
     pub fn now() -> Usage {
-        let (a, b) = (rusage(libc::RUSAGE_SELF), rusage(libc::RUSAGE_CHILDREN));
+        let (a, b) = (
+            rusage(bakeoff_os::UsageWho::RUSAGE_SELF),
+            rusage(bakeoff_os::UsageWho::RUSAGE_CHILDREN),
+        );
         Usage {
             user: a.user + b.user,
             system: a.system + b.system,
@@ -52,7 +54,7 @@ impl Usage {
 
     /// This process alone (all its threads).
     pub fn this_process() -> Usage {
-        rusage(libc::RUSAGE_SELF)
+        rusage(bakeoff_os::UsageWho::RUSAGE_SELF)
     }
 
     /// `self - earlier`, field by field.
@@ -81,56 +83,15 @@ pub fn release_free_memory() {
 /// the soft `RLIMIT_NOFILE` up to the hard limit when it is lower, and
 /// fails naming `ulimit -n` when even the hard limit is too low.
 pub fn ensure_open_files(in_flight: u64, need: u64) -> anyhow::Result<()> {
-    let mut r = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the struct we own.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } != 0 || r.rlim_cur >= need {
-        return Ok(());
+    match bakeoff_os::raise_open_files(need) {
+        Ok(()) => Ok(()),
+        Err(bakeoff_os::RaiseError::HardTooLow { soft, hard }) => anyhow::bail!(
+            "{in_flight} connections at once need about {need} open files, but the open-files limit is {soft} (hard {hard}); raise it (ulimit -n {need}) or lower --concurrency"
+        ),
+        Err(bakeoff_os::RaiseError::Refused { hard, error }) => anyhow::bail!(
+            "cannot raise the open-files limit to {hard} for {in_flight} connections: {error}; raise it (ulimit -n {need})"
+        ),
     }
-    if r.rlim_max != libc::RLIM_INFINITY && r.rlim_max < need {
-        anyhow::bail!(
-            "{in_flight} connections at once need about {need} open files, but the open-files limit is {} (hard {}); raise it (ulimit -n {need}) or lower --concurrency",
-            r.rlim_cur,
-            r.rlim_max
-        );
-    }
-    r.rlim_cur = r.rlim_max;
-    // SAFETY: setrlimit reads the struct we own; raising the soft limit up
-    // to the hard one needs no privilege.
-    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) } != 0 {
-        anyhow::bail!(
-            "cannot raise the open-files limit to {} for {in_flight} connections: {}; raise it (ulimit -n {need})",
-            r.rlim_max,
-            std::io::Error::last_os_error()
-        );
-    }
-    Ok(())
-}
-
-/// Current resident set size of this process, in bytes.
-pub fn current_rss() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    // SAFETY: sysconf has no preconditions.
-    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64
-}
-
-/// `VmRSS` and `VmHWM` (the kernel's high-water mark of it) of this
-/// process, from one read of `/proc/self/status`, in bytes.
-fn rss_and_high_water_mark() -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| -> Option<u64> {
-        let line = status.lines().find(|l| l.starts_with(name))?;
-        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kb * 1024)
-    };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 /// Resets `VmHWM` to the current RSS by writing `5` to
@@ -142,7 +103,7 @@ fn reset_high_water_mark() -> bool {
     // A mark within this much of the RSS read with it is a fresh one:
     // the RSS may move by a few pages between the reset and the read.
     const SLACK: u64 = 256 << 10;
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+    bakeoff_os::clear_peak_rss()
         && rss_and_high_water_mark().is_some_and(|(rss, hwm)| hwm <= rss + SLACK)
 }
 

@@ -24,6 +24,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 use crate::child::{ChildReport, ROLE_ENV};
+use crate::reference::References;
 use crate::{output, Case, Plan};
 
 /// How a run behaves, beyond its cases.
@@ -95,20 +96,7 @@ fn interrupted() -> bool {
     interrupt_flag().load(Ordering::SeqCst) != 0
 }
 
-fn signal_name(sig: i32) -> &'static str {
-    match sig {
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGINT => "SIGINT",
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGILL => "SIGILL",
-        libc::SIGFPE => "SIGFPE",
-        _ => "signal",
-    }
-}
+use bakeoff_os::signal_name;
 
 enum Ended {
     Report(ChildReport),
@@ -166,9 +154,8 @@ fn not_a_case_child(program: &std::path::Path, what: &str, tail: &[String]) -> S
 
 /// Kills the case's whole process group (the case and any workers it made).
 fn kill_group(child: &Child) {
-    // SAFETY: kill has no memory-safety preconditions; the group id is the
-    // child's pid because it was started with process_group(0).
-    unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+    // The group id is the child's pid: it was started with process_group(0).
+    bakeoff_os::kill_group(child.id());
 }
 
 /// This program, to start case and server processes from. `/proc/self/exe`
@@ -176,11 +163,7 @@ fn kill_group(child: &Child) {
 /// the one at its path, so a long run survives `cargo build` in another
 /// terminal and every process runs the same code.
 fn self_program() -> Result<PathBuf> {
-    let self_exe = PathBuf::from("/proc/self/exe");
-    if self_exe.exists() {
-        return Ok(self_exe);
-    }
-    std::env::current_exe().context("cannot find the bakeoff executable to start a process")
+    bakeoff_os::self_exe().context("cannot find the bakeoff executable to start a process")
 }
 
 /// The embedded servers of a run, one per kind, delay and jitter, started
@@ -234,6 +217,35 @@ impl Servers {
     /// case is then recorded without its server's share).
     fn stats(&mut self, key: &ServerKey) -> Option<crate::serve::ServerStats> {
         self.running.get_mut(key)?.stats().ok()
+    }
+
+    /// Runs `case` in a child process beside the embedded server it needs,
+    /// and says what that server did for it. A server that cannot be
+    /// started fails the case, not the run.
+    fn run_case(
+        &mut self,
+        registry: &Registry,
+        case: &Case,
+        timeout: Duration,
+        tail: &Arc<Mutex<VecDeque<String>>>,
+    ) -> Result<(Ended, Option<ServerUsage>)> {
+        let (env, key) = match self.env_for(registry, case) {
+            Ok(found) => found,
+            Err(e) => return Ok((Ended::Failed(format!("{e:#}")), None)),
+        };
+        let before = key.as_ref().and_then(|k| self.stats(k));
+        let ended = run_child(case, &env, timeout, tail)?;
+        let server = key.zip(before).and_then(|(k, before)| {
+            let used = self.stats(&k)?.since(before);
+            Some(ServerUsage {
+                kind: k.0.to_string(),
+                requests: used.requests,
+                connections: used.connections,
+                cpu_user: Nanos(used.cpu_user_ns),
+                cpu_system: Nanos(used.cpu_system_ns),
+            })
+        });
+        Ok((ended, server))
     }
 
     /// Stops every server.
@@ -453,6 +465,25 @@ fn expected_digest(registry: &Registry, case: &Case) -> Result<Option<String>> {
     Ok(Some(digest.to_string()))
 }
 
+/// The progress bar of a run of `total` cases: only when progress is
+/// asked for and stdout is a terminal (else progress is printed as lines).
+fn progress_bar(opts: &RunOptions, total: usize) -> Option<ProgressBar> {
+    let tty = std::io::stdout().is_terminal();
+    if opts.progress && tty {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stdout());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{pos}/{len}] {wide_msg} {elapsed_precise} ETA {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Some(bar)
+    } else {
+        None
+    }
+}
+
 /// Runs every case of `plan` and writes results after each one.
 ///
 /// Refuses to start inside a process bakeoff started for one of its roles
@@ -481,25 +512,9 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         output::update_latest(&dir)?;
     }
 
-    let tty = std::io::stdout().is_terminal();
-    let bar = if opts.progress && tty {
-        let bar = ProgressBar::with_draw_target(
-            Some(plan.cases.len() as u64),
-            ProgressDrawTarget::stdout(),
-        );
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{pos}/{len}] {wide_msg} {elapsed_precise} ETA {eta}",
-            )
-            .expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = progress_bar(opts, plan.cases.len());
 
-    let mut references: BTreeMap<String, String> = BTreeMap::new();
+    let mut references = References::default();
     let mut seq_throughput: BTreeMap<String, f64> = BTreeMap::new();
     let total = plan.cases.len();
     let mut servers = Servers::default();
@@ -509,24 +524,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         }
         let started = Instant::now();
         let tail = Arc::new(Mutex::new(VecDeque::new()));
-        let (ended, server) = match servers.env_for(registry, case) {
-            Ok((env, key)) => {
-                let before = key.as_ref().and_then(|k| servers.stats(k));
-                let ended = run_child(case, &env, opts.case_timeout, &tail)?;
-                let server = key.zip(before).and_then(|(k, before)| {
-                    let used = servers.stats(&k)?.since(before);
-                    Some(ServerUsage {
-                        kind: k.0.to_string(),
-                        requests: used.requests,
-                        connections: used.connections,
-                        cpu_user: Nanos(used.cpu_user_ns),
-                        cpu_system: Nanos(used.cpu_system_ns),
-                    })
-                });
-                (ended, server)
-            }
-            Err(e) => (Ended::Failed(format!("{e:#}")), None),
-        };
+        let (ended, server) = servers.run_case(registry, case, opts.case_timeout, &tail)?;
         let stderr_tail: Vec<String> = tail
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -559,34 +557,14 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
             .map(|r| r.digest.clone())
             .collect();
         let key = case.work_key();
-        if !references.contains_key(&key) {
+        if !references.has(&key) {
             if let Some(expected) = expected_digest(registry, case)? {
-                references.insert(key.clone(), expected);
+                references.declare(&key, expected);
             }
         }
-        if case.runner == "seq" && failure.is_none() {
-            if let Some(first) = digests.first() {
-                references
-                    .entry(key.clone())
-                    .or_insert_with(|| first.clone());
-            }
-        }
-        let reference = references.get(&key).cloned();
-        let verified = match &reference {
-            Some(r) => !digests.is_empty() && digests.iter().all(|d| d == r),
-            None => false,
-        };
-        if failure.is_none() {
-            if reference.is_none() {
-                failure = Some("no reference digest: the seq case of this workload failed".into());
-            } else if !verified {
-                failure = Some(format!(
-                    "digest mismatch: expected {} (the reference), got {}",
-                    reference.as_deref().unwrap_or("?"),
-                    digests.join(", ")
-                ));
-            }
-        }
+        let verdict = references.check(&key, case.runner == "seq", failure.is_some(), &digests);
+        failure = failure.or(verdict.failure);
+        let (reference, verified) = (verdict.reference, verdict.verified);
         let summary = if failure.is_none() {
             summarise(&report.repetitions)
         } else {

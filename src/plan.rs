@@ -78,6 +78,212 @@ fn product(axes: &[(&String, &Vec<String>)]) -> Vec<BTreeMap<String, String>> {
     out
 }
 
+/// The task, worker and concurrency points of one workload and runner
+/// configuration, in plan order (tasks outermost, concurrency innermost).
+fn points<'a>(
+    tasks: &'a [usize],
+    workers: &'a [usize],
+    concurrency: &'a [Option<usize>],
+) -> impl Iterator<Item = (usize, usize, Option<usize>)> + 'a {
+    tasks.iter().flat_map(move |&t| {
+        workers
+            .iter()
+            .flat_map(move |&w| concurrency.iter().map(move |&c| (t, w, c)))
+    })
+}
+
+/// The runners a sweep names (`all`, or none, for every runner).
+fn runners_of(sweep: &Sweep) -> Result<Vec<RunnerKind>> {
+    let mut runners = Vec::new();
+    for r in &sweep.runners {
+        if r == "all" {
+            runners.extend(RunnerKind::all());
+        } else {
+            runners.push(RunnerKind::from_id(r)?);
+        }
+    }
+    if runners.is_empty() {
+        runners.extend(RunnerKind::all());
+    }
+    Ok(runners)
+}
+
+/// Refuses zero workers, tasks or concurrency, and batches that cannot fit
+/// in memory.
+fn check_counts(sweep: &Sweep) -> Result<()> {
+    for &w in &sweep.workers {
+        if w == 0 {
+            bail!("workers=0 is invalid: a model needs at least 1 worker (try --workers 1,2)");
+        }
+    }
+    for &t in &sweep.tasks {
+        if t == 0 {
+            bail!("tasks=0 is invalid: a batch needs at least 1 task (try --tasks 100)");
+        }
+        batch_fits(t)?;
+    }
+    for &c in &sweep.concurrency {
+        if c == 0 {
+            bail!("concurrency=0 is invalid: at least 1 task must be in flight");
+        }
+    }
+    Ok(())
+}
+
+/// Every --set key must mean something to a chosen workload or runner.
+fn check_set_keys(
+    sweep: &Sweep,
+    entries: &[&bakeoff_workloads::WorkloadEntry],
+    runners: &[RunnerKind],
+) -> Result<()> {
+    for key in sweep.set.keys() {
+        let known = entries
+            .iter()
+            .any(|e| e.info.params.iter().any(|p| p.name == key))
+            || runners
+                .iter()
+                .any(|r| r.info().params.iter().any(|p| p.name == key));
+        if !known {
+            let mut accepted: Vec<&str> = entries
+                .iter()
+                .flat_map(|e| e.info.params.iter().map(|p| p.name))
+                .collect();
+            accepted.extend(
+                runners
+                    .iter()
+                    .flat_map(|r| r.info().params.iter().map(|p| p.name)),
+            );
+            accepted.sort();
+            accepted.dedup();
+            let hint = bakeoff_workloads::closest(key, accepted.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            bail!(
+                "parameter `{key}` is not accepted by the chosen workloads or runners{hint}; they accept: {}",
+                if accepted.is_empty() { "none".to_string() } else { accepted.join(", ") }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The `--set` axes among `params` (a workload's or a runner's).
+fn set_axes<'a>(
+    sweep: &'a Sweep,
+    params: &[bakeoff_workloads::ParamSpec],
+) -> Vec<(&'a String, &'a Vec<String>)> {
+    sweep
+        .set
+        .iter()
+        .filter(|(k, _)| params.iter().any(|p| p.name == *k))
+        .collect()
+}
+
+/// Appends the cases of `sweep` to `cases` in plan order, skipping any
+/// whose id `seen` holds already.
+fn sweep_cases(
+    sweep: &Sweep,
+    registry: &Registry,
+    repeat: Repeat,
+    cases: &mut Vec<Case>,
+    seen: &mut BTreeSet<String>,
+) -> Result<()> {
+    if sweep.workloads.is_empty() {
+        bail!("no workload given: name one with --workload (see `bakeoff list`)");
+    }
+    let runners = runners_of(sweep)?;
+    check_counts(sweep)?;
+    let entries = sweep
+        .workloads
+        .iter()
+        .map(|w| registry.get(w))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_set_keys(sweep, &entries, &runners)?;
+    let workers = if sweep.workers.is_empty() {
+        vec![default_workers()]
+    } else {
+        sweep.workers.clone()
+    };
+    let concurrency: Vec<Option<usize>> = if sweep.concurrency.is_empty() {
+        vec![None]
+    } else {
+        sweep.concurrency.iter().map(|c| Some(*c)).collect()
+    };
+    for entry in &entries {
+        let tasks = if sweep.tasks.is_empty() {
+            vec![entry.info.default_tasks]
+        } else {
+            sweep.tasks.clone()
+        };
+        for wp in product(&set_axes(sweep, entry.info.params)) {
+            let workload_params = entry.params(&wp)?;
+            // Parse once here so bad values fail before anything runs.
+            entry.batch(&workload_params, 1, repeat.seed)?;
+            for &kind in &runners {
+                for rp in product(&set_axes(sweep, kind.info().params)) {
+                    let runner_params = kind.params(&rp)?;
+                    kind.start_check(&runner_params)?;
+                    for (t, w, c) in points(&tasks, &workers, &concurrency) {
+                        let case = Case {
+                            workload: entry.info.id.to_string(),
+                            workload_params: workload_params.values().clone(),
+                            runner: kind.id().to_string(),
+                            runner_params: runner_params.values().clone(),
+                            workers: kind.uses_workers(&runner_params).then_some(w),
+                            concurrency: c.filter(|_| kind.uses_concurrency()),
+                            tasks: t,
+                            seed: repeat.seed,
+                            reps: repeat.reps,
+                            warmup: repeat.warmup,
+                        };
+                        if seen.insert(case.id()) {
+                            cases.push(case);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `cases` grouped by workload configuration, in order of first
+/// appearance, each CPU group led by its `seq` reference (added when the
+/// sweep named none).
+fn seq_first(registry: &Registry, cases: &[Case]) -> Result<Vec<Case>> {
+    let mut ordered: Vec<Case> = Vec::with_capacity(cases.len());
+    let mut keys: Vec<String> = Vec::new();
+    for c in cases {
+        if !keys.contains(&c.work_key()) {
+            keys.push(c.work_key());
+        }
+    }
+    for key in keys {
+        let group: Vec<&Case> = cases.iter().filter(|c| c.work_key() == key).collect();
+        // IO workloads are checked against the digest they declare
+        // (`IoWorkload::expected`); no seq run is added for them.
+        if registry.get(&group[0].workload)?.info.kind == bakeoff_workloads::Kind::Io {
+            ordered.extend(group.into_iter().cloned());
+            continue;
+        }
+        let reference = RunnerKind::reference().id();
+        let seq = match group.iter().find(|c| c.runner == reference) {
+            Some(c) => (*c).clone(),
+            None => Case {
+                runner: reference.into(),
+                runner_params: BTreeMap::new(),
+                workers: None,
+                concurrency: None,
+                ..group[0].clone()
+            },
+        };
+        let seq_id = seq.id();
+        ordered.push(seq);
+        ordered.extend(group.into_iter().filter(|c| c.id() != seq_id).cloned());
+    }
+    Ok(ordered)
+}
+
 impl Plan {
     /// Builds and validates the cases of `sweeps`.
     pub fn build(
@@ -92,166 +298,12 @@ impl Plan {
         let mut cases: Vec<Case> = Vec::new();
         let mut seen = BTreeSet::new();
         for sweep in sweeps {
-            if sweep.workloads.is_empty() {
-                bail!("no workload given: name one with --workload (see `bakeoff list`)");
-            }
-            let mut runners = Vec::new();
-            for r in &sweep.runners {
-                if r == "all" {
-                    runners.extend(RunnerKind::all());
-                } else {
-                    runners.push(RunnerKind::from_id(r)?);
-                }
-            }
-            if runners.is_empty() {
-                runners.extend(RunnerKind::all());
-            }
-            for &w in &sweep.workers {
-                if w == 0 {
-                    bail!(
-                        "workers=0 is invalid: a model needs at least 1 worker (try --workers 1,2)"
-                    );
-                }
-            }
-            for &t in &sweep.tasks {
-                if t == 0 {
-                    bail!("tasks=0 is invalid: a batch needs at least 1 task (try --tasks 100)");
-                }
-                batch_fits(t)?;
-            }
-            for &c in &sweep.concurrency {
-                if c == 0 {
-                    bail!("concurrency=0 is invalid: at least 1 task must be in flight");
-                }
-            }
-            let entries = sweep
-                .workloads
-                .iter()
-                .map(|w| registry.get(w))
-                .collect::<Result<Vec<_>, _>>()?;
-            // Every --set key must mean something to a chosen workload or runner.
-            for key in sweep.set.keys() {
-                let known = entries
-                    .iter()
-                    .any(|e| e.info.params.iter().any(|p| p.name == key))
-                    || runners
-                        .iter()
-                        .any(|r| r.info().params.iter().any(|p| p.name == key));
-                if !known {
-                    let mut accepted: Vec<&str> = entries
-                        .iter()
-                        .flat_map(|e| e.info.params.iter().map(|p| p.name))
-                        .collect();
-                    accepted.extend(
-                        runners
-                            .iter()
-                            .flat_map(|r| r.info().params.iter().map(|p| p.name)),
-                    );
-                    accepted.sort();
-                    accepted.dedup();
-                    let hint = bakeoff_workloads::closest(key, accepted.iter().copied())
-                        .map(|s| format!(" (did you mean `{s}`?)"))
-                        .unwrap_or_default();
-                    bail!(
-                        "parameter `{key}` is not accepted by the chosen workloads or runners{hint}; they accept: {}",
-                        if accepted.is_empty() { "none".to_string() } else { accepted.join(", ") }
-                    );
-                }
-            }
-            let workers = if sweep.workers.is_empty() {
-                vec![default_workers()]
-            } else {
-                sweep.workers.clone()
-            };
-            let concurrency: Vec<Option<usize>> = if sweep.concurrency.is_empty() {
-                vec![None]
-            } else {
-                sweep.concurrency.iter().map(|c| Some(*c)).collect()
-            };
-            for entry in &entries {
-                let w_axes: Vec<_> = sweep
-                    .set
-                    .iter()
-                    .filter(|(k, _)| entry.info.params.iter().any(|p| p.name == *k))
-                    .collect();
-                let tasks = if sweep.tasks.is_empty() {
-                    vec![entry.info.default_tasks]
-                } else {
-                    sweep.tasks.clone()
-                };
-                for wp in product(&w_axes) {
-                    let workload_params = entry.params(&wp)?;
-                    // Parse once here so bad values fail before anything runs.
-                    entry.batch(&workload_params, 1, repeat.seed)?;
-                    for &kind in &runners {
-                        let r_axes: Vec<_> = sweep
-                            .set
-                            .iter()
-                            .filter(|(k, _)| kind.info().params.iter().any(|p| p.name == *k))
-                            .collect();
-                        for rp in product(&r_axes) {
-                            let runner_params = kind.params(&rp)?;
-                            kind.start_check(&runner_params)?;
-                            for &t in &tasks {
-                                for &w in &workers {
-                                    for &c in &concurrency {
-                                        let case = Case {
-                                            workload: entry.info.id.to_string(),
-                                            workload_params: workload_params.values().clone(),
-                                            runner: kind.id().to_string(),
-                                            runner_params: runner_params.values().clone(),
-                                            workers: kind.uses_workers(&runner_params).then_some(w),
-                                            concurrency: c.filter(|_| kind.uses_concurrency()),
-                                            tasks: t,
-                                            seed: repeat.seed,
-                                            reps: repeat.reps,
-                                            warmup: repeat.warmup,
-                                        };
-                                        if seen.insert(case.id()) {
-                                            cases.push(case);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            sweep_cases(sweep, registry, repeat, &mut cases, &mut seen)?;
         }
         // A seq reference for every workload configuration, run first.
-        let mut ordered: Vec<Case> = Vec::with_capacity(cases.len());
-        let mut keys: Vec<String> = Vec::new();
-        for c in &cases {
-            if !keys.contains(&c.work_key()) {
-                keys.push(c.work_key());
-            }
-        }
-        for key in keys {
-            let group: Vec<&Case> = cases.iter().filter(|c| c.work_key() == key).collect();
-            // IO workloads are checked against the digest they declare
-            // (`IoWorkload::expected`); no seq run is added for them.
-            if registry.get(&group[0].workload)?.info.kind == bakeoff_workloads::Kind::Io {
-                ordered.extend(group.into_iter().cloned());
-                continue;
-            }
-            let reference = RunnerKind::reference().id();
-            let seq = match group.iter().find(|c| c.runner == reference) {
-                Some(c) => (*c).clone(),
-                None => Case {
-                    runner: reference.into(),
-                    runner_params: BTreeMap::new(),
-                    workers: None,
-                    concurrency: None,
-                    ..group[0].clone()
-                },
-            };
-            let seq_id = seq.id();
-            ordered.push(seq);
-            ordered.extend(group.into_iter().filter(|c| c.id() != seq_id).cloned());
-        }
         Ok(Plan {
             name: name.to_string(),
-            cases: ordered,
+            cases: seq_first(registry, &cases)?,
         })
     }
 }
@@ -309,20 +361,12 @@ impl Plan {
 /// number for the smallest workloads).
 pub const MIN_BYTES_PER_TASK: u64 = bakeoff_runners::Job::BYTES_PER_TASK as u64 + 8;
 
-/// The memory the kernel says is available now (`MemAvailable`), in bytes.
-fn memory_available() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 /// Refuses a task count whose batch cannot fit in the memory available:
 /// without this, `--tasks 1000000000000` started case after case that
 /// died in a failed allocation.
 fn batch_fits(tasks: usize) -> Result<()> {
     let needed = (tasks as u64).saturating_mul(MIN_BYTES_PER_TASK);
-    match memory_available() {
+    match bakeoff_os::meminfo(bakeoff_os::MemField::Available) {
         Some(available) if needed > available => bail!(
             "tasks={tasks} needs at least {} for one batch ({MIN_BYTES_PER_TASK} bytes per task: its timing slot, submit time and record, and the task itself), and {} of memory is available; lower --tasks",
             crate::summary::fmt_bytes(needed as f64),
@@ -342,5 +386,54 @@ impl StartCheck for RunnerKind {
         self.check_params(params)?;
         self.available()
             .map_err(|why| anyhow::anyhow!("runner `{}` is not available here: {why}", self.id()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quick_suite_plans_each_case_once_with_its_seq_reference_first() {
+        let suite = crate::suite::Suite::load("quick").unwrap();
+        let sweeps: Vec<Sweep> = suite.sweeps.iter().map(|(_, s)| s.clone()).collect();
+        let registry = Registry::builtin();
+        let plan =
+            Plan::build("quick", &registry, &sweeps, suite.repeat(None, None, None)).unwrap();
+        assert!(!plan.cases.is_empty());
+        let ids: BTreeSet<String> = plan.cases.iter().map(Case::id).collect();
+        assert_eq!(ids.len(), plan.cases.len(), "a case is planned twice");
+        // The same sweeps give the same plan, in the same order.
+        let again =
+            Plan::build("quick", &registry, &sweeps, suite.repeat(None, None, None)).unwrap();
+        let order = |p: &Plan| p.cases.iter().map(Case::id).collect::<Vec<_>>();
+        assert_eq!(order(&plan), order(&again));
+        // Each CPU configuration starts with its seq case, and its cases
+        // follow it without another configuration in between.
+        let mut seen_keys: Vec<String> = Vec::new();
+        for (i, case) in plan.cases.iter().enumerate() {
+            let key = case.work_key();
+            let is_io =
+                registry.get(&case.workload).unwrap().info.kind == bakeoff_workloads::Kind::Io;
+            if seen_keys.last() != Some(&key) {
+                assert!(!seen_keys.contains(&key), "{key} is split");
+                if !is_io {
+                    assert_eq!(case.runner, "seq", "case {i} ({}) leads {key}", case.id());
+                }
+                seen_keys.push(key);
+            }
+            if case.runner == "seq" {
+                assert_eq!((case.workers, case.concurrency), (None, None));
+            }
+        }
+    }
+
+    #[test]
+    fn points_run_tasks_outermost_and_concurrency_innermost() {
+        let got: Vec<_> = points(&[1, 2], &[3], &[None, Some(4)]).collect();
+        assert_eq!(
+            got,
+            [(1, 3, None), (1, 3, Some(4)), (2, 3, None), (2, 3, Some(4))]
+        );
     }
 }

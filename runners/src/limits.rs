@@ -10,41 +10,12 @@
 //! 65 530 mappings stop a process at about 16 000 threads — before
 //! `kernel.threads-max` or `RLIMIT_NPROC`.
 
+use bakeoff_os::{soft_limit, status_field, Resource, StatusField, Sysctl};
+
 /// Threads the whole system runs now (the second half of the fourth field
 /// of `/proc/loadavg`, `running/total`).
 fn system_threads() -> Option<u64> {
-    let loadavg = std::fs::read_to_string("/proc/loadavg").ok()?;
-    loadavg
-        .split_whitespace()
-        .nth(3)?
-        .split('/')
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-/// Reads one number from a `/proc` file.
-fn proc_number(path: &str) -> Option<u64> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// A line of `/proc/self/status` such as `Threads:` or `VmSize:`, as a
-/// number (kB for sizes).
-fn status_field(name: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(name))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// The soft limit of `resource`, when it is not unlimited.
-fn soft_limit(resource: libc::__rlimit_resource_t) -> Option<u64> {
-    let mut r = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the struct we own.
-    let ok = unsafe { libc::getrlimit(resource, &mut r) } == 0;
-    (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(r.rlim_cur)
+    bakeoff_os::LoadAverage::now().total
 }
 
 /// The line naming `vm.max_map_count` as the limit, with its fix.
@@ -64,29 +35,25 @@ fn address_space_limit(limit_kb: u64, size_kb: u64, threads: u64) -> String {
 /// One line naming the limit that stopped thread number `started` (the
 /// count already running) from starting, with its value and the fix.
 pub(crate) fn thread_limit(started: usize) -> String {
-    let threads = status_field("Threads:").unwrap_or(started as u64);
-    if let (Some(max), Ok(maps)) = (
-        proc_number("/proc/sys/vm/max_map_count"),
-        std::fs::read_to_string("/proc/self/maps"),
-    ) {
-        let maps = maps.lines().count() as u64;
+    let threads = status_field(StatusField::Threads).unwrap_or(started as u64);
+    if let (Some(max), Some(maps)) = (Sysctl::MaxMapCount.number(), bakeoff_os::memory_mappings()) {
         if maps + 16 >= max {
             return map_count_limit(max, maps, threads);
         }
     }
-    if let Some(limit_kb) = soft_limit(libc::RLIMIT_AS).map(|b| b / 1024) {
-        let size_kb = status_field("VmSize:").unwrap_or(0);
+    if let Some(limit_kb) = soft_limit(Resource::RLIMIT_AS).map(|b| b / 1024) {
+        let size_kb = status_field(StatusField::VmSize).unwrap_or(0);
         if size_kb + THREAD_ROOM_KB >= limit_kb {
             return address_space_limit(limit_kb, size_kb, threads);
         }
     }
-    if let Some(max) = proc_number("/proc/sys/kernel/threads-max") {
+    if let Some(max) = Sysctl::ThreadsMax.number() {
         let total = system_threads();
         if let Some(total) = total.filter(|t| t + 16 >= max) {
             return format!("kernel.threads-max is {max} and the system runs {total} threads; raise it (sysctl -w kernel.threads-max=…) or lower --concurrency");
         }
     }
-    if let Some(nproc) = soft_limit(libc::RLIMIT_NPROC) {
+    if let Some(nproc) = soft_limit(Resource::RLIMIT_NPROC) {
         if threads + 16 >= nproc {
             return format!("the process limit (RLIMIT_NPROC) is {nproc} and this process has {threads} threads; raise it (ulimit -u) or lower --concurrency");
         }
@@ -106,12 +73,8 @@ pub(crate) fn thread_limit(started: usize) -> String {
 /// process, or leaves a pool waiting for threads that never came.
 pub(crate) fn room_for_threads(count: usize, flag: &str) -> Result<(), String> {
     let count = count as u64;
-    let threads = status_field("Threads:").unwrap_or(1);
-    if let (Some(max), Ok(maps)) = (
-        proc_number("/proc/sys/vm/max_map_count"),
-        std::fs::read_to_string("/proc/self/maps"),
-    ) {
-        let maps = maps.lines().count() as u64;
+    let threads = status_field(StatusField::Threads).unwrap_or(1);
+    if let (Some(max), Some(maps)) = (Sysctl::MaxMapCount.number(), bakeoff_os::memory_mappings()) {
         let needed = MAPS_PER_THREAD * count;
         if maps + needed + 64 >= max {
             return Err(format!(
@@ -120,8 +83,8 @@ pub(crate) fn room_for_threads(count: usize, flag: &str) -> Result<(), String> {
             ));
         }
     }
-    if let Some(limit_kb) = soft_limit(libc::RLIMIT_AS).map(|b| b / 1024) {
-        let size_kb = status_field("VmSize:").unwrap_or(0);
+    if let Some(limit_kb) = soft_limit(Resource::RLIMIT_AS).map(|b| b / 1024) {
+        let size_kb = status_field(StatusField::VmSize).unwrap_or(0);
         let needed_kb = THREAD_ROOM_KB * count;
         if size_kb + needed_kb >= limit_kb {
             return Err(format!(
@@ -132,13 +95,13 @@ pub(crate) fn room_for_threads(count: usize, flag: &str) -> Result<(), String> {
             ));
         }
     }
-    if let Some(max) = proc_number("/proc/sys/kernel/threads-max") {
+    if let Some(max) = Sysctl::ThreadsMax.number() {
         let total = system_threads();
         if let Some(total) = total.filter(|t| t + count + 16 >= max) {
             return Err(format!("kernel.threads-max is {max}, and the system runs {total} threads without these {count}; raise it (sysctl -w kernel.threads-max=…) or lower {flag}"));
         }
     }
-    if let Some(nproc) = soft_limit(libc::RLIMIT_NPROC) {
+    if let Some(nproc) = soft_limit(Resource::RLIMIT_NPROC) {
         if threads + count + 16 >= nproc {
             return Err(format!("the process limit (RLIMIT_NPROC, `ulimit -u`) is {nproc}, and this process has {threads} threads without these {count}; raise it (ulimit -u) or lower {flag}"));
         }
@@ -175,8 +138,8 @@ impl ThreadBudget {
     /// A budget for a spawner about to start its first thread.
     pub(crate) fn new() -> ThreadBudget {
         ThreadBudget {
-            address_kb: soft_limit(libc::RLIMIT_AS).map(|b| b / 1024),
-            max: proc_number("/proc/sys/vm/max_map_count"),
+            address_kb: soft_limit(Resource::RLIMIT_AS).map(|b| b / 1024),
+            max: Sysctl::MaxMapCount.number(),
             base: None,
             next_check: 0,
         }
@@ -190,9 +153,9 @@ impl ThreadBudget {
     /// moment after it starts), so the projection never falls short.
     pub(crate) fn check(&mut self, spawned: usize) -> Result<(), String> {
         if let Some(limit_kb) = self.address_kb {
-            if let Some(size_kb) = status_field("VmSize:") {
+            if let Some(size_kb) = status_field(StatusField::VmSize) {
                 if size_kb + THREAD_ROOM_KB >= limit_kb {
-                    let threads = status_field("Threads:").unwrap_or(spawned as u64 + 1);
+                    let threads = status_field(StatusField::Threads).unwrap_or(spawned as u64 + 1);
                     return Err(address_space_limit(limit_kb, size_kb, threads));
                 }
             }
@@ -203,15 +166,14 @@ impl ThreadBudget {
         if spawned < self.next_check {
             return Ok(());
         }
-        let threads = status_field("Threads:").unwrap_or(spawned as u64 + 1);
+        let threads = status_field(StatusField::Threads).unwrap_or(spawned as u64 + 1);
         let base = match self.base {
             Some(b) => b,
             None => {
-                let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+                let Some(maps) = bakeoff_os::memory_mappings() else {
                     self.max = None;
                     return Ok(());
                 };
-                let maps = maps.lines().count() as u64;
                 let b = maps.saturating_sub(MAPS_PER_THREAD * threads);
                 self.base = Some(b);
                 b
