@@ -12,6 +12,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use super::{Mark, Metrics, Plot, Rgb, Style};
+use crate::format::number as format_number;
 
 static FONT: Once = Once::new();
 
@@ -447,43 +448,6 @@ fn nice_step(raw: f64) -> f64 {
         10.0
     };
     nice * mag
-}
-
-/// A tick label: at most 3 significant digits with k, M, G suffixes.
-pub fn format_number(v: f64) -> String {
-    format_sig(v, 3)
-}
-
-/// A number for a finding, read aloud from a slide: 2 significant digits
-/// with k, M, G suffixes (`1.9`, `0.43`, `52k`).
-pub fn format_short(v: f64) -> String {
-    format_sig(v, 2)
-}
-
-/// At most `sig` significant digits (1 to 6) with k, M, G suffixes.
-fn format_sig(v: f64, sig: i32) -> String {
-    let a = v.abs();
-    let (scaled, suffix) = if a >= 1e9 {
-        (v / 1e9, "G")
-    } else if a >= 1e6 {
-        (v / 1e6, "M")
-    } else if a >= 1e4 {
-        (v / 1e3, "k")
-    } else {
-        (v, "")
-    };
-    let s = if scaled == 0.0 {
-        "0".to_string()
-    } else {
-        let digits = (sig - 1 - scaled.abs().log10().floor() as i32).clamp(0, 6) as usize;
-        let t = format!("{scaled:.digits$}");
-        if t.contains('.') {
-            t.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            t
-        }
-    };
-    format!("{s}{suffix}")
 }
 
 fn rgb(c: Rgb) -> RGBColor {
