@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::figures::{
-    family_colour, format_number, time_unit, FigureKind, Mark, Plot, Point, Series,
-};
+use crate::figures::{family_colour, FigureKind, Mark, Plot, Point, Series};
+use crate::format::{number as format_number, time_unit};
 use crate::{Lang, ReportError};
 
 /// One benchmark's median, as criterion estimated it.

@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::figures::{self, Group, Plot};
+use crate::format::{bytes, duration, number};
 use crate::{Axes, CaseRecord, CaseStatus, Environment, Lang, Results, Stat};
 
 /// The template, embedded so the binary needs no files beside it.
@@ -279,8 +280,8 @@ pub fn primitives_view(
                 let (m, (lo, hi)) = e.per_op_secs();
                 PrimitiveRow {
                     id: e.id(),
-                    per_op: secs(m),
-                    per_op_ci: format!("{} – {}", secs(lo), secs(hi)),
+                    per_op: duration(m),
+                    per_op_ci: format!("{} – {}", duration(lo), duration(hi)),
                     elements: match e.elements() {
                         1 => "—".into(),
                         n => n.to_string(),
@@ -318,31 +319,6 @@ pub fn render_html(view: &ReportView) -> Result<String, minijinja::Error> {
     let mut env = minijinja::Environment::new();
     env.add_template("report.html", TEMPLATE)?;
     env.get_template("report.html")?.render(view)
-}
-
-/// Formats seconds with a unit that keeps 3 significant digits readable.
-pub fn secs(v: f64) -> String {
-    let (unit, per) = figures::time_unit(v.abs());
-    format!("{} {unit}", sig3(v / per))
-}
-
-/// Bytes as KiB, MiB or GiB.
-pub fn bytes(v: f64) -> String {
-    const K: f64 = 1024.0;
-    if v >= K * K * K {
-        format!("{} GiB", sig3(v / (K * K * K)))
-    } else if v >= K * K {
-        format!("{} MiB", sig3(v / (K * K)))
-    } else if v >= K {
-        format!("{} KiB", sig3(v / K))
-    } else {
-        format!("{v:.0} B")
-    }
-}
-
-/// Three significant digits, without trailing zeros.
-pub fn sig3(v: f64) -> String {
-    figures::format_number(v)
 }
 
 /// Environment rows for the template.
@@ -424,7 +400,7 @@ pub fn case_row(c: &CaseRecord, axes: &Axes) -> CaseRow {
         runner: axes.runner(c),
         axes: axes.values(c),
         status: status_of(c).to_string(),
-        throughput: median(|s| &s.throughput, |v| format!("{}/s", sig3(v))),
+        throughput: median(|s| &s.throughput, |v| format!("{}/s", number(v))),
         throughput_ci: c
             .summary
             .as_ref()
@@ -434,25 +410,25 @@ pub fn case_row(c: &CaseRecord, axes: &Axes) -> CaseRow {
                 // mean over few repetitions may reach below zero.
                 format!(
                     "{} – {}",
-                    sig3(s.throughput.ci95_low.max(0.0)),
-                    sig3(s.throughput.ci95_high)
+                    number(s.throughput.ci95_low.max(0.0)),
+                    number(s.throughput.ci95_high)
                 )
             }),
         speedup: c
             .speedup_vs_seq
             .filter(|_| figures::is_drawable(c))
-            .map_or_else(dash, |v| format!("{}×", sig3(v))),
-        p50: median(|s| &s.latency_p50_s, secs),
-        p99: median(|s| &s.latency_p99_s, secs),
-        cpu: median(|s| &s.cpu_s, secs),
+            .map_or_else(dash, |v| format!("{}×", number(v))),
+        p50: median(|s| &s.latency_p50_s, duration),
+        p99: median(|s| &s.latency_p99_s, duration),
+        cpu: median(|s| &s.cpu_s, duration),
         rss: median(|s| &s.peak_rss_bytes, bytes),
         noisy: c.summary.as_ref().is_some_and(|s| s.noisy),
         disturbed: c.disturbed(),
         server: match (&c.server, c.server_cores()) {
             (Some(server), Some(busy)) => format!(
                 "{} cores, {}",
-                sig3(busy),
-                server.cpu_per_request().map_or_else(dash, secs)
+                number(busy),
+                server.cpu_per_request().map_or_else(dash, duration)
             ),
             _ => dash(),
         },
@@ -494,9 +470,9 @@ pub fn warnings(results: &Results) -> Vec<Warning> {
                     reason: format!(
                         "the embedded {} server kept {} of the {} cores busy ({} of CPU per request): the rate is the machine's, runner and server together",
                         server.kind,
-                        sig3(busy),
+                        number(busy),
                         machine,
-                        server.cpu_per_request().map_or_else(|| "—".into(), secs),
+                        server.cpu_per_request().map_or_else(|| "—".into(), duration),
                     ),
                 });
             }

@@ -222,6 +222,7 @@ pub mod compare;
 pub mod criterion;
 pub mod csv;
 pub mod figures;
+pub mod format;
 pub mod html;
 pub mod lang;
 pub mod markdown;

@@ -460,7 +460,7 @@ fn course_style_draws_slides_titled_by_their_finding() {
         finding.starts_with(&format!(
             "{} runs at {}×",
             hi.0,
-            figures::format_short(hi.1)
+            bakeoff_reports::format::short(hi.1)
         )),
         "{finding}"
     );
@@ -674,7 +674,7 @@ fn a_case_whose_embedded_server_kept_a_quarter_of_the_cores_busy_is_warned_about
     assert!(
         w[0].contains(&format!(
             "kept {} of the 2 cores",
-            figures::format_number(busy)
+            bakeoff_reports::format::number(busy)
         )),
         "{w:?}"
     );
@@ -699,7 +699,7 @@ fn a_case_whose_embedded_server_kept_a_quarter_of_the_cores_busy_is_warned_about
     );
     let cell = format!(
         "<td class=\"num\">{} cores, 50 µs</td>",
-        figures::format_number(busy)
+        bakeoff_reports::format::number(busy)
     );
     assert!(page.contains(&cell), "no {cell}");
     // × 20 µs: a fifth of a core of the two, below a quarter of them.

@@ -12,6 +12,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use super::{Mark, Metrics, Plot, Rgb, Style};
+use crate::format::number as format_number;
 
 static FONT: Once = Once::new();
 
@@ -161,85 +162,91 @@ impl Plot {
             .map_err(err)?;
 
         let slots = BarSlots::new(self);
-        for (si, s) in self.series.iter().enumerate() {
-            let colour = rgb(s.colour);
-            let line = ShapeStyle::from(&colour).stroke_width(m.stroke);
-            match self.mark {
-                Mark::Lines if s.horizontal => {
-                    if let Some(p) = s.points.first() {
-                        let yy = y.pos(p.y);
-                        chart
-                            .draw_series(DashedLineSeries::new(
-                                [(x_lo, yy), (x_hi, yy)],
-                                4 * m.stroke,
-                                3 * m.stroke,
-                                line,
-                            ))
-                            .map_err(err)?;
-                    }
-                }
-                Mark::Lines => {
-                    let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, y.pos(p.y))).collect();
-                    if s.dashed {
-                        chart
-                            .draw_series(DashedLineSeries::new(
-                                pts.clone(),
-                                4 * m.stroke,
-                                3 * m.stroke,
-                                line,
-                            ))
-                            .map_err(err)?;
-                    } else {
-                        chart
-                            .draw_series(LineSeries::new(pts.clone(), line))
-                            .map_err(err)?;
-                        chart
-                            .draw_series(pts.iter().map(|&(x, yy)| marker(si, x, yy, colour, m)))
-                            .map_err(err)?;
-                    }
-                }
-                Mark::Bars => {
-                    let w = slots.width;
-                    chart
-                        .draw_series(s.points.iter().map(|p| {
-                            let cx = slots.centre(si, p.x);
-                            Rectangle::new(
-                                [(cx - w * 0.45, y.lo), (cx + w * 0.45, y.pos(p.y))],
-                                colour.filled(),
-                            )
-                        }))
-                        .map_err(err)?;
+        for si in 0..self.series.len() {
+            self.draw_series(&mut chart, si, &y, &slots, (x_lo, x_hi), m)
+                .map_err(err)?;
+        }
+        draw_legend(self, &legend_area, m).map_err(err)?;
+        Ok(())
+    }
+
+    /// Draws series `si`: its line, markers or bars, and (unless it is a
+    /// horizontal reference) the error bars of its 95 % intervals.
+    fn draw_series<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<Axis, Axis>>,
+        si: usize,
+        y: &YScale,
+        slots: &BarSlots,
+        (x_lo, x_hi): (f64, f64),
+        m: Metrics,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let s = &self.series[si];
+        let is_bars = self.mark == Mark::Bars;
+        let colour = rgb(s.colour);
+        let line = ShapeStyle::from(&colour).stroke_width(m.stroke);
+        match self.mark {
+            Mark::Lines if s.horizontal => {
+                if let Some(p) = s.points.first() {
+                    let yy = y.pos(p.y);
+                    chart.draw_series(DashedLineSeries::new(
+                        [(x_lo, yy), (x_hi, yy)],
+                        4 * m.stroke,
+                        3 * m.stroke,
+                        line,
+                    ))?;
                 }
             }
-            // Error bars from the repetitions' 95 % interval.
-            if !s.horizontal {
-                let at = |x: f64| if is_bars { slots.centre(si, x) } else { x };
-                let whisker = if is_bars { BLACK } else { colour };
-                let cap = if is_bars {
-                    0.25 * slots.width
+            Mark::Lines => {
+                let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, y.pos(p.y))).collect();
+                if s.dashed {
+                    chart.draw_series(DashedLineSeries::new(
+                        pts.clone(),
+                        4 * m.stroke,
+                        3 * m.stroke,
+                        line,
+                    ))?;
                 } else {
-                    0.015 * (x_hi - x_lo)
-                };
-                for p in &s.points {
-                    let Some((lo, hi)) = p.ci95 else { continue };
-                    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-                        continue;
-                    }
-                    let (x, lo, hi) = (at(p.x), y.pos(lo), y.pos(hi));
-                    let style = ShapeStyle::from(&whisker).stroke_width(m.stroke.div_ceil(2));
-                    for path in [
-                        vec![(x, lo), (x, hi)],
-                        vec![(x - cap, lo), (x + cap, lo)],
-                        vec![(x - cap, hi), (x + cap, hi)],
-                    ] {
-                        chart
-                            .draw_series(std::iter::once(PathElement::new(path, style)))
-                            .map_err(err)?;
-                    }
+                    chart.draw_series(LineSeries::new(pts.clone(), line))?;
+                    chart.draw_series(pts.iter().map(|&(x, yy)| marker(si, x, yy, colour, m)))?;
+                }
+            }
+            Mark::Bars => {
+                let w = slots.width;
+                chart.draw_series(s.points.iter().map(|p| {
+                    let cx = slots.centre(si, p.x);
+                    Rectangle::new(
+                        [(cx - w * 0.45, y.lo), (cx + w * 0.45, y.pos(p.y))],
+                        colour.filled(),
+                    )
+                }))?;
+            }
+        }
+        // Error bars from the repetitions' 95 % interval.
+        if !s.horizontal {
+            let at = |x: f64| if is_bars { slots.centre(si, x) } else { x };
+            let whisker = if is_bars { BLACK } else { colour };
+            let cap = if is_bars {
+                0.25 * slots.width
+            } else {
+                0.015 * (x_hi - x_lo)
+            };
+            for p in &s.points {
+                let Some((lo, hi)) = p.ci95 else { continue };
+                if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+                    continue;
+                }
+                let (x, lo, hi) = (at(p.x), y.pos(lo), y.pos(hi));
+                let style = ShapeStyle::from(&whisker).stroke_width(m.stroke.div_ceil(2));
+                for path in [
+                    vec![(x, lo), (x, hi)],
+                    vec![(x - cap, lo), (x + cap, lo)],
+                    vec![(x - cap, hi), (x + cap, hi)],
+                ] {
+                    chart.draw_series(std::iter::once(PathElement::new(path, style)))?;
                 }
             }
         }
-        draw_legend(self, &legend_area, m).map_err(err)?;
         Ok(())
     }
 
@@ -447,43 +454,6 @@ fn nice_step(raw: f64) -> f64 {
         10.0
     };
     nice * mag
-}
-
-/// A tick label: at most 3 significant digits with k, M, G suffixes.
-pub fn format_number(v: f64) -> String {
-    format_sig(v, 3)
-}
-
-/// A number for a finding, read aloud from a slide: 2 significant digits
-/// with k, M, G suffixes (`1.9`, `0.43`, `52k`).
-pub fn format_short(v: f64) -> String {
-    format_sig(v, 2)
-}
-
-/// At most `sig` significant digits (1 to 6) with k, M, G suffixes.
-fn format_sig(v: f64, sig: i32) -> String {
-    let a = v.abs();
-    let (scaled, suffix) = if a >= 1e9 {
-        (v / 1e9, "G")
-    } else if a >= 1e6 {
-        (v / 1e6, "M")
-    } else if a >= 1e4 {
-        (v / 1e3, "k")
-    } else {
-        (v, "")
-    };
-    let s = if scaled == 0.0 {
-        "0".to_string()
-    } else {
-        let digits = (sig - 1 - scaled.abs().log10().floor() as i32).clamp(0, 6) as usize;
-        let t = format!("{scaled:.digits$}");
-        if t.contains('.') {
-            t.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            t
-        }
-    };
-    format!("{s}{suffix}")
 }
 
 fn rgb(c: Rgb) -> RGBColor {

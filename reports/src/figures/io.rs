@@ -7,7 +7,7 @@ use super::{
     contrast, format_short, plot, ranked, runner_series, time_unit, FigureKind, Group, Mark, Plot,
     Point, Series,
 };
-use crate::html::bytes;
+use crate::format::bytes;
 use crate::{CaseRecord, Lang};
 
 /// Tasks in flight in a case: its concurrency limit, or all its tasks.

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use crate::{CaseRecord, CaseStatus, Lang, Results};
 
-pub use draw::{format_number, format_short};
+pub(crate) use crate::format::{number as format_number, short as format_short, time_unit};
 pub use palette::{family_colour, Rgb};
 pub use style::{Metrics, Style};
 
@@ -546,18 +546,5 @@ pub(crate) fn contrast(
         Some(alike(lo.1, hi.1))
     } else {
         Some(differ(hi, lo))
-    }
-}
-
-/// A time unit that keeps the numbers between 1 and 1000: (name, seconds per unit).
-pub fn time_unit(max_seconds: f64) -> (&'static str, f64) {
-    if max_seconds >= 1.0 {
-        ("s", 1.0)
-    } else if max_seconds >= 1e-3 {
-        ("ms", 1e-3)
-    } else if max_seconds >= 1e-6 {
-        ("µs", 1e-6)
-    } else {
-        ("ns", 1e-9)
     }
 }
