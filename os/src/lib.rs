@@ -268,6 +268,17 @@ pub fn raise_open_files(need: u64) -> Result<(), RaiseError> {
     })
 }
 
+/// Lifts the soft `RLIMIT_NOFILE` to the hard limit, best effort (a
+/// server with many connections needs many descriptors): the limit it now
+/// has, or `None` when it cannot be read.
+pub fn raise_open_files_to_hard() -> Option<u64> {
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        return Some(hard);
+    }
+    Some(soft)
+}
+
 /// CPU time and context switches from `getrusage`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Rusage {
@@ -279,6 +290,8 @@ pub struct Rusage {
     pub voluntary: u64,
     /// Involuntary context switches.
     pub involuntary: u64,
+    /// Peak resident set (`ru_maxrss`), bytes.
+    pub max_rss: u64,
 }
 
 /// `getrusage(who)`; zeros when it fails.
@@ -294,6 +307,7 @@ pub fn usage(who: UsageWho) -> Rusage {
         system_ns: ns(ru.system_time()),
         voluntary: ru.voluntary_context_switches() as u64,
         involuntary: ru.involuntary_context_switches() as u64,
+        max_rss: ru.max_rss() as u64 * 1024,
     }
 }
 
@@ -303,15 +317,57 @@ pub fn signal_name(sig: i32) -> &'static str {
     Signal::try_from(sig).map_or("signal", Signal::as_str)
 }
 
-/// One line describing how a process ended: `exit code N`, or `killed by
-/// signal N (SIGSEGV)`.
-pub fn describe_exit(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (_, Some(sig)) => format!("killed by signal {sig} ({})", signal_name(sig)),
-        (Some(code), None) => format!("exit code {code}"),
-        (None, None) => format!("{status}"),
+/// A raw wait status (as `waitpid` gives it, or as a fork server passes
+/// it on), as one line (`killed by signal 11 (SIGSEGV)`, `exited with
+/// status 3`) and as its cause in a word or two (`SIGSEGV`, `exit 3`).
+pub fn describe_wait_status(status: i32) -> (String, String) {
+    use nix::libc;
+    if libc::WIFSIGNALED(status) {
+        let sig = libc::WTERMSIG(status);
+        let name = signal_name(sig);
+        (format!("killed by signal {sig} ({name})"), name.into())
+    } else if libc::WIFEXITED(status) {
+        let code = libc::WEXITSTATUS(status);
+        (format!("exited with status {code}"), format!("exit {code}"))
+    } else {
+        (format!("ended (wait status {status:#x})"), "unknown".into())
     }
+}
+
+/// User and system CPU time of process `pid`, ns: the total from
+/// `/proc/PID/schedstat` (nanoseconds), split in the user/system ratio of
+/// `/proc/PID/stat` (whose clock ticks are too coarse for short batches on
+/// their own). `None` when the process is gone.
+pub fn process_cpu(pid: u32) -> Option<(u64, u64)> {
+    let process = Process::new(pid as i32).ok()?;
+    let stat = process.stat().ok()?;
+    let (user, system) = (stat.utime, stat.stime);
+    let hz = procfs::ticks_per_second().max(1);
+    let total = process
+        .schedstat()
+        .map(|s| s.sum_exec_runtime)
+        .unwrap_or((user + system) * 1_000_000_000 / hz);
+    let system_ns = if user + system == 0 {
+        0
+    } else {
+        (total as u128 * system as u128 / (user + system) as u128) as u64
+    };
+    Some((total - system_ns, system_ns))
+}
+
+/// Rss and Pss of process `pid` in bytes, from `/proc/PID/smaps_rollup`;
+/// `None` when the process is gone or the kernel is older than 4.14.
+pub fn process_memory(pid: u32) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let kib = |key: &str| -> Option<u64> {
+        text.lines()
+            .find(|l| l.starts_with(key))?
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+    };
+    Some((kib("Rss:")? * 1024, kib("Pss:")? * 1024))
 }
 
 /// Sends SIGKILL to process group `pgid` (a child started with
@@ -412,16 +468,28 @@ mod tests {
     }
 
     #[test]
+    fn another_process_is_read_by_pid() {
+        let me = std::process::id();
+        let (user, system) = process_cpu(me).unwrap();
+        assert!(user + system > 0);
+        let (rss, pss) = process_memory(me).unwrap();
+        assert!(rss > 0 && pss > 0 && pss <= rss);
+        assert_eq!(process_cpu(u32::MAX / 2), None);
+    }
+
+    #[test]
     fn signals_and_exits_are_named() {
         assert_eq!(signal_name(11), "SIGSEGV");
         assert_eq!(signal_name(9), "SIGKILL");
         assert_eq!(signal_name(0), "signal");
         assert_eq!(signal_name(1000), "signal");
-        use std::os::unix::process::ExitStatusExt;
-        let exited = std::process::ExitStatus::from_raw(3 << 8);
-        assert_eq!(describe_exit(exited), "exit code 3");
-        let killed = std::process::ExitStatus::from_raw(11);
-        assert_eq!(describe_exit(killed), "killed by signal 11 (SIGSEGV)");
+        let exited = describe_wait_status(3 << 8);
+        assert_eq!(exited, ("exited with status 3".into(), "exit 3".into()));
+        let killed = describe_wait_status(11);
+        assert_eq!(
+            killed,
+            ("killed by signal 11 (SIGSEGV)".into(), "SIGSEGV".into())
+        );
     }
 
     #[test]

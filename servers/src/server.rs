@@ -38,18 +38,7 @@ pub fn run(config: &ServeConfig) -> Result<()> {
 /// Many connections need many descriptors: lift the soft limit to the
 /// hard one (best effort).
 fn raise_open_file_limit() {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit only read or write the struct given.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
+    bakeoff_os::raise_open_files_to_hard();
 }
 
 fn bind_error(addr: SocketAddr, e: &std::io::Error) -> anyhow::Error {

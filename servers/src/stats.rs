@@ -5,9 +5,7 @@
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::Duration;
 
-use nix::sys::resource::{getrusage, UsageWho};
 use serde::{Deserialize, Serialize};
 
 /// What the server counts as it serves, for its stats replies.
@@ -116,11 +114,8 @@ impl StatsReply {
 
 /// The user and system CPU time of this whole process, in nanoseconds.
 fn cpu_ns() -> (u64, u64) {
-    let ns = |t: nix::sys::time::TimeVal| {
-        Duration::new(t.tv_sec().max(0) as u64, (t.tv_usec().max(0) * 1000) as u32).as_nanos()
-            as u64
-    };
-    getrusage(UsageWho::RUSAGE_SELF).map_or((0, 0), |u| (ns(u.user_time()), ns(u.system_time())))
+    let u = bakeoff_os::usage(bakeoff_os::UsageWho::RUSAGE_SELF);
+    (u.user_ns, u.system_ns)
 }
 
 #[cfg(test)]

@@ -80,9 +80,7 @@ pub fn prepare_fork_helper(registry: &Registry) -> Result<(), RunnerError> {
 
 /// The number of threads this process runs.
 fn thread_count() -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .map(|d| d.count())
-        .unwrap_or(1)
+    bakeoff_os::status_field(bakeoff_os::StatusField::Threads).map_or(1, |n| n as usize)
 }
 
 /// Forks a single-threaded fork server from this process.
@@ -442,9 +440,9 @@ impl ProcessPool {
                         format!(
                             "worker {} killed by signal {sig} ({})",
                             w.pid,
-                            signal_name(sig)
+                            bakeoff_os::signal_name(sig)
                         ),
-                        signal_name(sig).into(),
+                        bakeoff_os::signal_name(sig).into(),
                     ),
                     None => {
                         let code = s.code().unwrap_or(-1);
@@ -467,7 +465,7 @@ impl ProcessPool {
                     .unwrap_or(Ok(None));
                 match status {
                     Ok(Some(s)) => {
-                        let (how, cause) = describe_status(s);
+                        let (how, cause) = bakeoff_os::describe_wait_status(s);
                         (format!("worker {pid} {how}"), cause)
                     }
                     _ => (
@@ -500,12 +498,7 @@ fn worker_of_server(stream: UnixStream, pid: u32) -> io::Result<Worker> {
 
 /// This executable, by a path that survives a rebuild replacing the file.
 fn self_exe() -> PathBuf {
-    let proc_exe = PathBuf::from("/proc/self/exe");
-    if proc_exe.exists() {
-        proc_exe
-    } else {
-        std::env::current_exe().unwrap_or(proc_exe)
-    }
+    bakeoff_os::self_exe().unwrap_or_else(|_| "/proc/self/exe".into())
 }
 
 /// Starts `exe` in `role` with `fd` inherited as its pool socket.
@@ -548,72 +541,16 @@ pub(crate) fn inherited_socket() -> Option<UnixStream> {
     Some(UnixStream::from(unsafe { OwnedFd::from_raw_fd(raw) }))
 }
 
-/// A raw wait status reported by a fork server, as one line (`killed by
-/// signal 11 (SIGSEGV)`) and as its cause in a word or two (`SIGSEGV`,
-/// `exit 3`).
-fn describe_status(status: i32) -> (String, String) {
-    if libc::WIFSIGNALED(status) {
-        let sig = libc::WTERMSIG(status);
-        let name = signal_name(sig);
-        (format!("killed by signal {sig} ({name})"), name.into())
-    } else if libc::WIFEXITED(status) {
-        let code = libc::WEXITSTATUS(status);
-        (format!("exited with status {code}"), format!("exit {code}"))
-    } else {
-        (format!("ended (wait status {status:#x})"), "unknown".into())
-    }
-}
-
-/// The usual name of signal `sig`.
-fn signal_name(sig: i32) -> &'static str {
-    Signal::try_from(sig)
-        .map(|s| s.as_str())
-        .unwrap_or("unknown signal")
-}
-
-/// User and system time of process `pid` from /proc: the total from
-/// `schedstat` (nanoseconds), split in the user/system ratio of `stat`
-/// (whose clock ticks are too coarse for short batches on their own).
+/// User and system time of process `pid`.
 fn proc_cpu(pid: u32) -> Option<crate::CpuTime> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 here.
-    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    let (user, system) = (ticks(11)?, ticks(12)?);
-    let total = std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .unwrap_or((user + system) * 1_000_000_000 / hz);
-    let system_ns = if user + system == 0 {
-        0
-    } else {
-        (total as u128 * system as u128 / (user + system) as u128) as u64
-    };
-    Some(crate::CpuTime {
-        user_ns: total - system_ns,
-        system_ns,
-    })
+    let (user_ns, system_ns) = bakeoff_os::process_cpu(pid)?;
+    Some(crate::CpuTime { user_ns, system_ns })
 }
 
-/// Rss and Pss of process `pid`, from /proc/<pid>/smaps_rollup.
+/// Rss and Pss of process `pid`.
 fn proc_memory(pid: u32) -> Option<crate::WorkersMemory> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    let kib = |key: &str| -> Option<u64> {
-        text.lines()
-            .find(|l| l.starts_with(key))?
-            .split_whitespace()
-            .nth(1)?
-            .parse::<u64>()
-            .ok()
-    };
-    Some(crate::WorkersMemory {
-        rss: kib("Rss:")? * 1024,
-        pss: kib("Pss:")? * 1024,
-    })
+    let (rss, pss) = bakeoff_os::process_memory(pid)?;
+    Some(crate::WorkersMemory { rss, pss })
 }
 
 impl Runner for ProcessPool {

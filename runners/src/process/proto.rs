@@ -90,16 +90,13 @@ pub struct WorkerUsage {
 impl WorkerUsage {
     /// This process's usage now.
     pub fn of_self() -> WorkerUsage {
-        // SAFETY: getrusage writes into the zeroed struct we pass.
-        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
-        let ns = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1000;
+        let u = bakeoff_os::usage(bakeoff_os::UsageWho::RUSAGE_SELF);
         WorkerUsage {
-            user_ns: ns(ru.ru_utime),
-            sys_ns: ns(ru.ru_stime),
-            max_rss: ru.ru_maxrss as u64 * 1024,
-            nvcsw: ru.ru_nvcsw as u64,
-            nivcsw: ru.ru_nivcsw as u64,
+            user_ns: u.user_ns,
+            sys_ns: u.system_ns,
+            max_rss: u.max_rss,
+            nvcsw: u.voluntary,
+            nivcsw: u.involuntary,
         }
     }
 }
