@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -256,6 +257,53 @@ impl Servers {
     }
 }
 
+/// Reads a case child's stdout on a thread of its own: notes its hello
+/// line in `heard` and gives back the last non-empty line (the report).
+fn read_stdout(stdout: ChildStdout, heard: Arc<Mutex<Hello>>) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut last = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let mut h = heard.lock().unwrap_or_else(|e| e.into_inner());
+            if *h == Hello::Waiting {
+                if let Some(said) = hello_of(&line) {
+                    *h = said;
+                    continue;
+                }
+            }
+            if !line.trim().is_empty() {
+                last = line;
+            }
+        }
+        last
+    })
+}
+
+/// Reads a case child's stderr on a thread of its own, keeping its last
+/// 20 lines in `tail`, and the allocator's one line in `alloc_failure`
+/// whatever follows it (a backtrace after it would push it out of the
+/// tail).
+fn read_stderr(
+    stderr: ChildStderr,
+    tail: Arc<Mutex<VecDeque<String>>>,
+    alloc_failure: Arc<Mutex<Option<String>>>,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("memory allocation of") && line.contains("failed") {
+                alloc_failure
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert_with(|| line.trim().to_string());
+            }
+            let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
+            if t.len() == 20 {
+                t.pop_front();
+            }
+            t.push_back(line);
+        }
+    })
+}
+
 fn run_child(
     case: &Case,
     env: &[(String, String)],
@@ -293,23 +341,7 @@ fn run_child(
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
     let hello = Arc::new(Mutex::new(Hello::Waiting));
-    let heard = hello.clone();
-    let out_reader = std::thread::spawn(move || {
-        let mut last = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let mut h = heard.lock().unwrap_or_else(|e| e.into_inner());
-            if *h == Hello::Waiting {
-                if let Some(said) = hello_of(&line) {
-                    *h = said;
-                    continue;
-                }
-            }
-            if !line.trim().is_empty() {
-                last = line;
-            }
-        }
-        last
-    });
+    let out_reader = read_stdout(stdout, hello.clone());
     let hello_now = || hello.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let tail_now = || -> Vec<String> {
         stderr_tail
@@ -319,26 +351,8 @@ fn run_child(
             .cloned()
             .collect()
     };
-    let tail = stderr_tail.clone();
-    // The allocator's one line is kept whatever follows it: a backtrace
-    // after it would push it out of the tail.
     let alloc_failure: Arc<Mutex<Option<String>>> = Arc::default();
-    let alloc_seen = alloc_failure.clone();
-    let err_reader = std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("memory allocation of") && line.contains("failed") {
-                alloc_seen
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert_with(|| line.trim().to_string());
-            }
-            let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
-            if t.len() == 20 {
-                t.pop_front();
-            }
-            t.push_back(line);
-        }
-    });
+    let err_reader = read_stderr(stderr, stderr_tail.clone(), alloc_failure.clone());
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -484,17 +498,14 @@ fn progress_bar(opts: &RunOptions, total: usize) -> Option<ProgressBar> {
     }
 }
 
-/// Runs every case of `plan` and writes results after each one.
-///
-/// Refuses to start inside a process bakeoff started for one of its roles
-/// (see [`crate::child::refuse_nested_run`]).
-pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOutcome> {
-    crate::child::refuse_nested_run()?;
-    let dir = output::prepare_dir(opts.out.as_deref(), opts.force)?;
-    install_interrupt_handler();
-    interrupt_flag().store(0, Ordering::SeqCst);
-    let now = || chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut results = Results {
+/// The time now, as results files write it.
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The results file of a run that has measured nothing yet.
+fn new_results(plan: &Plan) -> Results {
+    Results {
         schema: SCHEMA.to_string(),
         bakeoff_version: env!("CARGO_PKG_VERSION").to_string(),
         suite: plan.name.clone(),
@@ -506,7 +517,103 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         planned_cases: plan.cases.len() as u64,
         environment: crate::environment::collect(),
         cases: Vec::new(),
-    };
+    }
+}
+
+/// One line of progress: `[3/116] ok     countdown × seq 0.42 s`.
+fn progress_line(
+    index: usize,
+    total: usize,
+    case: &Case,
+    started: Instant,
+    failure: Option<&str>,
+) -> String {
+    format!(
+        "[{}/{}] {} {} {:.2} s{}",
+        index + 1,
+        total,
+        if failure.is_none() {
+            "ok    "
+        } else {
+            "FAILED"
+        },
+        case.label(),
+        started.elapsed().as_secs_f64(),
+        failure.map(|f| format!(": {f}")).unwrap_or_default()
+    )
+}
+
+/// What the orchestrator concluded about one case beside the child's
+/// report: whether it failed, its verification, summary and speed-up.
+struct Outcome {
+    failure: Option<String>,
+    stderr_tail: Vec<String>,
+    verification: Verification,
+    summary: Option<Summary>,
+    speedup: Option<f64>,
+    server: Option<ServerUsage>,
+}
+
+/// The record of one case, as results.json keeps it.
+fn case_record(
+    registry: &Registry,
+    case: &Case,
+    kind: RunnerKind,
+    report: ChildReport,
+    outcome: Outcome,
+) -> CaseRecord {
+    CaseRecord {
+        id: case.id(),
+        workload: case.workload.clone(),
+        workload_kind: registry
+            .get(&case.workload)
+            .map(|e| e.info.kind.as_str())
+            .unwrap_or("cpu")
+            .to_string(),
+        workload_params: case.workload_params.clone(),
+        runner: case.runner.clone(),
+        family: kind.info().family.as_str().to_string(),
+        runner_params: case.runner_params.clone(),
+        runner_label: Some(format!(
+            "{}{}",
+            case.runner,
+            kind.label_params(&case.runner_params)
+        )),
+        workers: case.workers.map(|w| w as u64),
+        concurrency: case.concurrency.map(|c| c as u64),
+        tasks: case.tasks as u64,
+        seed: case.seed,
+        warmup: case.warmup as u64,
+        status: if outcome.failure.is_none() {
+            CaseStatus::Ok
+        } else {
+            CaseStatus::Failed
+        },
+        failure: outcome.failure.map(|reason| Failure {
+            reason,
+            stderr_tail: outcome.stderr_tail,
+        }),
+        verification: outcome.verification,
+        startup: report.startup,
+        teardown: report.teardown,
+        baseline_rss: report.baseline_rss,
+        repetitions: report.repetitions,
+        summary: outcome.summary,
+        speedup_vs_seq: outcome.speedup,
+        server: outcome.server,
+    }
+}
+
+/// Runs every case of `plan` and writes results after each one.
+///
+/// Refuses to start inside a process bakeoff started for one of its roles
+/// (see [`crate::child::refuse_nested_run`]).
+pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOutcome> {
+    crate::child::refuse_nested_run()?;
+    let dir = output::prepare_dir(opts.out.as_deref(), opts.force)?;
+    install_interrupt_handler();
+    interrupt_flag().store(0, Ordering::SeqCst);
+    let mut results = new_results(plan);
     output::write_results(&dir, &results)?;
     if opts.out.is_none() {
         output::update_latest(&dir)?;
@@ -551,26 +658,26 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
             }
         };
         let kind = RunnerKind::from_id(&case.runner)?;
-        let digests: Vec<String> = report
-            .repetitions
-            .iter()
-            .map(|r| r.digest.clone())
-            .collect();
         let key = case.work_key();
+        let is_reference = kind == RunnerKind::reference();
         if !references.has(&key) {
             if let Some(expected) = expected_digest(registry, case)? {
                 references.declare(&key, expected);
             }
         }
-        let verdict = references.check(&key, case.runner == "seq", failure.is_some(), &digests);
+        let digests: Vec<String> = report
+            .repetitions
+            .iter()
+            .map(|r| r.digest.clone())
+            .collect();
+        let verdict = references.check(&key, is_reference, failure.is_some(), &digests);
         failure = failure.or(verdict.failure);
-        let (reference, verified) = (verdict.reference, verdict.verified);
         let summary = if failure.is_none() {
             summarise(&report.repetitions)
         } else {
             None
         };
-        if case.runner == "seq" {
+        if is_reference {
             if let Some(s) = &summary {
                 seq_throughput.insert(key.clone(), s.throughput.median);
             }
@@ -580,66 +687,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
                 .get(&key)
                 .map(|base| s.throughput.median / base)
         });
-        let record = CaseRecord {
-            id: case.id(),
-            workload: case.workload.clone(),
-            workload_kind: registry
-                .get(&case.workload)
-                .map(|e| e.info.kind.as_str())
-                .unwrap_or("cpu")
-                .to_string(),
-            workload_params: case.workload_params.clone(),
-            runner: case.runner.clone(),
-            family: kind.info().family.as_str().to_string(),
-            runner_params: case.runner_params.clone(),
-            runner_label: Some(format!(
-                "{}{}",
-                case.runner,
-                kind.label_params(&case.runner_params)
-            )),
-            workers: case.workers.map(|w| w as u64),
-            concurrency: case.concurrency.map(|c| c as u64),
-            tasks: case.tasks as u64,
-            seed: case.seed,
-            warmup: case.warmup as u64,
-            status: if failure.is_none() {
-                CaseStatus::Ok
-            } else {
-                CaseStatus::Failed
-            },
-            failure: failure.clone().map(|reason| Failure {
-                reason,
-                stderr_tail,
-            }),
-            verification: Verification {
-                reference,
-                digests,
-                verified,
-            },
-            startup: report.startup,
-            teardown: report.teardown,
-            baseline_rss: report.baseline_rss,
-            repetitions: report.repetitions,
-            summary,
-            speedup_vs_seq: speedup,
-            server,
-        };
-        let line = format!(
-            "[{}/{}] {} {} {:.2} s{}",
-            index + 1,
-            total,
-            if failure.is_none() {
-                "ok    "
-            } else {
-                "FAILED"
-            },
-            case.label(),
-            started.elapsed().as_secs_f64(),
-            failure
-                .as_ref()
-                .map(|f| format!(": {f}"))
-                .unwrap_or_default()
-        );
+        let line = progress_line(index, total, case, started, failure.as_deref());
         match &bar {
             Some(bar) => {
                 if failure.is_some() {
@@ -650,6 +698,19 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
             None if opts.progress => println!("{line}"),
             None => {}
         }
+        let outcome = Outcome {
+            failure,
+            stderr_tail,
+            verification: Verification {
+                reference: verdict.reference,
+                digests,
+                verified: verdict.verified,
+            },
+            summary,
+            speedup,
+            server,
+        };
+        let record = case_record(registry, case, kind, report, outcome);
         results.cases.push(record);
         results.updated_at = now();
         output::write_results(&dir, &results)?;
