@@ -173,15 +173,19 @@ fn bytes_per_task_do_not_depend_on_the_number_of_warm_ups() {
     let first = none[0];
     let (none, two) = (median(none), median(two));
     println!("bytes per task: first batch {first:.0}, median {none:.0} with no warm-up, {two:.0} after 2");
+    // The regression read later batches low, 15–25 % below the first. A
+    // busy machine (other builds running, tokio's workers scheduled late)
+    // moves a batch's peak up, by 12 % once here: that direction is noise,
+    // bounded wider.
     for (what, value, against) in [
         ("no warm-up", none, first),
         ("2 warm-ups", two, first),
         ("2 warm-ups against none", two, none),
     ] {
-        let off = (value - against).abs() / against;
+        let off = (value - against) / against;
         assert!(
-            off <= 0.10,
-            "bytes per task with {what}: {value:.0} against {against:.0}, {:.1} % apart",
+            (-0.10..=0.25).contains(&off),
+            "bytes per task with {what}: {value:.0} against {against:.0}, {:+.1} % (a reused arena reads low)",
             off * 100.0
         );
     }
