@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::figures::{self, Group, Plot};
-use crate::format::{bytes, duration, number};
+use crate::format::{bytes, duration, number, rate, ratio};
 use crate::{Axes, CaseRecord, CaseStatus, Environment, Lang, Results, Stat};
 
 /// The template, embedded so the binary needs no files beside it.
@@ -400,7 +400,7 @@ pub fn case_row(c: &CaseRecord, axes: &Axes) -> CaseRow {
         runner: axes.runner(c),
         axes: axes.values(c),
         status: status_of(c).to_string(),
-        throughput: median(|s| &s.throughput, |v| format!("{}/s", number(v))),
+        throughput: median(|s| &s.throughput, rate),
         throughput_ci: c
             .summary
             .as_ref()
@@ -417,7 +417,7 @@ pub fn case_row(c: &CaseRecord, axes: &Axes) -> CaseRow {
         speedup: c
             .speedup_vs_seq
             .filter(|_| figures::is_drawable(c))
-            .map_or_else(dash, |v| format!("{}×", number(v))),
+            .map_or_else(dash, ratio),
         p50: median(|s| &s.latency_p50_s, duration),
         p99: median(|s| &s.latency_p99_s, duration),
         cpu: median(|s| &s.cpu_s, duration),

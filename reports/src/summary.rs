@@ -3,46 +3,9 @@
 //! same axes, decided by the same [`Axes::of`], as summary.md and the
 //! HTML report.
 
-use bakeoff_reports::{figures, Axes, CaseStatus, Lang, Results};
+use crate::format::{bytes, duration, rate, ratio};
+use crate::{figures, Axes, CaseStatus, Lang, Results};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
-
-/// Seconds in a readable unit.
-pub fn fmt_secs(s: f64) -> String {
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else if s >= 1e-3 {
-        format!("{:.2} ms", s * 1e3)
-    } else if s >= 1e-6 {
-        format!("{:.1} µs", s * 1e6)
-    } else {
-        format!("{:.0} ns", s * 1e9)
-    }
-}
-
-/// Bytes in a readable unit.
-pub fn fmt_bytes(b: f64) -> String {
-    if b >= (1u64 << 40) as f64 {
-        format!("{:.1} TiB", b / (1u64 << 40) as f64)
-    } else if b >= (1u64 << 30) as f64 {
-        format!("{:.1} GiB", b / (1u64 << 30) as f64)
-    } else if b >= (1u64 << 20) as f64 {
-        format!("{:.1} MiB", b / (1u64 << 20) as f64)
-    } else if b >= 1024.0 {
-        format!("{:.0} KiB", b / 1024.0)
-    } else {
-        format!("{b:.0} B")
-    }
-}
-
-fn fmt_rate(r: f64) -> String {
-    if r >= 1e6 {
-        format!("{:.2} M/s", r / 1e6)
-    } else if r >= 1e3 {
-        format!("{:.1} k/s", r / 1e3)
-    } else {
-        format!("{r:.2} /s")
-    }
-}
 
 /// Renders the summary tables of `results` as text.
 pub fn render(results: &Results) -> String {
@@ -53,7 +16,7 @@ pub fn render(results: &Results) -> String {
         env.cpu_model,
         env.logical_cores,
         env.physical_cores,
-        fmt_bytes(env.memory.0 as f64),
+        bytes(env.memory.0 as f64),
         env.kernel,
         env.load_average[0]
     );
@@ -83,17 +46,15 @@ pub fn render(results: &Results) -> String {
                 (Some(s), CaseStatus::Ok) => row.extend([
                     format!(
                         "{}{}{}",
-                        fmt_rate(s.throughput.median),
+                        rate(s.throughput.median),
                         if s.noisy { " ~" } else { "" },
                         if c.disturbed() { " †" } else { "" }
                     ),
-                    fmt_secs(s.latency_p50_s.median),
-                    fmt_secs(s.latency_p99_s.median),
-                    fmt_secs(s.cpu_s.median),
-                    fmt_bytes(s.peak_rss_bytes.median),
-                    c.speedup_vs_seq
-                        .map(|x| format!("{x:.2}×"))
-                        .unwrap_or_else(|| "—".into()),
+                    duration(s.latency_p50_s.median),
+                    duration(s.latency_p99_s.median),
+                    duration(s.cpu_s.median),
+                    bytes(s.peak_rss_bytes.median),
+                    c.speedup_vs_seq.map_or_else(|| "—".into(), ratio),
                     "✓".into(),
                 ]),
                 _ => {
@@ -173,11 +134,11 @@ pub fn render(results: &Results) -> String {
 mod tests {
     use std::path::Path;
 
-    use bakeoff_reports::Results;
+    use crate::Results;
 
     fn fixture(name: &str) -> Results {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("reports/tests/fixtures")
+            .join("tests/fixtures")
             .join(name);
         Results::read(&path).unwrap()
     }
