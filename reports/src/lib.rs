@@ -231,6 +231,7 @@ pub mod schema;
 pub mod stats;
 pub mod summary;
 mod validate;
+pub mod view;
 
 pub use axes::{Axes, Axis};
 pub use figures::Style;

@@ -1,10 +1,11 @@
 //! The terminal summary: one table per workload group (the report's
 //! groups), with a column for every axis that varies within it — the
-//! same axes, decided by the same [`Axes::of`], as summary.md and the
-//! HTML report.
+//! same rows, statuses and warnings ([`crate::view`]) as summary.md and
+//! the HTML report.
 
-use crate::format::{bytes, duration, rate, ratio};
-use crate::{figures, Axes, CaseStatus, Lang, Results};
+use crate::format::bytes;
+use crate::view::{case_table, warnings, Status, WarningKind};
+use crate::{figures, Lang, Results};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
 /// Renders the summary tables of `results` as text.
@@ -24,9 +25,9 @@ pub fn render(results: &Results) -> String {
         out += "note: with 2 or fewer cores, no model can show more than a 2× speed-up, and the harness shares the cores.\n";
     }
     for g in figures::groups(results, "m0") {
-        let axes = Axes::of(&g.cases);
+        let view = case_table(&g, Lang::En);
         let mut header = vec!["runner".to_string()];
-        header.extend(axes.headings(Lang::En));
+        header.extend(view.axes.iter().map(|a| a.heading.clone()));
         let metrics = [
             "throughput",
             "p50",
@@ -39,30 +40,25 @@ pub fn render(results: &Results) -> String {
         header.extend(metrics.map(String::from));
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
-        for c in &g.cases {
-            let mut row = vec![axes.runner(c)];
-            row.extend(axes.values(c));
-            match (&c.summary, c.status) {
-                (Some(s), CaseStatus::Ok) => row.extend([
+        for r in view.rows {
+            let mut row = vec![r.runner];
+            row.extend(r.axes);
+            match r.failure {
+                None => row.extend([
                     format!(
                         "{}{}{}",
-                        rate(s.throughput.median),
-                        if s.noisy { " ~" } else { "" },
-                        if c.disturbed() { " †" } else { "" }
+                        r.throughput,
+                        if r.noisy { " ~" } else { "" },
+                        if r.disturbed { " †" } else { "" }
                     ),
-                    duration(s.latency_p50_s.median),
-                    duration(s.latency_p99_s.median),
-                    duration(s.cpu_s.median),
-                    bytes(s.peak_rss_bytes.median),
-                    c.speedup_vs_seq.map_or_else(|| "—".into(), ratio),
-                    "✓".into(),
+                    r.p50,
+                    r.p99,
+                    r.cpu,
+                    r.rss,
+                    r.speedup,
+                    if r.status == Status::Ok { "✓" } else { "?" }.into(),
                 ]),
-                _ => {
-                    let reason = c
-                        .failure
-                        .as_ref()
-                        .map(|f| f.reason.as_str())
-                        .unwrap_or("failed");
+                Some(reason) => {
                     row.push(reason.chars().take(60).collect());
                     row.extend(std::iter::repeat_n(String::new(), 5));
                     row.push("✗".into());
@@ -72,10 +68,10 @@ pub fn render(results: &Results) -> String {
         }
         // Right-align numeric axes and the metrics; the runner, the
         // parameters with words for values and the ✓ stay left.
-        let right: Vec<bool> = axes
-            .varying
+        let right: Vec<bool> = view
+            .axes
             .iter()
-            .map(|a| a.is_numeric(&g.cases))
+            .map(|a| a.numeric)
             .chain(metrics.iter().map(|m| *m != "ok"))
             .collect();
         for (i, right) in right.into_iter().enumerate() {
@@ -84,27 +80,18 @@ pub fn render(results: &Results) -> String {
             }
         }
         out += &format!("\n{}\n", g.label(Lang::En));
-        let common = axes.common(Lang::En);
-        if !common.is_empty() {
-            out += &format!("every case: {common}\n");
+        if !view.common.is_empty() {
+            out += &format!("every case: {}\n", view.common);
         }
         out += &format!("{table}\n");
     }
-    let failed = results
-        .cases
-        .iter()
-        .filter(|c| c.status == CaseStatus::Failed)
-        .count();
-    let noisy = results
-        .cases
-        .iter()
-        .filter(|c| c.summary.as_ref().is_some_and(|s| s.noisy))
-        .count();
-    let disturbed = results
-        .cases
-        .iter()
-        .filter(|c| c.status == CaseStatus::Ok && c.disturbed())
-        .count();
+    let warnings = warnings(results);
+    let count = |kind: WarningKind| warnings.iter().filter(|w| w.kind == kind).count();
+    let (failed, noisy, disturbed) = (
+        count(WarningKind::Failed),
+        count(WarningKind::Noisy),
+        count(WarningKind::Disturbed),
+    );
     out += &format!(
         "\n{} cases, {} failed, {} noisy (~: throughput varied >10% across repetitions){}{}\n",
         results.cases.len(),
