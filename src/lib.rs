@@ -13,13 +13,13 @@ pub mod bench;
 mod case;
 pub mod child;
 mod environment;
+mod kinds;
 pub mod measure;
 pub mod orchestrator;
 mod output;
 pub mod plan;
 mod reference;
 pub mod suite;
-pub mod summary;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -219,7 +219,7 @@ impl Bakeoff {
         let plan = Plan::build("ad-hoc", &self.registry, &[self.sweep], self.repeat)?;
         let mut outcome = orchestrator::run(&plan, &self.registry, &self.options)?;
         if self.print {
-            println!("{}", summary::render(&outcome.results));
+            println!("{}", bakeoff_reports::summary::render(&outcome.results));
             println!("results: {}", outcome.dir.join("results.json").display());
         }
         if let Some(look) = self.report {

@@ -10,7 +10,8 @@ use bakeoff::orchestrator::{self, RunOptions};
 use bakeoff::runners::RunnerKind;
 use bakeoff::suite::Suite;
 use bakeoff::workloads::{ParamSpec, Registry};
-use bakeoff::{summary, Plan, DEFAULT_SEED};
+use bakeoff::{Plan, DEFAULT_SEED};
+use bakeoff_reports::{format, summary};
 use clap::Parser;
 
 use cli::{Cli, Command, CompareArgs, ReportArgs, RunArgs, ServeArgs};
@@ -255,8 +256,8 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
         println!(
             "estimate: {} repetitions in all, results.json about {}, at least {} of the harness's own time",
             estimate.repetitions,
-            summary::fmt_bytes(estimate.results_bytes as f64),
-            summary::fmt_secs(estimate.min_time.as_secs_f64())
+            format::bytes(estimate.results_bytes as f64),
+            format::duration(estimate.min_time.as_secs_f64())
         );
         println!("{}: {} cases", plan.name, plan.cases.len());
         return Ok(0);
@@ -315,8 +316,8 @@ fn large_plan_warning(e: &bakeoff::plan::Estimate) -> String {
         "warning: this plan runs {} repetitions ({} batches with warm-ups): results.json will be about {} and the run takes at least {}; lower --reps (see --plan) unless you mean it",
         e.repetitions,
         e.batches,
-        summary::fmt_bytes(e.results_bytes as f64),
-        summary::fmt_secs(e.min_time.as_secs_f64())
+        format::bytes(e.results_bytes as f64),
+        format::duration(e.min_time.as_secs_f64())
     )
 }
 

@@ -567,12 +567,12 @@ fn case_record(
         workload: case.workload.clone(),
         workload_kind: registry
             .get(&case.workload)
-            .map(|e| e.info.kind.as_str())
-            .unwrap_or("cpu")
-            .to_string(),
+            .map_or(bakeoff_reports::WorkloadKind::Cpu, |e| {
+                crate::kinds::workload_kind(e.info.kind)
+            }),
         workload_params: case.workload_params.clone(),
         runner: case.runner.clone(),
-        family: kind.info().family.as_str().to_string(),
+        family: crate::kinds::family(kind.info().family),
         runner_params: case.runner_params.clone(),
         runner_label: Some(format!(
             "{}{}",

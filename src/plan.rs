@@ -369,8 +369,8 @@ fn batch_fits(tasks: usize) -> Result<()> {
     match bakeoff_os::meminfo(bakeoff_os::MemField::Available) {
         Some(available) if needed > available => bail!(
             "tasks={tasks} needs at least {} for one batch ({MIN_BYTES_PER_TASK} bytes per task: its timing slot, submit time and record, and the task itself), and {} of memory is available; lower --tasks",
-            crate::summary::fmt_bytes(needed as f64),
-            crate::summary::fmt_bytes(available as f64)
+            bakeoff_reports::format::bytes(needed as f64),
+            bakeoff_reports::format::bytes(available as f64)
         ),
         _ => Ok(()),
     }

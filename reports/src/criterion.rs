@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::figures::{family_colour, FigureKind, Mark, Plot, Point, Series};
 use crate::format::{number as format_number, time_unit};
-use crate::{Lang, ReportError};
+use crate::{Family, Lang, ReportError};
 
 /// One benchmark's median, as criterion estimated it.
 #[derive(Clone, Debug, PartialEq)]
@@ -193,12 +193,12 @@ fn read_one(new_dir: &Path) -> Result<Estimate, ReportError> {
 /// The model family a bench id belongs to, for its colour: processes
 /// (fork, spawn, pipes, sockets, shared memory between processes), async
 /// (tokio, async-std, smol, async channels) or threads (everything in one
-/// process); `baseline` when nothing matches.
-pub fn family_of(group: &str, function: &str) -> &'static str {
+/// process); the baseline when nothing matches.
+pub fn family_of(group: &str, function: &str) -> Family {
     let id = format!("{group}/{function}").to_ascii_lowercase();
     let any = |words: &[&str]| words.iter().any(|w| id.contains(w));
     if any(&["tokio", "async", "smol"]) {
-        "async"
+        Family::Async
     } else if any(&[
         "fork",
         "spawn-pool",
@@ -217,7 +217,7 @@ pub fn family_of(group: &str, function: &str) -> &'static str {
         "shared_state",
         "roundtrip",
     ]) {
-        "processes"
+        Family::Processes
     } else if any(&[
         "thread",
         "rayon",
@@ -234,9 +234,9 @@ pub fn family_of(group: &str, function: &str) -> &'static str {
         "sync",
         "spawn",
     ]) {
-        "threads"
+        Family::Threads
     } else {
-        "baseline"
+        Family::Baseline
     }
 }
 
@@ -290,7 +290,7 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
             .enumerate()
             .map(|(vi, v)| Series {
                 name: v.unwrap_or("—").to_string(),
-                family: family.to_string(),
+                family: Some(family),
                 colour: family_colour(family, vi),
                 dashed: false,
                 horizontal: false,
@@ -313,16 +313,16 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
             };
             let family = family_of(group, f);
             let name = match family {
-                "processes" => lang.pick("processes", "процессы"),
-                "async" => "async",
-                "threads" => lang.pick("threads", "потоки"),
-                _ => lang.pick("other", "прочее"),
+                Family::Processes => lang.pick("processes", "процессы"),
+                Family::Async => "async",
+                Family::Threads => lang.pick("threads", "потоки"),
+                Family::Baseline => lang.pick("other", "прочее"),
             };
-            match out.iter_mut().find(|s| s.family == family) {
+            match out.iter_mut().find(|s| s.family == Some(family)) {
                 Some(s) => s.points.push(point(e, x)),
                 None => out.push(Series {
                     name: name.to_string(),
-                    family: family.to_string(),
+                    family: Some(family),
                     colour: family_colour(family, 0),
                     dashed: false,
                     horizontal: false,

@@ -66,14 +66,14 @@ pub const COLUMNS: &[Column] = &[
     // Per case, repeated on each of its rows.
     ("case_id", |r| r.case.id.clone()),
     ("workload", |r| r.case.workload.clone()),
-    ("workload_kind", |r| r.case.workload_kind.clone()),
+    ("workload_kind", |r| r.case.workload_kind.as_str().into()),
     ("workload_params", |r| {
         crate::join_params(&r.case.workload_params, ";")
     }),
     ("runner", |r| r.case.runner.clone()),
     ("runner_label", |r| r.label.to_string()),
     ("series_label", |r| r.series.to_string()),
-    ("family", |r| r.case.family.clone()),
+    ("family", |r| r.case.family.as_str().into()),
     ("runner_params", |r| {
         crate::join_params(&r.case.runner_params, ";")
     }),

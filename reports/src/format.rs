@@ -25,10 +25,12 @@ pub fn duration(v: f64) -> String {
     format!("{} {unit}", number(v / per))
 }
 
-/// Bytes as B, KiB, MiB or GiB, 3 significant digits.
+/// Bytes as B, KiB, MiB, GiB or TiB, 3 significant digits.
 pub fn bytes(v: f64) -> String {
     const K: f64 = 1024.0;
-    if v >= K * K * K {
+    if v >= K * K * K * K {
+        format!("{} TiB", number(v / (K * K * K * K)))
+    } else if v >= K * K * K {
         format!("{} GiB", number(v / (K * K * K)))
     } else if v >= K * K {
         format!("{} MiB", number(v / (K * K)))
@@ -37,6 +39,16 @@ pub fn bytes(v: f64) -> String {
     } else {
         format!("{v:.0} B")
     }
+}
+
+/// Tasks per second, 3 significant digits (`52.3k/s`).
+pub fn rate(per_second: f64) -> String {
+    format!("{}/s", number(per_second))
+}
+
+/// How many times another value this one is, 3 significant digits (`1.87×`).
+pub fn ratio(times: f64) -> String {
+    format!("{}×", number(times))
 }
 
 /// A tick label or a table cell: at most 3 significant digits, without

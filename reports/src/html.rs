@@ -8,9 +8,10 @@
 
 use serde::Serialize;
 
-use crate::figures::{self, Group, Plot};
-use crate::format::{bytes, duration, number};
-use crate::{Axes, CaseRecord, CaseStatus, Environment, Lang, Results, Stat};
+use crate::figures::{Group, Plot};
+use crate::format::{bytes, duration};
+use crate::view::{case_table, CaseTable, Warning};
+use crate::{Environment, Lang};
 
 /// The template, embedded so the binary needs no files beside it.
 const TEMPLATE: &str = include_str!("../templates/report.html");
@@ -59,45 +60,6 @@ pub struct WorkloadView {
     pub server: bool,
 }
 
-/// A group's table of cases, as the HTML report and summary.md show it.
-#[derive(Debug, Serialize)]
-pub struct CaseTable {
-    /// The axes that vary within the group ([`Axes::of`]), one column
-    /// each, between the runner and the status.
-    pub axes: Vec<AxisColumn>,
-    /// The axes every case shares that the group's heading does not
-    /// state, for a line above the table (`workers 2`); empty if none.
-    pub common: String,
-    /// One row per case, in run order.
-    pub rows: Vec<CaseRow>,
-}
-
-/// The column of one varying axis.
-#[derive(Debug, Serialize)]
-pub struct AxisColumn {
-    /// Its heading: `workers`, `tasks`, a parameter's name.
-    pub heading: String,
-    /// Whether every value is a number (right-aligned).
-    pub numeric: bool,
-}
-
-/// The table of group `g`'s cases, with axis headings in `lang`.
-pub fn case_table(g: &Group<'_>, lang: Lang) -> CaseTable {
-    let axes = Axes::of(&g.cases);
-    CaseTable {
-        axes: axes
-            .varying
-            .iter()
-            .map(|a| AxisColumn {
-                heading: a.heading(lang),
-                numeric: a.is_numeric(&g.cases),
-            })
-            .collect(),
-        common: axes.common(lang),
-        rows: g.cases.iter().map(|c| case_row(c, &axes)).collect(),
-    }
-}
-
 /// One figure, inline.
 #[derive(Debug, Serialize)]
 pub struct FigureView {
@@ -113,52 +75,6 @@ pub struct FigureView {
     pub svg: String,
     /// Relative link to the PNG, when one was written.
     pub png: Option<String>,
-}
-
-/// One row of a workload's table; every number already formatted.
-#[derive(Debug, Serialize)]
-pub struct CaseRow {
-    /// Case id.
-    pub id: String,
-    /// Runner with the parameters that have no column ([`Axes::runner`]).
-    pub runner: String,
-    /// The case's value on each varying axis, `—` where unset.
-    pub axes: Vec<String>,
-    /// `ok`, `failed` or `unverified`.
-    pub status: String,
-    /// Median throughput.
-    pub throughput: String,
-    /// Its 95 % interval.
-    pub throughput_ci: String,
-    /// Speed-up over seq.
-    pub speedup: String,
-    /// Median of per-batch p50 latency.
-    pub p50: String,
-    /// Median of per-batch p99 latency.
-    pub p99: String,
-    /// Median CPU seconds per batch.
-    pub cpu: String,
-    /// Median peak RSS above idle (`peak_rss`).
-    pub rss: String,
-    /// Whether throughput was noisy.
-    pub noisy: bool,
-    /// Whether a worker died during a measured batch
-    /// ([`CaseRecord::disturbed`]).
-    pub disturbed: bool,
-    /// The embedded server's share: cores kept busy and CPU per request,
-    /// e.g. `0.77 cores, 51.2 µs`; `—` without one.
-    pub server: String,
-}
-
-/// A case the reader should not trust, with why.
-#[derive(Debug, Serialize)]
-pub struct Warning {
-    /// Case id.
-    pub case: String,
-    /// `failed`, `unverified`, `disturbed`, `noisy` or `server`.
-    pub kind: String,
-    /// The reason.
-    pub reason: String,
 }
 
 /// The page's fixed words in one language.
@@ -376,164 +292,6 @@ pub fn environment_rows(e: &Environment, lang: Lang) -> Vec<(String, String)> {
             e.command_line.join(" "),
         ),
     ]
-}
-
-fn status_of(c: &CaseRecord) -> &'static str {
-    match (c.status, c.verification.verified) {
-        (CaseStatus::Failed, _) => "failed",
-        (CaseStatus::Ok, false) => "unverified",
-        (CaseStatus::Ok, true) => "ok",
-    }
-}
-
-/// A table row for a case, with a cell for each of `axes`' varying axes.
-pub fn case_row(c: &CaseRecord, axes: &Axes) -> CaseRow {
-    let dash = || "—".to_string();
-    let median = |f: fn(&crate::Summary) -> &Stat, fmt: fn(f64) -> String| {
-        c.summary
-            .as_ref()
-            .filter(|_| figures::is_drawable(c))
-            .map_or_else(dash, |s| fmt(f(s).median))
-    };
-    CaseRow {
-        id: c.id.clone(),
-        runner: axes.runner(c),
-        axes: axes.values(c),
-        status: status_of(c).to_string(),
-        throughput: median(|s| &s.throughput, |v| format!("{}/s", number(v))),
-        throughput_ci: c
-            .summary
-            .as_ref()
-            .filter(|_| figures::is_drawable(c))
-            .map_or_else(dash, |s| {
-                // A throughput is never negative; the interval of a
-                // mean over few repetitions may reach below zero.
-                format!(
-                    "{} – {}",
-                    number(s.throughput.ci95_low.max(0.0)),
-                    number(s.throughput.ci95_high)
-                )
-            }),
-        speedup: c
-            .speedup_vs_seq
-            .filter(|_| figures::is_drawable(c))
-            .map_or_else(dash, |v| format!("{}×", number(v))),
-        p50: median(|s| &s.latency_p50_s, duration),
-        p99: median(|s| &s.latency_p99_s, duration),
-        cpu: median(|s| &s.cpu_s, duration),
-        rss: median(|s| &s.peak_rss_bytes, bytes),
-        noisy: c.summary.as_ref().is_some_and(|s| s.noisy),
-        disturbed: c.disturbed(),
-        server: match (&c.server, c.server_cores()) {
-            (Some(server), Some(busy)) => format!(
-                "{} cores, {}",
-                number(busy),
-                server.cpu_per_request().map_or_else(dash, duration)
-            ),
-            _ => dash(),
-        },
-    }
-}
-
-/// The share of the machine's cores an embedded server may keep busy
-/// during a case before the report says the case's rate is the machine's
-/// (runner and server together), not the runner's alone.
-pub const SERVER_SHARE: f64 = 0.25;
-
-/// Failed, unverified, disturbed and noisy cases of `results`, and IO cases whose
-/// embedded server kept more than [`SERVER_SHARE`] of the cores busy.
-pub fn warnings(results: &Results) -> Vec<Warning> {
-    let mut out = Vec::new();
-    let machine = f64::from(results.environment.logical_cores.max(1));
-    for c in &results.cases {
-        match status_of(c) {
-            "failed" => out.push(Warning {
-                case: c.id.clone(),
-                kind: "failed".into(),
-                reason: c
-                    .failure
-                    .as_ref()
-                    .map_or_else(|| "no reason recorded".into(), |f| f.reason.clone()),
-            }),
-            "unverified" => out.push(Warning {
-                case: c.id.clone(),
-                kind: "unverified".into(),
-                reason: "its digests were not checked against a seq reference".into(),
-            }),
-            _ => {}
-        }
-        if let (Some(server), Some(busy)) = (&c.server, c.server_cores()) {
-            if busy >= SERVER_SHARE * machine {
-                out.push(Warning {
-                    case: c.id.clone(),
-                    kind: "server".into(),
-                    reason: format!(
-                        "the embedded {} server kept {} of the {} cores busy ({} of CPU per request): the rate is the machine's, runner and server together",
-                        server.kind,
-                        number(busy),
-                        machine,
-                        server.cpu_per_request().map_or_else(|| "—".into(), duration),
-                    ),
-                });
-            }
-        }
-        if c.status == CaseStatus::Ok && c.disturbed() {
-            out.push(disturbed(c));
-        }
-        if let Some(s) = c.summary.as_ref().filter(|s| s.noisy) {
-            out.push(Warning {
-                case: c.id.clone(),
-                kind: "noisy".into(),
-                reason: format!(
-                    "throughput varied by {:.0} % across {} repetitions (more than 10 %)",
-                    s.throughput.cv() * 100.0,
-                    s.throughput.n
-                ),
-            });
-        }
-    }
-    out
-}
-
-/// The warning for a case whose workers died during measured batches:
-/// how many died and how, and what was retried, over its repetitions.
-fn disturbed(c: &CaseRecord) -> Warning {
-    let sum = |f: fn(&crate::Repetition) -> Option<u64>| -> u64 {
-        c.repetitions.iter().filter_map(f).sum()
-    };
-    let (deaths, retried, replaced) = (
-        sum(|r| r.worker_deaths),
-        sum(|r| r.tasks_retried),
-        sum(|r| r.workers_replaced),
-    );
-    let mut causes: Vec<&str> = Vec::new();
-    for cause in c
-        .repetitions
-        .iter()
-        .flat_map(|r| r.worker_death_causes.iter().flatten())
-    {
-        if !causes.contains(&cause.as_str()) {
-            causes.push(cause);
-        }
-    }
-    let hit = c.repetitions.iter().filter(|r| r.disturbed()).count();
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    Warning {
-        case: c.id.clone(),
-        kind: "disturbed".into(),
-        reason: format!(
-            "{} died{} and {} retried ({} replaced, in {hit} of {} repetitions): timing is not a clean measurement",
-            plural(deaths, "worker", "workers"),
-            if causes.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", causes.join(", "))
-            },
-            plural(retried, "task was", "tasks were"),
-            plural(replaced, "worker", "workers"),
-            c.repetitions.len(),
-        ),
-    }
 }
 
 /// A workload section from a group and its plots.

@@ -229,15 +229,17 @@ pub mod markdown;
 pub mod render;
 pub mod schema;
 pub mod stats;
+pub mod summary;
 mod validate;
+pub mod view;
 
 pub use axes::{Axes, Axis};
 pub use figures::Style;
 pub use lang::Lang;
 pub use render::{render, render_report, render_sources, RenderOptions, RenderedReport, Source};
 pub use schema::{
-    join_params, Bytes, CaseRecord, CaseStatus, Environment, Failure, Nanos, Percentiles,
-    Repetition, Results, ServerUsage, Summary, Verification, SCHEMA,
+    join_params, Bytes, CaseRecord, CaseStatus, Environment, Failure, Family, Nanos, Percentiles,
+    Repetition, Results, ServerUsage, Summary, Verification, WorkloadKind, SCHEMA,
 };
 pub use stats::Stat;
 

@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use crate::figures::Group;
-use crate::html::{case_table, Words};
+use crate::html::Words;
+use crate::view::case_table;
 use crate::Lang;
 
 /// Escapes a table cell: `|` would end the cell, a newline the row, and

@@ -134,7 +134,7 @@ pub fn render_report(
             all_plots.extend(drawn.into_iter().map(|(p, _, _)| p));
         }
         for s in srcs {
-            warnings.extend(html::warnings(&s.results));
+            warnings.extend(crate::view::warnings(&s.results));
         }
         views.push(MachineView {
             title: title.clone(),

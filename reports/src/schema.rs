@@ -137,6 +137,55 @@ pub enum CaseStatus {
     Failed,
 }
 
+/// What a workload's tasks spend their time on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadKind {
+    /// The work computes (`noop`, `countdown`, `primes`, `sha256`, …).
+    Cpu,
+    /// The work waits: sleeps, sockets, files, the heartbeat of `loop-lag`.
+    Io,
+}
+
+impl WorkloadKind {
+    /// `cpu` or `io`, as results.json and the CSV write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Cpu => "cpu",
+            WorkloadKind::Io => "io",
+        }
+    }
+}
+
+/// The concurrency model a runner belongs to; it picks a runner's colour.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// One plain loop (`seq`): what every speed-up is measured against.
+    Baseline,
+    /// Threads in one process.
+    Threads,
+    /// Worker processes.
+    Processes,
+    /// Tasks on an async runtime.
+    Async,
+}
+
+impl Family {
+    /// `baseline`, `threads`, `processes` or `async`, as results.json
+    /// and the CSV write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Baseline => "baseline",
+            Family::Threads => "threads",
+            Family::Processes => "processes",
+            Family::Async => "async",
+        }
+    }
+}
+
 /// One point of a sweep: a workload and a runner with all their settings.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct CaseRecord {
@@ -146,13 +195,13 @@ pub struct CaseRecord {
     pub workload: String,
     /// `cpu` (the work computes) or `io` (the work waits: sleeps,
     /// sockets, files, the heartbeat of `loop-lag`).
-    pub workload_kind: String,
+    pub workload_kind: WorkloadKind,
     /// Every workload parameter, resolved (defaults included).
     pub workload_params: BTreeMap<String, String>,
     /// Runner id.
     pub runner: String,
     /// `baseline`, `threads`, `processes` or `async`.
-    pub family: String,
+    pub family: Family,
     /// Every runner parameter, resolved.
     pub runner_params: BTreeMap<String, String>,
     /// The runner as a legend shows it: its id and the parameters worth

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use bakeoff_reports::figures::{self, FigureKind, Plot};
 use bakeoff_reports::{
-    render_sources, CaseStatus, Lang, RenderOptions, ReportError, Results, Source, Style,
+    render_sources, CaseStatus, Family, Lang, RenderOptions, ReportError, Results, Source, Style,
 };
 
 fn fixture_path() -> PathBuf {
@@ -161,12 +161,15 @@ fn runner_families_get_their_colour_families() {
     let all = plots(&r, "primes");
     let p = plot(&all, FigureKind::Latency);
     let colour = |name: &str| p.series.iter().find(|s| s.name == name).unwrap().colour;
-    assert_eq!(colour("seq"), figures::family_colour("baseline", 0));
-    assert_eq!(colour("thread-pool"), figures::family_colour("threads", 0));
-    assert_eq!(colour("rayon"), figures::family_colour("threads", 1));
+    assert_eq!(colour("seq"), figures::family_colour(Family::Baseline, 0));
+    assert_eq!(
+        colour("thread-pool"),
+        figures::family_colour(Family::Threads, 0)
+    );
+    assert_eq!(colour("rayon"), figures::family_colour(Family::Threads, 1));
     assert_eq!(
         colour("tokio-mt cpu=inline"),
-        figures::family_colour("async", 0)
+        figures::family_colour(Family::Async, 0)
     );
     assert_ne!(colour("thread-pool"), colour("rayon"));
 }
@@ -356,6 +359,36 @@ fn another_schema_version_names_the_version_needed() {
         msg.contains("bakeoff.results/0") && msg.contains("this bakeoff reads `bakeoff.results/1`"),
         "{msg}"
     );
+}
+
+#[test]
+fn an_unknown_family_or_workload_kind_names_its_case_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture_path()).unwrap();
+    for (from, to, field) in [
+        (
+            "\"family\": \"threads\"",
+            "\"family\": \"fibers\"",
+            "family",
+        ),
+        (
+            "\"workload_kind\": \"cpu\"",
+            "\"workload_kind\": \"gpu\"",
+            "workload_kind",
+        ),
+    ] {
+        assert!(text.contains(from), "the fixture has {from}");
+        let path = dir.path().join("results.json");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let err = Source::read(&path).unwrap_err();
+        assert!(
+            matches!(&err, ReportError::Invalid { field: f, .. } if f == field),
+            "{err}"
+        );
+        let msg = err.to_string();
+        assert!(!msg.contains('\n'), "{msg}");
+        assert!(msg.contains("unknown variant"), "{msg}");
+    }
 }
 
 #[test]
@@ -620,8 +653,9 @@ fn loop_lag_draws_heartbeat_lateness_per_runner_inline_and_offload() {
     let mut colours: Vec<_> = p.series.iter().map(|s| s.colour).collect();
     colours.dedup();
     assert_eq!(colours.len(), p.series.len());
-    assert!((0..8).all(|i| (0..i)
-        .all(|j| figures::family_colour("async", i) != figures::family_colour("async", j))));
+    assert!((0..8)
+        .all(|i| (0..i).all(|j| figures::family_colour(Family::Async, i)
+            != figures::family_colour(Family::Async, j))));
     // Russian words for the course.
     let groups = figures::groups(&r, "m0");
     let (i, g) = groups
@@ -658,9 +692,9 @@ fn a_case_whose_embedded_server_kept_a_quarter_of_the_cores_busy_is_warned_about
         per_request_ns as f64 * 1e-9 * c.summary.as_ref().unwrap().throughput.median
     };
     let server_warnings = |r: &Results| -> Vec<String> {
-        bakeoff_reports::html::warnings(r)
+        bakeoff_reports::view::warnings(r)
             .into_iter()
-            .filter(|w| w.kind == "server")
+            .filter(|w| w.kind == bakeoff_reports::view::WarningKind::Server)
             .map(|w| format!("{} — {}", w.case, w.reason))
             .collect()
     };

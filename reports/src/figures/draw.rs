@@ -29,6 +29,12 @@ fn register_font() {
     });
 }
 
+/// A drawing error of backend `DB`.
+type DrawError<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
+
+/// The chart a figure draws its series on: two [`Axis`] scales.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
+
 impl Plot {
     /// The plot as a standalone SVG document in `style`. Text (titles,
     /// legend, ticks) is XML-escaped by plotters' SVG backend.
@@ -60,52 +66,87 @@ impl Plot {
         style: Style,
     ) -> Result<(), String> {
         let m = style.metrics();
-        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&WHITE).map_err(err)?;
-        let (root, title, title_size) = match (style, &self.finding) {
+        let err = |e: DrawError<DB>| e.to_string();
+        let (root, title_size) = self.draw_frame(root, style).map_err(err)?;
+        let (width, _) = root.dim_in_pixel();
+        let (chart_area, legend_area) = root.split_horizontally(width - m.legend_width);
+        let y = YScale::new(self);
+        let x = self.x_range();
+        let mut chart = self
+            .draw_axes(&chart_area, title_size, &y, &x, m)
+            .map_err(err)?;
+        let slots = BarSlots::new(self);
+        for si in 0..self.series.len() {
+            self.draw_series(&mut chart, si, &y, &slots, (x.0, x.1), m)
+                .map_err(err)?;
+        }
+        draw_legend(self, &legend_area, m).map_err(err)?;
+        Ok(())
+    }
+
+    /// Fills the background and, in course style with a finding, draws
+    /// the finding as the title; returns the area left for the chart and
+    /// legend, and the size of the chart's own caption ([`Plot::title`]:
+    /// the subject below a finding, or the title beside the legend).
+    fn draw_frame<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        style: Style,
+    ) -> Result<(DrawingArea<DB, Shift>, u32), DrawError<DB>> {
+        let m = style.metrics();
+        root.fill(&WHITE)?;
+        Ok(match (style, &self.finding) {
             (Style::Course, Some(finding)) => {
                 let size = fit(finding, m.title, m.size.0);
                 let pad = m.title as i32 / 2;
-                let below = root
-                    .margin(pad, 0, pad, pad)
-                    .titled(
-                        finding,
-                        ("sans-serif", size).into_font().style(FontStyle::Bold),
-                    )
-                    .map_err(err)?;
-                (below, &self.title, fit(&self.title, m.subtitle, m.size.0))
+                let below = root.margin(pad, 0, pad, pad).titled(
+                    finding,
+                    ("sans-serif", size).into_font().style(FontStyle::Bold),
+                )?;
+                (below, fit(&self.title, m.subtitle, m.size.0))
             }
             _ => (
                 root.clone(),
-                &self.title,
                 fit(&self.title, m.title, m.size.0 - m.legend_width),
             ),
-        };
-        let (width, _) = root.dim_in_pixel();
-        let (chart_area, legend_area) = root.split_horizontally(width - m.legend_width);
+        })
+    }
 
-        let y = YScale::new(self);
-        let (x_lo, x_hi, x_ticks) = self.x_range();
-        let categories = self.categories.clone();
+    /// Builds the chart on `chart_area` with its caption, and draws the
+    /// axes: tick labels (category names for bars, standing upright when
+    /// they would not fit side by side), axis titles and the horizontal
+    /// grid lines. `x` is [`Plot::x_range`]'s range and ticks.
+    fn draw_axes<'a, DB: DrawingBackend>(
+        &self,
+        chart_area: &'a DrawingArea<DB, Shift>,
+        title_size: u32,
+        y: &YScale,
+        (x_lo, x_hi, x_ticks): &(f64, f64, Vec<f64>),
+        m: Metrics,
+    ) -> Result<Chart<'a, DB>, DrawError<DB>> {
         let is_bars = self.mark == Mark::Bars;
-
         // Category labels that would not fit side by side stand upright,
         // hanging down from the axis: plotters turns a label about its
         // centre, so each is led by no-break spaces as wide as itself.
         let font = ("sans-serif", m.ticks).into_font();
         let text_px = |t: &str| font.box_size(t).map_or(0, |(w, _)| w);
-        let widest = categories.iter().map(|c| text_px(c)).max().unwrap_or(0);
-        let plot_px = width.saturating_sub(m.legend_width + m.y_label_area);
-        let upright = is_bars && categories.len() as u32 * (widest + m.ticks) > plot_px;
+        let widest = self
+            .categories
+            .iter()
+            .map(|c| text_px(c))
+            .max()
+            .unwrap_or(0);
+        let plot_px = chart_area.dim_in_pixel().0.saturating_sub(m.y_label_area);
+        let upright = is_bars && self.categories.len() as u32 * (widest + m.ticks) > plot_px;
         let (categories, x_label_area) = if upright {
             let space = text_px("\u{a0}\u{a0}").max(2) / 2;
             let lead = |c: &String| "\u{a0}".repeat((text_px(c) / space) as usize + 1) + c;
             (
-                categories.iter().map(lead).collect(),
+                self.categories.iter().map(lead).collect(),
                 m.x_label_area + widest,
             )
         } else {
-            (categories, m.x_label_area)
+            (self.categories.clone(), m.x_label_area)
         };
         let tick_style = TextStyle::from(("sans-serif", m.ticks).into_font());
         let x_tick_style = if upright {
@@ -113,24 +154,23 @@ impl Plot {
         } else {
             tick_style.clone()
         };
-        let mut chart = ChartBuilder::on(&chart_area)
-            .caption(title, ("sans-serif", title_size))
+        let mut chart = ChartBuilder::on(chart_area)
+            .caption(&self.title, ("sans-serif", title_size))
             .margin(m.size.1 / 45)
             .x_label_area_size(x_label_area)
             .y_label_area_size(m.y_label_area)
             .build_cartesian_2d(
                 Axis {
-                    lo: x_lo,
-                    hi: x_hi,
-                    ticks: x_ticks,
+                    lo: *x_lo,
+                    hi: *x_hi,
+                    ticks: x_ticks.clone(),
                 },
                 Axis {
                     lo: y.lo,
                     hi: y.hi,
                     ticks: y.ticks.clone(),
                 },
-            )
-            .map_err(err)?;
+            )?;
         let x_fmt = |x: &f64| {
             if is_bars {
                 let i = x.round();
@@ -158,29 +198,21 @@ impl Plot {
             .light_line_style(WHITE.mix(0.0))
             .bold_line_style(BLACK.mix(0.12))
             .disable_x_mesh()
-            .draw()
-            .map_err(err)?;
-
-        let slots = BarSlots::new(self);
-        for si in 0..self.series.len() {
-            self.draw_series(&mut chart, si, &y, &slots, (x_lo, x_hi), m)
-                .map_err(err)?;
-        }
-        draw_legend(self, &legend_area, m).map_err(err)?;
-        Ok(())
+            .draw()?;
+        Ok(chart)
     }
 
     /// Draws series `si`: its line, markers or bars, and (unless it is a
     /// horizontal reference) the error bars of its 95 % intervals.
     fn draw_series<DB: DrawingBackend>(
         &self,
-        chart: &mut ChartContext<'_, DB, Cartesian2d<Axis, Axis>>,
+        chart: &mut Chart<'_, DB>,
         si: usize,
         y: &YScale,
         slots: &BarSlots,
         (x_lo, x_hi): (f64, f64),
         m: Metrics,
-    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    ) -> Result<(), DrawError<DB>> {
         let s = &self.series[si];
         let is_bars = self.mark == Mark::Bars;
         let colour = rgb(s.colour);
@@ -489,7 +521,7 @@ fn draw_legend<DB: DrawingBackend>(
     plot: &Plot,
     area: &DrawingArea<DB, Shift>,
     m: Metrics,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<(), DrawError<DB>> {
     let top = 60 * m.legend_row as i32 / 24;
     let row = m.legend_row as i32;
     let u = m.legend as i32; // one em

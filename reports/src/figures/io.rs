@@ -8,7 +8,7 @@ use super::{
     Point, Series,
 };
 use crate::format::bytes;
-use crate::{CaseRecord, Lang};
+use crate::{CaseRecord, Lang, WorkloadKind};
 
 /// Tasks in flight in a case: its concurrency limit, or all its tasks.
 pub(crate) fn in_flight(c: &CaseRecord) -> u64 {
@@ -41,7 +41,7 @@ fn lines(
             Some(s) => s.points.extend(points),
             None => out.push(Series {
                 name: base,
-                family,
+                family: Some(family),
                 colour,
                 dashed: false,
                 horizontal: false,
@@ -69,7 +69,7 @@ fn top_x(p: &Plot) -> f64 {
 fn applies(g: &Group<'_>) -> bool {
     let mut levels: Vec<u64> = g
         .drawable()
-        .filter(|c| c.workload_kind == "io")
+        .filter(|c| c.workload_kind == WorkloadKind::Io)
         .map(in_flight)
         .collect();
     levels.sort_unstable();

@@ -41,7 +41,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             );
             Some(Series {
                 name,
-                family,
+                family: Some(family),
                 colour,
                 dashed: false,
                 horizontal: false,

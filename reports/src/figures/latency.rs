@@ -37,7 +37,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                 percentile_points(c.repetitions.iter().map(|r| &r.latency), &PERCENTILES, per);
             Some(Series {
                 name,
-                family,
+                family: Some(family),
                 colour,
                 dashed: false,
                 horizontal: false,

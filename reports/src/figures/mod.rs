@@ -25,7 +25,7 @@ mod throughput;
 
 use std::collections::BTreeMap;
 
-use crate::{CaseRecord, CaseStatus, Lang, Results};
+use crate::{CaseRecord, CaseStatus, Family, Lang, Results, WorkloadKind};
 
 pub(crate) use crate::format::{number as format_number, short as format_short, time_unit};
 pub use palette::{family_colour, Rgb};
@@ -103,9 +103,9 @@ pub struct Point {
 pub struct Series {
     /// Legend entry, e.g. `tokio-mt cpu=offload`.
     pub name: String,
-    /// Runner family (`baseline`, `threads`, `processes`, `async`), or
-    /// `reference` for lines such as ideal scaling.
-    pub family: String,
+    /// Runner family, or `None` for a reference line such as ideal
+    /// scaling.
+    pub family: Option<Family>,
     /// Its colour (from the family's shades).
     pub colour: Rgb,
     /// Drawn dashed (reference lines and runners without a worker count).
@@ -267,7 +267,7 @@ pub fn groups<'a>(results: &'a Results, machine: &str) -> Vec<Group<'a>> {
         let params = crate::join_params(&c.workload_params, " ");
         // An IO workload's sweep over tasks in flight is one group (its
         // task count usually grows with its concurrency).
-        let io = c.workload_kind == "io";
+        let io = c.workload_kind == WorkloadKind::Io;
         match out
             .iter_mut()
             .find(|g| g.workload == c.workload && g.params == params && (io || g.tasks == c.tasks))
@@ -305,21 +305,21 @@ pub fn series_name(c: &CaseRecord) -> String {
 /// with its family and cases; colours assigned by family.
 pub(crate) fn runner_series<'a>(
     g: &'a Group<'a>,
-) -> Vec<(String, String, Rgb, Vec<&'a CaseRecord>)> {
-    let mut order: Vec<(String, String, Vec<&CaseRecord>)> = Vec::new();
+) -> Vec<(String, Family, Rgb, Vec<&'a CaseRecord>)> {
+    let mut order: Vec<(String, Family, Vec<&CaseRecord>)> = Vec::new();
     for c in g.drawable() {
         let name = series_name(c);
         match order.iter_mut().find(|(n, _, _)| *n == name) {
             Some((_, _, cases)) => cases.push(c),
-            None => order.push((name, c.family.clone(), vec![c])),
+            None => order.push((name, c.family, vec![c])),
         }
     }
-    let mut shade: BTreeMap<String, usize> = BTreeMap::new();
+    let mut shade: BTreeMap<Family, usize> = BTreeMap::new();
     order
         .into_iter()
         .map(|(name, family, cases)| {
-            let i = shade.entry(family.clone()).or_default();
-            let colour = family_colour(&family, *i);
+            let i = shade.entry(family).or_default();
+            let colour = family_colour(family, *i);
             *i += 1;
             (name, family, colour, cases)
         })
@@ -341,7 +341,7 @@ pub(crate) fn category_bars(
         .filter(|(_, _, _, cases)| cases.iter().all(|c| keep(c)))
         .map(|(name, family, colour, cases)| Series {
             name,
-            family,
+            family: Some(family),
             colour,
             dashed: false,
             horizontal: false,
@@ -519,7 +519,7 @@ pub(crate) fn ranked(plot: &Plot, at: Option<f64>) -> Vec<(&str, f64)> {
     let mut v: Vec<(&str, f64)> = plot
         .series
         .iter()
-        .filter(|s| s.family != "reference")
+        .filter(|s| s.family.is_some())
         .filter_map(|s| {
             let p = match at {
                 Some(x) => s.points.iter().find(|p| (p.x - x).abs() < 1e-9)?,

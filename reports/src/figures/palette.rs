@@ -2,6 +2,8 @@
 //! palettes (Okabe–Ito and Paul Tol's), so a reader tells threads from
 //! async at a glance and the runners within a family by shade and marker.
 
+use crate::Family;
+
 /// An sRGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);
@@ -46,15 +48,14 @@ const ASYNC: [Rgb; 8] = [
     Rgb(0xAA, 0x33, 0x77),
 ];
 
-/// The `shade`-th colour of a runner family (`baseline`, `threads`,
-/// `processes`, `async`; anything else is drawn grey). Shades repeat
-/// when a family has more runners than shades.
-pub fn family_colour(family: &str, shade: usize) -> Rgb {
+/// The `shade`-th colour of a runner family (the baseline is grey).
+/// Shades repeat when a family has more runners than shades.
+pub fn family_colour(family: Family, shade: usize) -> Rgb {
     let shades: &[Rgb] = match family {
-        "threads" => &THREADS,
-        "processes" => &PROCESSES,
-        "async" => &ASYNC,
-        _ => &BASELINE,
+        Family::Threads => &THREADS,
+        Family::Processes => &PROCESSES,
+        Family::Async => &ASYNC,
+        Family::Baseline => &BASELINE,
     };
     shades[shade % shades.len()]
 }

@@ -2,13 +2,13 @@
 
 use super::throughput::speedup_finding;
 use super::{category_bars, plot, ranked, worker_categories, FigureKind, Group, Mark, Plot};
-use crate::Lang;
+use crate::{Family, Lang};
 
 /// The figure, when the group has a `seq` case and another runner.
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     let seq = g
         .drawable()
-        .find(|c| c.runner == "seq")?
+        .find(|c| c.family == Family::Baseline)?
         .summary
         .as_ref()?
         .throughput
@@ -16,11 +16,11 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if seq <= 0.0 {
         return None;
     }
-    let (categories, keys) = worker_categories(g, lang, |c| c.runner != "seq");
+    let (categories, keys) = worker_categories(g, lang, |c| c.family != Family::Baseline);
     let series = category_bars(
         g,
         &keys,
-        |c| c.runner != "seq",
+        |c| c.family != Family::Baseline,
         |c| {
             let s = c.summary.as_ref()?;
             let y = c.speedup_vs_seq.unwrap_or(s.throughput.median / seq);

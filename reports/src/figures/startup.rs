@@ -8,7 +8,7 @@ use super::{
     category_bars, contrast, family_colour, format_number, format_short, plot, ranked, time_unit,
     worker_categories, FigureKind, Group, Mark, Plot, Point, Series,
 };
-use crate::Lang;
+use crate::{Family, Lang};
 
 /// The figure, when the group has pool cases at two or more `parent_mb`
 /// values with a start-up time.
@@ -58,8 +58,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             points.sort_by(|a, b| a.x.total_cmp(&b.x));
             Series {
                 name: runner.to_string(),
-                family: "processes".into(),
-                colour: family_colour("processes", i),
+                family: Some(Family::Processes),
+                colour: family_colour(Family::Processes, i),
                 dashed: false,
                 horizontal: false,
                 points,

@@ -6,12 +6,12 @@ use super::{
     Plot, Point, Series,
 };
 use crate::figures::palette::family_colour;
-use crate::Lang;
+use crate::{Family, Lang, WorkloadKind};
 
 /// The figure, when the group is a CPU workload measured at two worker
 /// counts or more (with one, there is no line to draw; figure 2 shows it).
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
-    if g.cases.first()?.workload_kind != "cpu" {
+    if g.cases.first()?.workload_kind != WorkloadKind::Cpu {
         return None;
     }
     let workers = worker_counts(g);
@@ -31,7 +31,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                     None if horizontal => 0.0,
                     None => return None,
                 };
-                if c.runner == "seq" && seq_throughput.is_none() {
+                if c.family == Family::Baseline && seq_throughput.is_none() {
                     seq_throughput = Some(s.throughput.median);
                 }
                 Some(Point {
@@ -44,7 +44,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
         series.push(Series {
             name,
-            family,
+            family: Some(family),
             colour,
             dashed: horizontal,
             horizontal,
@@ -56,8 +56,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             name: lang
                 .pick("ideal (seq × workers)", "идеал (seq × исполнители)")
                 .into(),
-            family: "reference".into(),
-            colour: family_colour("baseline", 1),
+            family: None,
+            colour: family_colour(Family::Baseline, 1),
             dashed: true,
             horizontal: false,
             points: workers
@@ -87,9 +87,15 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         series,
     );
     if let (Some(seq), Some(&w)) = (seq_throughput, workers.last()) {
+        let baseline: Vec<&str> = p
+            .series
+            .iter()
+            .filter(|s| s.family == Some(Family::Baseline))
+            .map(|s| s.name.as_str())
+            .collect();
         let speedups: Vec<(&str, f64)> = ranked(&p, Some(w as f64))
             .into_iter()
-            .filter(|(name, _)| *name != "seq")
+            .filter(|(name, _)| !baseline.contains(name))
             .map(|(name, y)| (name, y / seq))
             .collect();
         p.finding = speedup_finding(&speedups, w, lang);

@@ -1,48 +1,12 @@
 //! The terminal summary: one table per workload group (the report's
 //! groups), with a column for every axis that varies within it — the
-//! same axes, decided by the same [`Axes::of`], as summary.md and the
-//! HTML report.
+//! same rows, statuses and warnings ([`crate::view`]) as summary.md and
+//! the HTML report.
 
-use bakeoff_reports::{figures, Axes, CaseStatus, Lang, Results};
+use crate::format::bytes;
+use crate::view::{case_table, warnings, Status, WarningKind};
+use crate::{figures, Lang, Results};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
-
-/// Seconds in a readable unit.
-pub fn fmt_secs(s: f64) -> String {
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else if s >= 1e-3 {
-        format!("{:.2} ms", s * 1e3)
-    } else if s >= 1e-6 {
-        format!("{:.1} µs", s * 1e6)
-    } else {
-        format!("{:.0} ns", s * 1e9)
-    }
-}
-
-/// Bytes in a readable unit.
-pub fn fmt_bytes(b: f64) -> String {
-    if b >= (1u64 << 40) as f64 {
-        format!("{:.1} TiB", b / (1u64 << 40) as f64)
-    } else if b >= (1u64 << 30) as f64 {
-        format!("{:.1} GiB", b / (1u64 << 30) as f64)
-    } else if b >= (1u64 << 20) as f64 {
-        format!("{:.1} MiB", b / (1u64 << 20) as f64)
-    } else if b >= 1024.0 {
-        format!("{:.0} KiB", b / 1024.0)
-    } else {
-        format!("{b:.0} B")
-    }
-}
-
-fn fmt_rate(r: f64) -> String {
-    if r >= 1e6 {
-        format!("{:.2} M/s", r / 1e6)
-    } else if r >= 1e3 {
-        format!("{:.1} k/s", r / 1e3)
-    } else {
-        format!("{r:.2} /s")
-    }
-}
 
 /// Renders the summary tables of `results` as text.
 pub fn render(results: &Results) -> String {
@@ -53,7 +17,7 @@ pub fn render(results: &Results) -> String {
         env.cpu_model,
         env.logical_cores,
         env.physical_cores,
-        fmt_bytes(env.memory.0 as f64),
+        bytes(env.memory.0 as f64),
         env.kernel,
         env.load_average[0]
     );
@@ -61,9 +25,9 @@ pub fn render(results: &Results) -> String {
         out += "note: with 2 or fewer cores, no model can show more than a 2× speed-up, and the harness shares the cores.\n";
     }
     for g in figures::groups(results, "m0") {
-        let axes = Axes::of(&g.cases);
+        let view = case_table(&g, Lang::En);
         let mut header = vec!["runner".to_string()];
-        header.extend(axes.headings(Lang::En));
+        header.extend(view.axes.iter().map(|a| a.heading.clone()));
         let metrics = [
             "throughput",
             "p50",
@@ -76,32 +40,25 @@ pub fn render(results: &Results) -> String {
         header.extend(metrics.map(String::from));
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
-        for c in &g.cases {
-            let mut row = vec![axes.runner(c)];
-            row.extend(axes.values(c));
-            match (&c.summary, c.status) {
-                (Some(s), CaseStatus::Ok) => row.extend([
+        for r in view.rows {
+            let mut row = vec![r.runner];
+            row.extend(r.axes);
+            match r.failure {
+                None => row.extend([
                     format!(
                         "{}{}{}",
-                        fmt_rate(s.throughput.median),
-                        if s.noisy { " ~" } else { "" },
-                        if c.disturbed() { " †" } else { "" }
+                        r.throughput,
+                        if r.noisy { " ~" } else { "" },
+                        if r.disturbed { " †" } else { "" }
                     ),
-                    fmt_secs(s.latency_p50_s.median),
-                    fmt_secs(s.latency_p99_s.median),
-                    fmt_secs(s.cpu_s.median),
-                    fmt_bytes(s.peak_rss_bytes.median),
-                    c.speedup_vs_seq
-                        .map(|x| format!("{x:.2}×"))
-                        .unwrap_or_else(|| "—".into()),
-                    "✓".into(),
+                    r.p50,
+                    r.p99,
+                    r.cpu,
+                    r.rss,
+                    r.speedup,
+                    if r.status == Status::Ok { "✓" } else { "?" }.into(),
                 ]),
-                _ => {
-                    let reason = c
-                        .failure
-                        .as_ref()
-                        .map(|f| f.reason.as_str())
-                        .unwrap_or("failed");
+                Some(reason) => {
                     row.push(reason.chars().take(60).collect());
                     row.extend(std::iter::repeat_n(String::new(), 5));
                     row.push("✗".into());
@@ -111,10 +68,10 @@ pub fn render(results: &Results) -> String {
         }
         // Right-align numeric axes and the metrics; the runner, the
         // parameters with words for values and the ✓ stay left.
-        let right: Vec<bool> = axes
-            .varying
+        let right: Vec<bool> = view
+            .axes
             .iter()
-            .map(|a| a.is_numeric(&g.cases))
+            .map(|a| a.numeric)
             .chain(metrics.iter().map(|m| *m != "ok"))
             .collect();
         for (i, right) in right.into_iter().enumerate() {
@@ -123,27 +80,18 @@ pub fn render(results: &Results) -> String {
             }
         }
         out += &format!("\n{}\n", g.label(Lang::En));
-        let common = axes.common(Lang::En);
-        if !common.is_empty() {
-            out += &format!("every case: {common}\n");
+        if !view.common.is_empty() {
+            out += &format!("every case: {}\n", view.common);
         }
         out += &format!("{table}\n");
     }
-    let failed = results
-        .cases
-        .iter()
-        .filter(|c| c.status == CaseStatus::Failed)
-        .count();
-    let noisy = results
-        .cases
-        .iter()
-        .filter(|c| c.summary.as_ref().is_some_and(|s| s.noisy))
-        .count();
-    let disturbed = results
-        .cases
-        .iter()
-        .filter(|c| c.status == CaseStatus::Ok && c.disturbed())
-        .count();
+    let warnings = warnings(results);
+    let count = |kind: WarningKind| warnings.iter().filter(|w| w.kind == kind).count();
+    let (failed, noisy, disturbed) = (
+        count(WarningKind::Failed),
+        count(WarningKind::Noisy),
+        count(WarningKind::Disturbed),
+    );
     out += &format!(
         "\n{} cases, {} failed, {} noisy (~: throughput varied >10% across repetitions){}{}\n",
         results.cases.len(),
@@ -173,11 +121,11 @@ pub fn render(results: &Results) -> String {
 mod tests {
     use std::path::Path;
 
-    use bakeoff_reports::Results;
+    use crate::Results;
 
     fn fixture(name: &str) -> Results {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("reports/tests/fixtures")
+            .join("tests/fixtures")
             .join(name);
         Results::read(&path).unwrap()
     }
