@@ -116,8 +116,8 @@ fn fork_helper(
 
 fn io_error(runner: &'static str, what: &str, e: io::Error) -> RunnerError {
     let hint = if e.raw_os_error() == Some(libc::EAGAIN) {
-        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NPROC)
-            .map(|(soft, _)| {
+        bakeoff_os::soft_limit_raw(bakeoff_os::Resource::RLIMIT_NPROC)
+            .map(|soft| {
                 format!("; the process limit was reached (RLIMIT_NPROC, `ulimit -u` = {soft}): lower --workers or raise the limit")
             })
             .unwrap_or_default()
@@ -242,10 +242,8 @@ impl ProcessPool {
         options: PoolOptions,
     ) -> Result<Self, RunnerError> {
         let runner = method.runner_id();
-        if let Ok((soft, _)) =
-            nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NPROC)
-        {
-            if soft != nix::sys::resource::RLIM_INFINITY && workers as u64 + 1 > soft {
+        if let Some(soft) = bakeoff_os::soft_limit(bakeoff_os::Resource::RLIMIT_NPROC) {
+            if workers as u64 + 1 > soft {
                 return Err(RunnerError::Pool {
                     runner,
                     reason: format!(
