@@ -36,6 +36,11 @@ pub trait Batch: Send + Sync {
     /// travels to a worker process.
     fn encode_task(&self, index: usize, out: &mut Vec<u8>);
 
+    /// Every task's input as one JSON array, in index order: what travels
+    /// to a runner in another language (the CPython runners), which reads
+    /// the same tasks rather than deriving them again from the seed.
+    fn tasks_json(&self) -> String;
+
     /// Whether this is an IO workload, whose tasks have an async form
     /// ([`Batch::run_async`]).
     fn is_io(&self) -> bool {
@@ -181,6 +186,10 @@ impl<F: Face> Batch for Tasks<F> {
 
     fn encode_task(&self, index: usize, out: &mut Vec<u8>) {
         encode(&self.tasks[index], out);
+    }
+
+    fn tasks_json(&self) -> String {
+        serde_json::to_string(&self.tasks).expect("tasks serialise (their types derive Serialize)")
     }
 
     fn is_io(&self) -> bool {
