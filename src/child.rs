@@ -58,6 +58,9 @@ pub fn refuse_nested_run() -> Result<()> {
 pub struct ChildReport {
     /// Runner start-up time.
     pub startup: Option<Nanos>,
+    /// The interpreter's part of `startup`, for runners in an interpreter.
+    #[serde(default)]
+    pub interpreter_startup: Option<Nanos>,
     /// Runner tear-down time.
     pub teardown: Option<Nanos>,
     /// RSS of the case process before the runner started.

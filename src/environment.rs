@@ -149,6 +149,7 @@ pub fn collect() -> Environment {
         load_average: load.averages,
         git_commit: git_commit(),
         command_line: std::env::args().collect(),
+        python: None,
     }
 }
 

@@ -595,6 +595,7 @@ fn case_record(
         }),
         verification: outcome.verification,
         startup: report.startup,
+        interpreter_startup: report.interpreter_startup,
         teardown: report.teardown,
         baseline_rss: report.baseline_rss,
         repetitions: report.repetitions,

@@ -317,6 +317,7 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
                 Family::Async => "async",
                 Family::Threads => lang.pick("threads", "потоки"),
                 Family::Baseline => lang.pick("other", "прочее"),
+                Family::Cpython => "CPython",
             };
             match out.iter_mut().find(|s| s.family == Some(family)) {
                 Some(s) => s.points.push(point(e, x)),

@@ -124,6 +124,24 @@ pub struct Environment {
     pub git_commit: Option<String>,
     /// The full command line.
     pub command_line: Vec<String>,
+    /// The Python interpreter the `py-*` runners use, when one was found
+    /// (absent when none was, or in results written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<PythonEnv>,
+}
+
+/// The Python interpreter of a run, as it describes itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PythonEnv {
+    /// The interpreter's path (`sys.executable`).
+    pub path: String,
+    /// `sys.implementation.name`: `cpython`, `pypy`, …
+    pub implementation: String,
+    /// `platform.python_version()`: `3.11.2`.
+    pub version: String,
+    /// Whether the GIL is enabled: `sys._is_gil_enabled()` where the
+    /// interpreter has it (3.13 and later), `true` otherwise.
+    pub gil_enabled: bool,
 }
 
 /// Whether a case produced trustworthy numbers.
@@ -135,6 +153,10 @@ pub enum CaseStatus {
     /// Crashed, timed out, had an unfinished task, or computed a different
     /// answer: never summarised as a success.
     Failed,
+    /// Not run, because this machine cannot run it (no Python interpreter
+    /// for a `py-*` runner): `failure.reason` says why. Neither a success
+    /// nor a failure: a run whose other cases pass still passes.
+    Skipped,
 }
 
 /// What a workload's tasks spend their time on.
@@ -171,10 +193,13 @@ pub enum Family {
     Processes,
     /// Tasks on an async runtime.
     Async,
+    /// CPython's own models (`py-seq`, `py-threads`, `py-fork`, …): the
+    /// same work in the interpreter the course teaches.
+    Cpython,
 }
 
 impl Family {
-    /// `baseline`, `threads`, `processes` or `async`, as results.json
+    /// `baseline`, `threads`, `processes`, `async` or `cpython`, as results.json
     /// and the CSV write it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -182,6 +207,7 @@ impl Family {
             Family::Threads => "threads",
             Family::Processes => "processes",
             Family::Async => "async",
+            Family::Cpython => "cpython",
         }
     }
 }
@@ -230,6 +256,12 @@ pub struct CaseRecord {
     pub verification: Verification,
     /// Time to start the runner (threads, runtime, pool), in nanoseconds.
     pub startup: Option<Nanos>,
+    /// For runners that run in an interpreter (`py-*`): the part of
+    /// `startup` spent starting the interpreter and importing bakeoff's
+    /// module, up to its first message, in nanoseconds; the rest of
+    /// `startup` is the model's own start (the pool's workers ready).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter_startup: Option<Nanos>,
     /// Time to stop the runner, in nanoseconds.
     pub teardown: Option<Nanos>,
     /// Resident memory of the case process before the runner started, in bytes.

@@ -108,6 +108,8 @@ pub enum Status {
     Failed,
     /// Ran, but its digests were not checked against a seq reference.
     Unverified,
+    /// Not run: this machine cannot run it (no Python interpreter).
+    Skipped,
 }
 
 impl Status {
@@ -115,6 +117,7 @@ impl Status {
     pub fn of(c: &CaseRecord) -> Status {
         match (c.status, c.verification.verified) {
             (CaseStatus::Failed, _) => Status::Failed,
+            (CaseStatus::Skipped, _) => Status::Skipped,
             (CaseStatus::Ok, false) => Status::Unverified,
             (CaseStatus::Ok, true) => Status::Ok,
         }
@@ -126,6 +129,7 @@ impl Status {
             Status::Ok => "ok",
             Status::Failed => "failed",
             Status::Unverified => "unverified",
+            Status::Skipped => "skipped",
         }
     }
 }
@@ -150,6 +154,8 @@ pub enum WarningKind {
     Noisy,
     /// Its embedded server kept a large share of the cores busy.
     Server,
+    /// It was not run: this machine cannot run it.
+    Skipped,
 }
 
 /// Why a failed case failed (`no reason recorded` when its record says
@@ -233,6 +239,14 @@ pub fn warnings(results: &Results) -> Vec<Warning> {
                 case: c.id.clone(),
                 kind: WarningKind::Unverified,
                 reason: "its digests were not checked against a seq reference".into(),
+            }),
+            Status::Skipped => out.push(Warning {
+                case: c.id.clone(),
+                kind: WarningKind::Skipped,
+                reason: c
+                    .failure
+                    .as_ref()
+                    .map_or_else(|| "no reason recorded".into(), |f| f.reason.clone()),
             }),
             Status::Ok => {}
         }

@@ -48,6 +48,17 @@ const ASYNC: [Rgb; 8] = [
     Rgb(0xAA, 0x33, 0x77),
 ];
 
+/// Golds and browns for CPython (Python's own yellow, darkened to read on
+/// white; Paul Tol's sand and olive-brown): apart from every Rust family.
+const CPYTHON: [Rgb; 6] = [
+    Rgb(0xB8, 0x86, 0x0B),
+    Rgb(0x8C, 0x5A, 0x14),
+    Rgb(0xDD, 0xAA, 0x33),
+    Rgb(0x66, 0x55, 0x00),
+    Rgb(0xBB, 0x77, 0x22),
+    Rgb(0x99, 0x77, 0x44),
+];
+
 /// The `shade`-th colour of a runner family (the baseline is grey).
 /// Shades repeat when a family has more runners than shades.
 pub fn family_colour(family: Family, shade: usize) -> Rgb {
@@ -56,6 +67,7 @@ pub fn family_colour(family: Family, shade: usize) -> Rgb {
         Family::Processes => &PROCESSES,
         Family::Async => &ASYNC,
         Family::Baseline => &BASELINE,
+        Family::Cpython => &CPYTHON,
     };
     shades[shade % shades.len()]
 }
