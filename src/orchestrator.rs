@@ -601,6 +601,7 @@ fn case_record(
         repetitions: report.repetitions,
         summary: outcome.summary,
         speedup_vs_seq: outcome.speedup,
+        speedup_baseline: None,
         server: outcome.server,
     }
 }

@@ -271,9 +271,16 @@ pub struct CaseRecord {
     /// Statistics across repetitions; null when the case failed.
     pub summary: Option<Summary>,
     /// Median throughput over that of the `seq` case of the same workload,
-    /// parameters, tasks and seed (a ratio; 1 for `seq` itself); null when
-    /// either has no summary.
+    /// parameters, tasks and seed (a ratio; 1 for `seq` itself), or of the
+    /// `py-seq` case for CPython's runners (see `speedup_baseline`); null
+    /// when either has no summary.
     pub speedup_vs_seq: Option<f64>,
+    /// The runner `speedup_vs_seq` is measured against, when it is not
+    /// `seq`: `py-seq` for CPython's runners, whose speed-up is over one
+    /// interpreter running the same tasks one after another (absent:
+    /// `seq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup_baseline: Option<String>,
     /// IO cases that talked to an embedded server: what that server did
     /// and the CPU it used while the case ran (absent otherwise, and with
     /// `--target`, whose server bakeoff cannot see).
