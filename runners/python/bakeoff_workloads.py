@@ -1,4 +1,4 @@
-"""bakeoff's built-in workloads in Python: the Python side of bakeoff's workloads.
+"""The Python side of bakeoff's workloads: the built-in workloads, for CPython.
 
 The CPython runners (py-seq, py-threads, the multiprocessing pools and
 py-asyncio, in bakeoff_runner.py) run the same tasks as the Rust
@@ -143,12 +143,8 @@ def parse_duration(raw):
         % raw
     )
     s = raw.strip()
-    split = len(s)
-    for i, c in enumerate(s):
-        if not (c in "0123456789."):
-            split = i
-            break
-    number, unit = s[:split], s[split:]
+    number = re.match(r"[0-9.]*", s).group()
+    unit = s[len(number):]
     if not number or number.startswith(".") or number.endswith("."):
         raise ValueError(bad)
     try:
@@ -162,17 +158,13 @@ def parse_duration(raw):
     else:
         raise ValueError(bad)
     exact = value * per_unit
-    if not (math.isfinite(exact) and exact <= 2.0**64):
+    if not (math.isfinite(exact) and exact < 2.0**64):
         raise ValueError(
             "`%s` is too long a duration: write at most a few hours, e.g. 5ms" % raw
         )
     ns = math.floor(exact)
     if exact - ns >= 0.5:  # Rust's round(): halves away from zero
         ns += 1
-    if ns > MASK:
-        raise ValueError(
-            "`%s` is too long a duration: write at most a few hours, e.g. 5ms" % raw
-        )
     return ns
 
 
