@@ -301,8 +301,23 @@ pub fn series_name(c: &CaseRecord) -> String {
     name
 }
 
-/// Runner configurations of the drawable cases in first-seen order, each
-/// with its family and cases; colours assigned by family.
+/// The runner a case's speed-up is measured against: its
+/// `speedup_baseline` (`py-seq` for CPython's runners), else `seq`.
+pub fn reference_of(c: &CaseRecord) -> &str {
+    c.speedup_baseline.as_deref().unwrap_or("seq")
+}
+
+/// Whether a case is a reference runner — `seq`, or `py-seq` for
+/// CPython's runners — whose speed-up is 1 by definition: speed-up
+/// figures leave it out and findings do not rank it.
+pub fn is_reference(c: &CaseRecord) -> bool {
+    c.family == Family::Baseline || c.runner == reference_of(c)
+}
+
+/// Runner configurations of the drawable cases, each with its family and
+/// cases; colours assigned by family. Ordered by family — baseline,
+/// threads, processes, async, CPython (the order of [`Family`]) — so every
+/// legend reads the same way, and within a family in first-seen order.
 pub(crate) fn runner_series<'a>(
     g: &'a Group<'a>,
 ) -> Vec<(String, Family, Rgb, Vec<&'a CaseRecord>)> {
@@ -314,6 +329,8 @@ pub(crate) fn runner_series<'a>(
             None => order.push((name, c.family, vec![c])),
         }
     }
+    // Stable: runners of one family keep the order they ran in.
+    order.sort_by_key(|(_, family, _)| *family);
     let mut shade: BTreeMap<Family, usize> = BTreeMap::new();
     order
         .into_iter()
