@@ -8,7 +8,7 @@ use super::{
     contrast, format_short, is_reference, plot, ranked, reference_of, runner_series, worker_counts,
     FigureKind, Group, Mark, Plot, Point, Series,
 };
-use crate::figures::palette::family_colour;
+use crate::figures::palette::reference_colour;
 use crate::{Family, Lang, WorkloadKind};
 
 /// The figure, when the group is a CPU workload measured at two worker
@@ -71,11 +71,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                 format!("идеал ({runner} × исполнители)"),
             ),
             family: None,
-            // seq's ideal in grey; py-seq's in CPython's lightest gold.
-            colour: match family {
-                Family::Baseline => family_colour(Family::Baseline, 1),
-                other => family_colour(*other, 2),
-            },
+            // seq's ideal in light grey; py-seq's in a pale tan.
+            colour: reference_colour(*family),
             dashed: true,
             horizontal: false,
             points: workers
@@ -95,8 +92,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             format!("{}: пропускная способность и число исполнителей", g.label(lang)),
         ),
         lang.pick(
-            "Median tasks per second at each worker count, with 95 % intervals; the dashed grey line is seq's throughput times the workers, perfect scaling (the dashed gold one, py-seq's: CPython's perfect scaling).",
-            "Медиана задач в секунду при каждом числе исполнителей, с 95 % интервалами; серая пунктирная линия — пропускная способность seq, умноженная на число исполнителей, идеальное масштабирование (золотая пунктирная — то же для py-seq, идеал CPython).",
+            "Median tasks per second at each worker count, with 95 % intervals; the dashed grey line is seq's throughput times the workers, perfect scaling (the dashed tan one, py-seq's: CPython's perfect scaling).",
+            "Медиана задач в секунду при каждом числе исполнителей, с 95 % интервалами; серая пунктирная линия — пропускная способность seq, умноженная на число исполнителей, идеальное масштабирование (светло-коричневая пунктирная — то же для py-seq, идеал CPython).",
         ).into(),
         lang.pick("workers (threads or processes)", "исполнители (потоки или процессы)"),
         lang.pick("throughput (tasks/s)", "пропускная способность (задач/с)"),
