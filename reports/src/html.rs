@@ -61,6 +61,8 @@ pub struct WorkloadView {
     /// Which runners' speed-ups are over a reference other than `seq`
     /// ([`crate::view::speedup_note`]).
     pub speedup_note: Option<String>,
+    /// Whether every case of the group was skipped (not run).
+    pub all_skipped: bool,
 }
 
 /// One figure, inline.
@@ -109,6 +111,8 @@ pub struct Words {
     pub raw_data: &'static str,
     /// Shown for a workload without figures.
     pub no_figure: &'static str,
+    /// Shown for a workload none of whose cases was run.
+    pub no_figure_skipped: &'static str,
     /// Table headings, in column order; the first two come before the
     /// columns of the varying axes, the others after them.
     pub columns: [&'static str; 11],
@@ -132,7 +136,7 @@ impl Words {
         match lang {
             Lang::En => Words {
                 written_by: "Written by bakeoff",
-                method: "Medians across repetitions; intervals are 95 % confidence intervals of the mean. Failed or unverified cases are listed, never plotted.",
+                method: "Medians across repetitions; intervals are 95 % confidence intervals of the mean. Failed, unverified and skipped cases are listed, never plotted.",
                 warnings: "Warnings",
                 no_warnings: "No warnings: every case ran, matched the seq answer and was steady.",
                 no_warnings_ran: "No warnings: every case that ran matched the seq answer and was steady.",
@@ -143,6 +147,7 @@ impl Words {
                 cases: "cases",
                 raw_data: "raw data",
                 no_figure: "No figure: no case of this workload succeeded.",
+                no_figure_skipped: "No figure: every case of this workload was skipped (see above).",
                 columns: ["case", "runner", "status", "throughput", "CI95", "speed-up", "p50 latency", "p99 latency", "CPU / batch", "peak RSS above idle", "start-up"],
                 every_case: "Every case:",
                 disturbed_title: "† a pool worker died during a repetition and its task was retried: not a clean measurement",
@@ -153,7 +158,7 @@ impl Words {
             },
             Lang::Ru => Words {
                 written_by: "Создано bakeoff",
-                method: "Медианы по повторам; интервалы — 95 % доверительные интервалы среднего. Упавшие и непроверенные случаи перечислены, но не нарисованы.",
+                method: "Медианы по повторам; интервалы — 95 % доверительные интервалы среднего. Упавшие, непроверенные и пропущенные случаи перечислены, но не нарисованы.",
                 warnings: "Предупреждения",
                 no_warnings: "Предупреждений нет: каждый случай выполнился, совпал с ответом seq и был стабилен.",
                 no_warnings_ran: "Предупреждений нет: каждый выполненный случай совпал с ответом seq и был стабилен.",
@@ -164,6 +169,7 @@ impl Words {
                 cases: "случаев",
                 raw_data: "исходные данные",
                 no_figure: "Нет рисунка: ни один случай этой нагрузки не прошёл.",
+                no_figure_skipped: "Нет рисунка: все случаи этой нагрузки пропущены (см. выше).",
                 columns: ["случай", "модель", "статус", "пропускная способность", "ДИ95", "ускорение", "задержка p50", "задержка p99", "CPU / прогон", "пик RSS сверх простоя", "запуск"],
                 every_case: "У всех случаев:",
                 disturbed_title: "† в одном из повторов погиб рабочий процесс пула и его задачу выполнили заново: замер не чистый",
@@ -339,6 +345,10 @@ pub fn workload_view(
         table: case_table(g, lang),
         server: g.cases.iter().any(|c| c.server.is_some()),
         speedup_note: crate::view::speedup_note(g.cases.iter().copied(), lang),
+        all_skipped: g
+            .cases
+            .iter()
+            .all(|c| c.status == crate::CaseStatus::Skipped),
     }
 }
 

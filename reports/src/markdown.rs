@@ -90,6 +90,6 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
             }
         }
     }
-    out.push_str("\n`~` marks noisy throughput (coefficient of variation above 10 %); `†` a case whose worker process died during a measured batch (its tasks were retried: timing is not a clean measurement); `—` means not set or not measured.\n");
+    out.push_str("\n`~` marks noisy throughput (coefficient of variation above 10 %); `†` a case whose worker process died during a measured batch (its tasks were retried: timing is not a clean measurement); `—` means not set or not measured; `skipped` a case this machine could not run (the reason is under the machine's heading).\n");
     out
 }

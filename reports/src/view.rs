@@ -453,13 +453,17 @@ pub fn python(results: &Results, lang: Lang) -> Option<String> {
 /// The note under a table or figure whose speed-ups are over more than
 /// one reference runner: `CPython runners: speed-up over py-seq`, one
 /// clause per reference other than `seq`; `None` when every speed-up
-/// among `cases` is over `seq`.
+/// shown among `cases` is over `seq`.
 pub fn speedup_note<'a>(
     cases: impl IntoIterator<Item = &'a CaseRecord>,
     lang: Lang,
 ) -> Option<String> {
     let mut bases: Vec<(Family, &str)> = Vec::new();
-    for c in cases {
+    // Only the cases whose speed-up is shown: a skipped py-* case has none.
+    for c in cases
+        .into_iter()
+        .filter(|c| c.speedup_vs_seq.is_some() && figures::is_drawable(c))
+    {
         if let Some(b) = c.speedup_baseline.as_deref() {
             if !bases.contains(&(c.family, b)) {
                 bases.push((c.family, b));

@@ -144,17 +144,28 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if series.len() < 2 {
         return None;
     }
+    let interpreter = g.drawable().any(|c| c.interpreter_startup.is_some());
     let mut p = plot(
         FigureKind::StartupCost,
         lang.pick(
             format!("{}: start-up per runner", g.label(lang)),
             format!("{}: запуск каждой модели", g.label(lang)),
         ),
-        lang.pick(
-            "Time to start each runner before its first batch — threads spawned, runtime built, or every pool worker ready — one start per case.",
-            "Время запуска каждой модели до первого прогона — потоки созданы, runtime построен или все процессы пула готовы; один запуск на случай.",
-        )
-        .into(),
+        format!(
+            "{}{}",
+            lang.pick(
+                "Time to start each runner before its first batch — threads spawned, runtime built, or every pool worker ready — one start per case.",
+                "Время запуска каждой модели до первого прогона — потоки созданы, runtime построен или все процессы пула готовы; один запуск на случай.",
+            ),
+            if interpreter {
+                lang.pick(
+                    " CPython's bars include the interpreter's own start; the tables give its share.",
+                    " Столбцы CPython включают запуск самого интерпретатора; его долю показывают таблицы.",
+                )
+            } else {
+                ""
+            }
+        ),
         lang.pick("workers", "исполнители"),
         &lang.pick(format!("start-up ({unit})"), format!("запуск ({unit})")),
         Mark::Bars,
