@@ -238,7 +238,10 @@ fn a_workload_whose_every_case_was_skipped_says_so_instead_of_a_figure() {
         html.contains("No figure: every case of this workload was skipped (see above)."),
         "{html}"
     );
-    assert!(!html.contains("no case of this workload succeeded"), "{html}");
+    assert!(
+        !html.contains("no case of this workload succeeded"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -416,6 +419,24 @@ fn cpython_speed_ups_are_over_py_seq_and_say_so() {
     let (html, md) = report(&r, Lang::En);
     assert_eq!(html.matches(&format!("{note}.")).count(), 1, "{html}");
     assert_eq!(md.matches(&format!("{note}.")).count(), 1, "{md}");
+}
+
+#[test]
+fn py_seq_is_a_reference_whether_or_not_it_names_itself() {
+    // Whether py-seq's own record says `speedup_baseline: py-seq` or
+    // leaves it out, it is the reference of the CPython bars, not a bar.
+    let mut r = run();
+    for c in r.cases.iter_mut().filter(|c| c.runner == "py-seq") {
+        c.speedup_baseline = None;
+    }
+    let plots = all_plots(&r, Lang::En);
+    let speedup = plots
+        .iter()
+        .find(|p| p.kind == FigureKind::Speedup && p.group.starts_with("primes"))
+        .expect("a speed-up figure");
+    let names: Vec<&str> = speedup.series.iter().map(|s| s.name.as_str()).collect();
+    assert!(!names.contains(&"py-seq"), "{names:?}");
+    assert!(names.contains(&"py-fork"), "{names:?}");
 }
 
 #[test]

@@ -307,11 +307,19 @@ pub fn reference_of(c: &CaseRecord) -> &str {
     c.speedup_baseline.as_deref().unwrap_or("seq")
 }
 
-/// Whether a case is a reference runner — `seq`, or `py-seq` for
-/// CPython's runners — whose speed-up is 1 by definition: speed-up
-/// figures leave it out and findings do not rank it.
-pub fn is_reference(c: &CaseRecord) -> bool {
-    c.family == Family::Baseline || c.runner == reference_of(c)
+impl Group<'_> {
+    /// Whether case `c` is a reference runner of this group — `seq`, or
+    /// a runner another case's speed-up is over (`py-seq`) — whose
+    /// speed-up is 1 by definition: speed-up figures leave it out and
+    /// findings do not rank it. Asked of the group, so `py-seq` is one
+    /// whether or not its own record names itself as its baseline.
+    pub fn is_reference(&self, c: &CaseRecord) -> bool {
+        c.family == Family::Baseline
+            || self
+                .cases
+                .iter()
+                .any(|other| other.status != CaseStatus::Skipped && reference_of(other) == c.runner)
+    }
 }
 
 /// Runner configurations of the drawable cases, each with its family and

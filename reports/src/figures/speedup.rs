@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use super::throughput::speedup_finding;
 use super::{
-    category_bars, is_reference, plot, ranked, reference_of, worker_categories, FigureKind, Group,
-    Mark, Plot,
+    category_bars, plot, ranked, reference_of, worker_categories, FigureKind, Group, Mark, Plot,
 };
 use crate::Lang;
 
@@ -17,14 +16,14 @@ use crate::Lang;
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     // Each reference runner's median throughput (its first drawable case).
     let mut references: BTreeMap<&str, f64> = BTreeMap::new();
-    for c in g.drawable().filter(|c| is_reference(c)) {
+    for c in g.drawable().filter(|c| g.is_reference(c)) {
         let median = c.summary.as_ref()?.throughput.median;
         if median > 0.0 {
             references.entry(c.runner.as_str()).or_insert(median);
         }
     }
     let measured =
-        |c: &crate::CaseRecord| !is_reference(c) && references.contains_key(reference_of(c));
+        |c: &crate::CaseRecord| !g.is_reference(c) && references.contains_key(reference_of(c));
     let (categories, keys) = worker_categories(g, lang, measured);
     let series = category_bars(g, &keys, measured, |c| {
         let s = c.summary.as_ref()?;

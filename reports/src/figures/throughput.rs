@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    contrast, format_short, is_reference, plot, ranked, reference_of, runner_series, worker_counts,
-    FigureKind, Group, Mark, Plot, Point, Series,
+    contrast, format_short, plot, ranked, reference_of, runner_series, worker_counts, FigureKind,
+    Group, Mark, Plot, Point, Series,
 };
 use crate::figures::palette::reference_colour;
 use crate::{Family, Lang, WorkloadKind};
@@ -31,7 +31,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         if let Some(c) = cases.first() {
             reference_of_series.insert(name.clone(), reference_of(c).to_string());
         }
-        if cases.iter().all(|c| is_reference(c)) {
+        if cases.iter().all(|c| g.is_reference(c)) {
             reference_series.push(name.clone());
         }
         let horizontal = cases.iter().all(|c| c.workers.is_none());
@@ -44,7 +44,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                     None if horizontal => 0.0,
                     None => return None,
                 };
-                if is_reference(c) && !references.iter().any(|(r, _, _)| *r == c.runner) {
+                if g.is_reference(c) && !references.iter().any(|(r, _, _)| *r == c.runner) {
                     references.push((c.runner.clone(), c.family, s.throughput.median));
                 }
                 Some(Point {
