@@ -76,7 +76,7 @@ pub struct CaseRow {
     /// The runner its speed-up is over, when it is not `seq`.
     pub speedup_baseline: Option<String>,
     /// Start-up time, with the interpreter's share for runners that have
-    /// one: `41.0 ms (interpreter 18.0 ms)`; `—` when not measured.
+    /// one: `41 ms (interpreter 18 ms)`; `—` when not measured.
     pub startup: String,
     /// Median of per-batch p50 latency.
     pub p50: String,
@@ -166,28 +166,29 @@ pub enum WarningKind {
     Server,
 }
 
-/// Why a failed case failed (`no reason recorded` when its record says
-/// none); `None` for a case that did not fail.
-fn failure_reason(c: &CaseRecord) -> Option<String> {
-    (c.status == CaseStatus::Failed).then(|| {
+/// The reason a case with `status` records (`no reason recorded` when
+/// its record says none); `None` for a case of another status.
+fn reason_if(c: &CaseRecord, status: CaseStatus) -> Option<String> {
+    (c.status == status).then(|| {
         c.failure
             .as_ref()
             .map_or_else(|| "no reason recorded".into(), |f| f.reason.clone())
     })
 }
 
-/// Why a skipped case was not run (`no reason recorded` when its record
-/// says none); `None` for a case that was not skipped.
+/// Why a failed case failed; `None` for a case that did not fail.
+fn failure_reason(c: &CaseRecord) -> Option<String> {
+    reason_if(c, CaseStatus::Failed)
+}
+
+/// Why a skipped case was not run; `None` for a case that was not
+/// skipped.
 fn skip_reason(c: &CaseRecord) -> Option<String> {
-    (c.status == CaseStatus::Skipped).then(|| {
-        c.failure
-            .as_ref()
-            .map_or_else(|| "no reason recorded".into(), |f| f.reason.clone())
-    })
+    reason_if(c, CaseStatus::Skipped)
 }
 
 /// A case's start-up, with the interpreter's share when it has one:
-/// `41.0 ms (interpreter 18.0 ms)`, or `—`.
+/// `41 ms (interpreter 18 ms)`, or `—`.
 pub fn startup(c: &CaseRecord, lang: Lang) -> String {
     match (c.startup, c.interpreter_startup) {
         (None, _) => "—".into(),
@@ -375,7 +376,7 @@ impl SkippedGroup {
         lang.pick(
             format!(
                 "{} skipped: {}",
-                lang.count(n, ("case", "cases"), ("", "", "")),
+                Lang::En.count(n, ("case", "cases"), ("", "", "")),
                 self.reason
             ),
             format!("пропущено случаев: {n} — {}", self.reason),
