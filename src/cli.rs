@@ -72,7 +72,7 @@ pub struct RunArgs {
     /// Workload ids, comma-separated (an ad-hoc sweep instead of a suite).
     #[arg(long, short = 'w', env = "BAKEOFF_WORKLOAD")]
     pub workload: Option<String>,
-    /// Runner ids, comma-separated, or `all` (default: all).
+    /// Runner ids, comma-separated, or `all`, `rust` (every Rust runner) or `cpython` (every py-* runner) (default: all).
     #[arg(long, short = 'r', env = "BAKEOFF_RUNNER")]
     pub runner: Option<String>,
     /// Worker counts, e.g. 1,2,4 (default: available cores).

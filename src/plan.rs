@@ -94,12 +94,17 @@ fn points<'a>(
 
 /// The runners a sweep names (`all`, or none, for every runner).
 fn runners_of(sweep: &Sweep) -> Result<Vec<RunnerKind>> {
+    let cpython = |k: &RunnerKind| k.family() == bakeoff_runners::Family::Cpython;
     let mut runners = Vec::new();
     for r in &sweep.runners {
-        if r == "all" {
-            runners.extend(RunnerKind::all());
-        } else {
-            runners.push(RunnerKind::from_id(r)?);
+        match r.as_str() {
+            "all" => runners.extend(RunnerKind::all()),
+            // Rust's runners, or CPython's: the course's loops take
+            // seconds in the interpreter where they take milliseconds in
+            // Rust, so a suite sizes the two apart.
+            "rust" => runners.extend(RunnerKind::all().filter(|k| !cpython(k))),
+            "cpython" => runners.extend(RunnerKind::all().filter(cpython)),
+            _ => runners.push(RunnerKind::from_id(r)?),
         }
     }
     if runners.is_empty() {

@@ -422,6 +422,39 @@ fn ctrl_c_during_a_pool_case_ends_its_workers_too() {
     }
 }
 
+/// The CPython runners' interpreter and its pool's workers (and, for
+/// forkserver, the server process and multiprocessing's resource
+/// tracker): Ctrl-C and SIGKILL of the orchestrator leave no python
+/// process. The noop cases finish; the 60 s sleeps are interrupted.
+#[test]
+fn ctrl_c_or_sigkill_during_a_cpython_case_leaves_no_python_process() {
+    if bakeoff::runners::python::interpreter("auto").is_err() {
+        eprintln!("note: no python3 here; nothing to interrupt");
+        return;
+    }
+    for runner in ["py-fork", "py-spawn", "py-forkserver", "py-asyncio"] {
+        let args = [
+            "--workload",
+            "noop,sleep",
+            "--runner",
+            runner,
+            "--workers",
+            "2",
+            "--tasks",
+            "100",
+            "--set",
+            "duration=60s",
+        ];
+        // The orchestrator, the case and the interpreter; a pool's two
+        // workers beside them.
+        let alive = if runner == "py-asyncio" { 3 } else { 5 };
+        let interrupted: Vec<&str> = args.iter().copied().chain(["--warmup", "0"]).collect();
+        interrupt_after_one_case(&interrupted, alive, runner);
+        // (kill_orchestrator_when_running sets --warmup itself.)
+        kill_orchestrator_when_running(&args, alive, runner);
+    }
+}
+
 #[test]
 fn ctrl_c_during_an_io_case_stops_the_embedded_server_too() {
     // tokio-mt has all 300 echoes in flight and finishes in ~60 ms;
@@ -1322,4 +1355,120 @@ fn a_pool_worker_killed_once_and_retried_is_recorded_and_flagged() {
         stdout.contains(" †") && stdout.contains("1 disturbed"),
         "{stdout}"
     );
+}
+
+/// No interpreter where BAKEOFF_PYTHON points: `list` says why the py-*
+/// runners are unavailable, and a run records their cases as skipped with
+/// that reason, runs the rest and succeeds.
+#[test]
+fn a_missing_python_interpreter_skips_its_cases_with_the_reason() {
+    let missing = "/nonexistent/bin/python3";
+    let list = bakeoff()
+        .arg("list")
+        .env("BAKEOFF_PYTHON", missing)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list = String::from_utf8_lossy(&list);
+    let py_seq = list
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("py-seq"))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        py_seq.contains("available: no") && py_seq.contains(missing),
+        "{py_seq}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .args([
+            "run",
+            "--workload",
+            "countdown",
+            "--runner",
+            "seq,py-seq,py-threads",
+        ])
+        .args([
+            "--set", "n=1000", "--tasks", "2", "--reps", "1", "--warmup", "0", "-q",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .env("BAKEOFF_PYTHON", missing)
+        .assert()
+        .success();
+    let results = bakeoff::reports::Results::read(&dir.path().join("results.json")).unwrap();
+    let status = |runner: &str| {
+        let c = results.cases.iter().find(|c| c.runner == runner).unwrap();
+        (c.status, c.failure.as_ref().map(|f| f.reason.clone()))
+    };
+    assert_eq!(status("seq").0, bakeoff::reports::CaseStatus::Ok);
+    for runner in ["py-seq", "py-threads"] {
+        let (s, reason) = status(runner);
+        assert_eq!(s, bakeoff::reports::CaseStatus::Skipped, "{runner}");
+        let reason = reason.unwrap_or_default();
+        assert!(
+            reason.contains(missing) && reason.contains("BAKEOFF_PYTHON"),
+            "{runner}: {reason}"
+        );
+    }
+    assert!(results.environment.python.is_none());
+}
+
+/// With an interpreter, every CPython runner's countdown gives Rust seq's
+/// digest, the environment names the interpreter, start-up is split, and
+/// CPython's speed-ups are over py-seq.
+#[test]
+fn cpython_cases_are_verified_against_rust_seq_and_measured_over_py_seq() {
+    if bakeoff::runners::python::interpreter("auto").is_err() {
+        eprintln!("note: no python3 here; the CPython runners are skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .args(["run", "--workload", "countdown", "--runner", "cpython"])
+        .args(["--set", "n=20000", "--tasks", "4", "--workers", "2"])
+        .args(["--reps", "2", "--warmup", "0", "-q", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let results = bakeoff::reports::Results::read(&dir.path().join("results.json")).unwrap();
+    let python = results
+        .environment
+        .python
+        .as_ref()
+        .expect("the interpreter is recorded");
+    assert!(!python.version.is_empty() && !python.path.is_empty());
+    let py: Vec<_> = results
+        .cases
+        .iter()
+        .filter(|c| c.runner.starts_with("py-"))
+        .collect();
+    assert_eq!(py.len(), 6, "every CPython runner ran");
+    for c in py {
+        assert_eq!(c.status, bakeoff::reports::CaseStatus::Ok, "{}", c.id);
+        assert!(c.verification.verified, "{}: {:?}", c.id, c.verification);
+        assert_eq!(c.speedup_baseline.as_deref(), Some("py-seq"), "{}", c.id);
+        assert!(c.speedup_vs_seq.is_some(), "{}", c.id);
+        let (total, interp) = (c.startup.unwrap().0, c.interpreter_startup.unwrap().0);
+        assert!(
+            interp > 0 && interp <= total,
+            "{}: {interp} of {total}",
+            c.id
+        );
+        for r in &c.repetitions {
+            assert!(
+                r.cpu_user.0 + r.cpu_system.0 > 0,
+                "{}: no CPU counted",
+                c.id
+            );
+            assert!(
+                r.latency.p50.0 > 0 && r.latency.p50 <= r.latency.max,
+                "{}",
+                c.id
+            );
+        }
+    }
 }

@@ -28,12 +28,14 @@ and one asyncio event loop with ``gather``.
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process
 import functools
 import gc
 import json
 import multiprocessing
 import os
 import platform
+import select
 import signal
 import sys
 import threading
@@ -125,11 +127,37 @@ def run_task(spec, item):
     return index, start, now(), digest
 
 
-def init_worker(ready):
+def watch(pid):
+    """Ends this process when process ``pid`` ends, from a daemon thread
+    that sleeps in ``select`` on a pidfd (Linux 5.3+, Python 3.9+; else it
+    looks every 200 ms)."""
+
+    def wait():
+        try:
+            fd = os.pidfd_open(pid)
+            select.select([fd], [], [])
+        except (AttributeError, OSError):
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=wait, name="watch-interpreter", daemon=True).start()
+
+
+def init_worker(ready, interpreter):
     """A pool worker's initializer: dies with its parent, takes SIGINT's
-    default (Ctrl-C ends it at once), says it is ready."""
+    default (Ctrl-C ends it at once), says it is ready. A forkserver's
+    worker is the server's child, and the server waits for its workers
+    (they hold its liveness pipe): such a worker watches the interpreter
+    that asked for it, so the three cannot outlive it together."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     die_with_parent()
+    if os.getppid() != interpreter:
+        watch(interpreter)
     if ready is not None:
         ready.put(os.getpid())
 
@@ -138,6 +166,26 @@ def wait_for_all(barrier):
     """Holds a pool thread until every thread exists (the executor starts
     its threads lazily, one per submit while none is idle)."""
     barrier.wait()
+
+
+def death(workers):
+    """``worker PID killed by signal 9 (SIGKILL)`` (or ``exited with status
+    N``) for the first of ``workers`` (pid → Process) that died, which are
+    then forgotten; None when none did. A worker the pool itself ended
+    with SIGTERM (a broken ProcessPoolExecutor ends the rest) is named only
+    when no other died."""
+    dead = [(pid, p.exitcode) for pid, p in workers.items() if p.exitcode is not None]
+    for pid, _ in dead:
+        del workers[pid]
+    dead = [d for d in dead if d[1] != 0]
+    dead.sort(key=lambda d: d[1] == -signal.SIGTERM)
+    if not dead:
+        return None
+    pid, code = dead[0]
+    if code < 0:
+        name = signal.Signals(-code).name
+        return "worker %d killed by signal %d (%s)" % (pid, -code, name)
+    return "worker %d exited with status %d" % (pid, code)
 
 
 # --- the models --------------------------------------------------------
@@ -247,7 +295,9 @@ class Pool:
         self.chunksize = msg.get("chunksize", 1)
         workers = msg["workers"]
         ready = self.ctx.SimpleQueue()
-        self.pool = self.ctx.Pool(workers, initializer=init_worker, initargs=(ready,))
+        self.pool = self.ctx.Pool(
+            workers, initializer=init_worker, initargs=(ready, os.getpid())
+        )
         for _ in range(workers):
             ready.get()
         self.seen = {}
@@ -260,19 +310,10 @@ class Pool:
             self.seen.setdefault(p.pid, p)
 
     def dead(self):
-        """``worker PID killed by signal 9 (SIGKILL)`` for a worker that
-        died (reported once: the pool replaces it), or None."""
+        """How a worker that died ended (reported once: the pool replaces
+        it), or None."""
         self.watch()
-        for pid, p in list(self.seen.items()):
-            code = p.exitcode
-            if code is not None:
-                del self.seen[pid]
-            if code is not None and code != 0:
-                if code < 0:
-                    name = signal.Signals(-code).name
-                    return "worker %d killed by signal %d (%s)" % (pid, -code, name)
-                return "worker %d exited with status %d" % (pid, code)
-        return None
+        return death(self.seen)
 
     def run(self, batch):
         n = len(batch.tasks)
@@ -319,16 +360,21 @@ class Asyncio:
         self.concurrency = msg.get("concurrency")
         workers = msg["workers"]
         self.threads = self.processes = None
+        self.workers = workers
         if self.mode == "thread":
             self.threads = concurrent.futures.ThreadPoolExecutor(workers)
             self.loop.set_default_executor(self.threads)
         elif self.mode == "process":
-            self.processes = concurrent.futures.ProcessPoolExecutor(
-                workers, initializer=init_worker, initargs=(None,)
-            )
-            # Workers start on the first submits: start them all now.
-            futures = [self.processes.submit(os.getpid) for _ in range(workers * 4)]
-            concurrent.futures.wait(futures)
+            self.start_processes()
+
+    def start_processes(self):
+        """A ProcessPoolExecutor(workers), every worker started (it starts
+        them on the first submits otherwise)."""
+        self.processes = concurrent.futures.ProcessPoolExecutor(
+            self.workers, initializer=init_worker, initargs=(None, os.getpid())
+        )
+        concurrent.futures.wait([self.processes.submit(os.getpid) for _ in range(self.workers * 4)])
+        self.seen = dict(self.processes._processes)
 
     async def cpu(self, fn, *args):
         """``fn(*args)`` where ``cpu=`` says: on the loop, in a thread or in
@@ -371,7 +417,19 @@ class Asyncio:
 
     def run(self, batch):
         records = Records(len(batch.tasks))
-        self.loop.run_until_complete(self.batch(batch, records))
+        if self.processes is not None and self.processes._broken:
+            self.processes.shutdown(wait=True)
+            self.start_processes()
+        try:
+            self.loop.run_until_complete(self.batch(batch, records))
+        except concurrent.futures.process.BrokenProcessPool:
+            # The pool sees a worker's pipe close a moment before the
+            # kernel can report its exit: give it that moment.
+            for p in self.seen.values():
+                p.join(0.5)
+            reason = death(self.seen) or "a worker process ended abruptly"
+            first = min(i for i, r in enumerate(records.rows) if r is None)
+            raise records.fail(first, reason + " while tasks were running")
         return records
 
     def stop(self):

@@ -336,3 +336,57 @@ fn other_cpu_modes(kind: RunnerKind) -> &'static [&'static str] {
 fn in_process() -> impl Iterator<Item = RunnerKind> {
     RunnerKind::all().filter(|k| k.family() != Family::Processes)
 }
+
+/// A Python worker that dies (SIGKILL, os._exit, a segfault) fails its
+/// task with how it died; where the task ran in the interpreter itself
+/// (py-seq, py-threads, py-asyncio inline), the batch fails naming the
+/// interpreter's death. Nothing hangs.
+#[test]
+fn a_dying_python_worker_fails_its_task_with_the_reason() {
+    let python: Vec<RunnerKind> = RunnerKind::all()
+        .filter(|k| k.family() == Family::Cpython)
+        .collect();
+    if bakeoff_runners::python::interpreter("auto").is_err() {
+        eprintln!("note: no python3 here; the CPython runners are skipped");
+        return;
+    }
+    let registry = Registry::builtin();
+    let entry = registry.get("fault").unwrap();
+    for (mode, says) in [
+        ("kill", "killed by signal 9 (SIGKILL)"),
+        ("exit", "exited with status"),
+        ("segfault", "killed by signal 11 (SIGSEGV)"),
+    ] {
+        let given = BTreeMap::from([
+            ("mode".to_string(), mode.to_string()),
+            ("at".to_string(), "1".to_string()),
+        ]);
+        let batch = entry.batch(&entry.params(&given).unwrap(), 4, 0).unwrap();
+        for kind in &python {
+            for cpu in ["inline", "process"] {
+                if cpu == "process" && !has_cpu_param(*kind) {
+                    continue;
+                }
+                let mut params = BTreeMap::new();
+                if has_cpu_param(*kind) {
+                    params.insert("cpu".to_string(), cpu.to_string());
+                }
+                let config = RunnerConfig {
+                    workers: 2,
+                    concurrency: None,
+                    params: kind.params(&params).unwrap(),
+                };
+                let mut runner = kind.start(&config).unwrap();
+                let job = Job::new(Arc::clone(&batch));
+                let what = format!("{} cpu={cpu} mode={mode}", kind.id());
+                let reason = match runner.run(&job) {
+                    Err(e) => e.to_string(),
+                    Ok(()) => job.failure().expect(&what).1.clone(),
+                };
+                assert!(reason.contains(says), "{what}: {reason}");
+                assert!(job.digest().is_err(), "{what}: a task is missing");
+                drop(runner);
+            }
+        }
+    }
+}
