@@ -16,7 +16,7 @@ use bakeoff_runners::{Job, RunnerConfig, RunnerKind};
 use bakeoff_workloads::Registry;
 use serde::{Deserialize, Serialize};
 
-use crate::measure::{self, PeakRss, Usage};
+use crate::measure::{self, PeakRss, PeakRssSource, Usage};
 use crate::Case;
 
 /// The environment variable that marks a case child (the one that names
@@ -145,14 +145,22 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
     // Process pools' `parent_mb`: the parent's memory that fork copies
     // (page tables) and spawn does not; allocated and touched before the
     // start-up clock runs, kept until the case ends.
+    // (A CPython pool's parent is the interpreter, which allocates it.)
+    let in_this_process = kind.family() == bakeoff_runners::Family::Processes;
     let _ballast = match config.params.values().get("parent_mb") {
-        Some(_) => measure::ballast(config.params.get::<usize>("parent_mb")?),
-        None => Vec::new(),
+        Some(_) if in_this_process => measure::ballast(config.params.get::<usize>("parent_mb")?),
+        _ => Vec::new(),
     };
     report.baseline_rss = Some(Bytes(measure::current_rss()));
     let t = Instant::now();
     let mut runner = kind.start(&config)?;
     report.startup = Some(t.elapsed().into());
+    // A runner in an interpreter times its parts itself, without the
+    // exchange and the `parent_mb` allocation between them.
+    if let Some(parts) = runner.startup_parts() {
+        report.startup = Some((parts.interpreter + parts.model).into());
+        report.interpreter_startup = Some(parts.interpreter.into());
+    }
 
     let check = |job: &Job| -> Result<()> {
         if let Some((i, reason)) = job.failure() {
@@ -188,7 +196,7 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
         let workers_before = runner.workers_cpu();
         let t = Instant::now();
         let ran = runner.run(&job);
-        let wall = t.elapsed();
+        let mut wall = t.elapsed();
         let mut used = Usage::now().since(usage);
         let pool_memory = runner.workers_memory();
         // Worker deaths, retries and replacements of this batch.
@@ -198,8 +206,24 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
         if let (Some(a), Some(b)) = (workers_before, runner.workers_cpu()) {
             used.user += b.user_ns.saturating_sub(a.user_ns);
             used.system += b.system_ns.saturating_sub(a.system_ns);
+            used.voluntary += b.voluntary.saturating_sub(a.voluntary);
+            used.involuntary += b.involuntary.saturating_sub(a.involuntary);
         }
-        let (peak, peak_source) = peak.finish();
+        let (mut peak, mut peak_source) = peak.finish();
+        let mut idle = idle;
+        let mut samples = None;
+        // A batch run inside an interpreter: its wall and memory are the
+        // interpreter's, measured there.
+        if let Some(inside) = runner.measured_inside() {
+            wall = inside.wall;
+            (peak, idle) = (inside.peak_rss, inside.idle_rss);
+            peak_source = if inside.peak_exact {
+                PeakRssSource::VmHwm
+            } else {
+                PeakRssSource::Sampler
+            };
+            samples = inside.samples;
+        }
         if let Err(e) = ran.map_err(anyhow::Error::from).and_then(|_| check(&job)) {
             outcome = Err(e);
             break;
@@ -210,13 +234,16 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
             service.saturating_record(r.service_ns().max(1));
         }
         let digest = job.digest().expect("checked above");
-        let loop_lag = batch.take_samples().filter(|s| !s.is_empty()).map(|s| {
-            let mut h = measure::histogram();
-            for v in s {
-                h.saturating_record(v.max(1));
-            }
-            measure::percentiles(&h)
-        });
+        let loop_lag = samples
+            .or_else(|| batch.take_samples())
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let mut h = measure::histogram();
+                for v in s {
+                    h.saturating_record(v.max(1));
+                }
+                measure::percentiles(&h)
+            });
         report.repetitions.push(Repetition {
             wall: wall.into(),
             throughput: job.len() as f64 / wall.as_secs_f64().max(1e-12),

@@ -11,6 +11,7 @@ pub(crate) fn family(f: bakeoff_runners::Family) -> Family {
         bakeoff_runners::Family::Threads => Family::Threads,
         bakeoff_runners::Family::Processes => Family::Processes,
         bakeoff_runners::Family::Async => Family::Async,
+        bakeoff_runners::Family::Cpython => Family::Cpython,
     }
 }
 

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bakeoff_reports::{
-    CaseRecord, CaseStatus, Failure, Nanos, Results, ServerUsage, Stat, Summary, Verification,
-    SCHEMA,
+    CaseRecord, CaseStatus, Environment, Failure, Nanos, Results, ServerUsage, Stat, Summary,
+    Verification, SCHEMA,
 };
 use bakeoff_runners::{RunnerConfig, RunnerKind};
 use bakeoff_workloads::protocol::ServerKind;
@@ -515,9 +515,32 @@ fn new_results(plan: &Plan) -> Results {
         interrupted: false,
         interrupted_by: None,
         planned_cases: plan.cases.len() as u64,
-        environment: crate::environment::collect(),
+        environment: Environment {
+            python: python_of(plan),
+            ..crate::environment::collect()
+        },
         cases: Vec::new(),
     }
+}
+
+/// The interpreter the plan's first CPython case uses, as it describes
+/// itself; `None` when the plan has none or the interpreter is missing
+/// (its cases are then skipped, with the reason).
+fn python_of(plan: &Plan) -> Option<bakeoff_reports::PythonEnv> {
+    let case = plan.cases.iter().find(|c| {
+        RunnerKind::from_id(&c.runner).is_ok_and(|k| k.family() == bakeoff_runners::Family::Cpython)
+    })?;
+    let python = case
+        .runner_params
+        .get("python")
+        .map_or("auto", String::as_str);
+    let info = bakeoff_runners::python::interpreter(python).ok()?;
+    Some(bakeoff_reports::PythonEnv {
+        path: info.path,
+        implementation: info.implementation,
+        version: info.version,
+        gil_enabled: info.gil_enabled,
+    })
 }
 
 /// One line of progress: `[3/116] ok     countdown × seq 0.42 s`.
@@ -543,15 +566,66 @@ fn progress_line(
     )
 }
 
+/// Why this machine cannot run `case` (no interpreter for a `py-*`
+/// runner, a workload with no Python form), or `None`.
+fn unavailable(kind: RunnerKind, case: &Case) -> Option<String> {
+    let params = kind.params(&case.runner_params).ok()?;
+    kind.unavailable(&params, Some(&case.workload))
+}
+
+/// CPython's speed-ups are over `py-seq`, the same tasks one after
+/// another in one interpreter, not over Rust's `seq`: set them once every
+/// case ran, whichever order the plan gave them.
+fn cpython_speedups(plan: &Plan, results: &mut Results) {
+    let base: BTreeMap<String, f64> = plan
+        .cases
+        .iter()
+        .zip(&results.cases)
+        .filter(|(case, _)| case.runner == PY_SEQ)
+        .filter_map(|(case, r)| Some((case.work_key(), r.summary.as_ref()?.throughput.median)))
+        .collect();
+    for (case, r) in plan.cases.iter().zip(results.cases.iter_mut()) {
+        if r.family != bakeoff_reports::Family::Cpython {
+            continue;
+        }
+        r.speedup_baseline = Some(PY_SEQ.to_string());
+        r.speedup_vs_seq = r
+            .summary
+            .as_ref()
+            .zip(base.get(&case.work_key()))
+            .map(|(s, b)| s.throughput.median / b);
+    }
+}
+
+/// CPython's sequential runner, that its other runners are compared with.
+const PY_SEQ: &str = "py-seq";
+
 /// What the orchestrator concluded about one case beside the child's
 /// report: whether it failed, its verification, summary and speed-up.
 struct Outcome {
+    /// Not run: this machine cannot (`failure` says why).
+    skipped: bool,
     failure: Option<String>,
     stderr_tail: Vec<String>,
     verification: Verification,
     summary: Option<Summary>,
     speedup: Option<f64>,
     server: Option<ServerUsage>,
+}
+
+impl Outcome {
+    /// A case that did not run, for `reason`: no digests, no summary.
+    fn failed(reason: String) -> Outcome {
+        Outcome {
+            skipped: false,
+            failure: Some(reason),
+            stderr_tail: Vec::new(),
+            verification: Verification::default(),
+            summary: None,
+            speedup: None,
+            server: None,
+        }
+    }
 }
 
 /// The record of one case, as results.json keeps it.
@@ -584,10 +658,10 @@ fn case_record(
         tasks: case.tasks as u64,
         seed: case.seed,
         warmup: case.warmup as u64,
-        status: if outcome.failure.is_none() {
-            CaseStatus::Ok
-        } else {
-            CaseStatus::Failed
+        status: match (&outcome.failure, outcome.skipped) {
+            (_, true) => CaseStatus::Skipped,
+            (None, false) => CaseStatus::Ok,
+            (Some(_), false) => CaseStatus::Failed,
         },
         failure: outcome.failure.map(|reason| Failure {
             reason,
@@ -632,6 +706,36 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
             bar.set_message(case.label());
         }
         let started = Instant::now();
+        let kind = RunnerKind::from_id(&case.runner)?;
+        if let Some(reason) = unavailable(kind, case) {
+            let line = format!(
+                "[{}/{total}] {}: skipped: {reason}",
+                index + 1,
+                case.label()
+            );
+            match &bar {
+                Some(bar) => {
+                    bar.println(line);
+                    bar.inc(1);
+                }
+                None if opts.progress => println!("{line}"),
+                None => {}
+            }
+            let outcome = Outcome {
+                skipped: true,
+                ..Outcome::failed(reason)
+            };
+            results.cases.push(case_record(
+                registry,
+                case,
+                kind,
+                ChildReport::default(),
+                outcome,
+            ));
+            results.updated_at = now();
+            output::write_results(&dir, &results)?;
+            continue;
+        }
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let (ended, server) = servers.run_case(registry, case, opts.case_timeout, &tail)?;
         let stderr_tail: Vec<String> = tail
@@ -659,7 +763,6 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
                 anyhow::bail!("{reason}");
             }
         };
-        let kind = RunnerKind::from_id(&case.runner)?;
         let key = case.work_key();
         let is_reference = kind == RunnerKind::reference();
         if !references.has(&key) {
@@ -701,6 +804,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
             None => {}
         }
         let outcome = Outcome {
+            skipped: false,
             failure,
             stderr_tail,
             verification: Verification {
@@ -721,6 +825,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    cpython_speedups(plan, &mut results);
     results.complete = !results.interrupted && results.cases.len() == total;
     results.updated_at = now();
     output::write_results(&dir, &results)?;

@@ -335,7 +335,7 @@ pub fn describe_wait_status(status: i32) -> (String, String) {
 }
 
 /// User and system CPU time of process `pid`, ns: the total from
-/// `/proc/PID/schedstat` (nanoseconds), split in the user/system ratio of
+/// `/proc/PID/task/*/schedstat` (nanoseconds, summed over its threads), split in the user/system ratio of
 /// `/proc/PID/stat` (whose clock ticks are too coarse for short batches on
 /// their own). `None` when the process is gone.
 pub fn process_cpu(pid: u32) -> Option<(u64, u64)> {
@@ -343,9 +343,16 @@ pub fn process_cpu(pid: u32) -> Option<(u64, u64)> {
     let stat = process.stat().ok()?;
     let (user, system) = (stat.utime, stat.stime);
     let hz = procfs::ticks_per_second().max(1);
-    let total = process
-        .schedstat()
-        .map(|s| s.sum_exec_runtime)
+    // schedstat is per thread: a process's is the sum over its threads.
+    let threads: Option<u64> = process.tasks().ok().map(|tasks| {
+        tasks
+            .flatten()
+            .filter_map(|t| t.schedstat().ok())
+            .map(|s| s.sum_exec_runtime)
+            .sum()
+    });
+    let total = threads
+        .filter(|&t| t > 0)
         .unwrap_or((user + system) * 1_000_000_000 / hz);
     let system_ns = if user + system == 0 {
         0
@@ -368,6 +375,44 @@ pub fn process_memory(pid: u32) -> Option<(u64, u64)> {
             .ok()
     };
     Some((kib("Rss:")? * 1024, kib("Pss:")? * 1024))
+}
+
+/// Every process below `pid` (its children, their children, …), from the
+/// parent of each process in `/proc`; empty when `/proc` cannot be read.
+/// A tree whose processes start other processes (an interpreter's pool
+/// workers, a fork server's children) is measured whole this way.
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let Ok(all) = procfs::process::all_processes() else {
+        return Vec::new();
+    };
+    let parents: Vec<(u32, u32)> = all
+        .filter_map(|p| p.ok()?.stat().ok())
+        .map(|s| (s.pid as u32, s.ppid as u32))
+        .collect();
+    let mut out = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for &(child, _) in parents.iter().filter(|(_, pp)| *pp == parent) {
+            out.push(child);
+            frontier.push(child);
+        }
+    }
+    out
+}
+
+/// Voluntary and involuntary context switches of process `pid`, summed
+/// over its threads (`/proc/PID/task/*/status`: the kernel counts them
+/// per thread); `None` when the process is gone.
+pub fn process_switches(pid: u32) -> Option<(u64, u64)> {
+    let process = Process::new(pid as i32).ok()?;
+    let (mut voluntary, mut involuntary) = (0, 0);
+    for task in process.tasks().ok()?.flatten() {
+        if let Ok(s) = task.status() {
+            voluntary += s.voluntary_ctxt_switches.unwrap_or(0);
+            involuntary += s.nonvoluntary_ctxt_switches.unwrap_or(0);
+        }
+    }
+    Some((voluntary, involuntary))
 }
 
 /// Sends SIGKILL to process group `pgid` (a child started with

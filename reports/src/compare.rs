@@ -115,6 +115,9 @@ pub struct Comparison {
     pub removed: Vec<String>,
     /// Cases failed in either run, with the reason: not compared.
     pub failed: Vec<(String, String)>,
+    /// Cases skipped in either run (that machine could not run them), with
+    /// the reason: neither compared nor counted as added or removed.
+    pub skipped: Vec<(String, String)>,
 }
 
 /// Compares `new` against `base`.
@@ -122,7 +125,18 @@ pub fn compare(base: &Results, new: &Results) -> Comparison {
     let mut out = Comparison::default();
     // Ids are unique within a results file: the first match is the case.
     for n in &new.cases {
-        let Some(b) = find(base, &n.id) else {
+        let b = find(base, &n.id);
+        // A skipped case was never run: there is nothing to compare, and
+        // its absence from the other run is not a change of the plan.
+        if let Some((side, c)) = [("new", Some(n)), ("base", b)]
+            .into_iter()
+            .find_map(|(side, c)| Some((side, c?)).filter(|(_, c)| c.status == CaseStatus::Skipped))
+        {
+            out.skipped
+                .push((n.id.clone(), format!("{side}: {}", reason(c))));
+            continue;
+        }
+        let Some(b) = b else {
             out.added.push(n.id.clone());
             continue;
         };
@@ -147,20 +161,29 @@ pub fn compare(base: &Results, new: &Results) -> Comparison {
     }
     for b in &base.cases {
         if find(new, &b.id).is_none() {
-            out.removed.push(b.id.clone());
+            if b.status == CaseStatus::Skipped {
+                out.skipped
+                    .push((b.id.clone(), format!("base: {}", reason(b))));
+            } else {
+                out.removed.push(b.id.clone());
+            }
         }
     }
     out
 }
 
+/// The reason a case records for failing or being skipped.
+fn reason(c: &CaseRecord) -> String {
+    c.failure
+        .as_ref()
+        .map(|f| f.reason.clone())
+        .unwrap_or_else(|| "no summary".into())
+}
+
 fn summary_of(c: &CaseRecord) -> Result<&crate::Summary, String> {
     match (&c.summary, c.status) {
         (Some(s), CaseStatus::Ok) => Ok(s),
-        _ => Err(c
-            .failure
-            .as_ref()
-            .map(|f| f.reason.clone())
-            .unwrap_or_else(|| "no summary".into())),
+        _ => Err(reason(c)),
     }
 }
 
@@ -231,6 +254,26 @@ impl Comparison {
             let _ = writeln!(md, "\nNot compared (failed):");
             for (id, why) in &self.failed {
                 let _ = writeln!(md, "- `{}`: {}", cell(id), cell(why));
+            }
+        }
+        if !self.skipped.is_empty() {
+            // One line per reason, however many cases it kept from running.
+            let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+            for (id, why) in &self.skipped {
+                match reasons.iter_mut().find(|(r, _)| *r == why) {
+                    Some((_, ids)) => ids.push(id),
+                    None => reasons.push((why, vec![id])),
+                }
+            }
+            let _ = writeln!(md, "\nNot compared (skipped, not run):");
+            for (why, ids) in reasons {
+                let _ = writeln!(
+                    md,
+                    "- {} {}: {}",
+                    ids.len(),
+                    if ids.len() == 1 { "case" } else { "cases" },
+                    cell(why)
+                );
             }
         }
         md

@@ -84,7 +84,17 @@ pub const COLUMNS: &[Column] = &[
     ("verified", |r| r.case.verification.verified.to_string()),
     ("noisy", |r| opt(r.case.summary.as_ref().map(|s| s.noisy))),
     ("speedup_vs_seq", |r| opt(r.case.speedup_vs_seq)),
+    ("speedup_baseline", |r| {
+        // Absent means `seq`; the column names the reference either way.
+        opt(r
+            .case
+            .speedup_vs_seq
+            .map(|_| r.case.speedup_baseline.as_deref().unwrap_or("seq")))
+    }),
     ("startup_s", |r| opt(r.case.startup.map(Nanos::secs))),
+    ("interpreter_startup_s", |r| {
+        opt(r.case.interpreter_startup.map(Nanos::secs))
+    }),
     ("teardown_s", |r| opt(r.case.teardown.map(Nanos::secs))),
     ("server_kind", |r| {
         opt(r.case.server.as_ref().map(|s| &s.kind))

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::figures::{Group, Plot};
 use crate::format::{bytes, duration};
 use crate::view::{case_table, CaseTable, Warning};
-use crate::{Environment, Lang};
+use crate::{Environment, Lang, Results};
 
 /// The template, embedded so the binary needs no files beside it.
 const TEMPLATE: &str = include_str!("../templates/report.html");
@@ -58,6 +58,11 @@ pub struct WorkloadView {
     /// Whether any case talked to an embedded server (the table then has
     /// a column for the server's share).
     pub server: bool,
+    /// Which runners' speed-ups are over a reference other than `seq`
+    /// ([`crate::view::speedup_note`]).
+    pub speedup_note: Option<String>,
+    /// Whether every case of the group was skipped (not run).
+    pub all_skipped: bool,
 }
 
 /// One figure, inline.
@@ -88,6 +93,14 @@ pub struct Words {
     pub warnings: &'static str,
     /// The box shown when there is no warning.
     pub no_warnings: &'static str,
+    /// The box shown when there is no warning but some cases were
+    /// skipped.
+    pub no_warnings_ran: &'static str,
+    /// Heading of the list of skipped cases, one line per reason.
+    pub skipped: &'static str,
+    /// The tooltip of a speed-up over a reference other than `seq`
+    /// (`over` + the runner).
+    pub speedup_over: &'static str,
     /// `Runs:`.
     pub runs: &'static str,
     /// `started`.
@@ -98,9 +111,11 @@ pub struct Words {
     pub raw_data: &'static str,
     /// Shown for a workload without figures.
     pub no_figure: &'static str,
+    /// Shown for a workload none of whose cases was run.
+    pub no_figure_skipped: &'static str,
     /// Table headings, in column order; the first two come before the
     /// columns of the varying axes, the others after them.
-    pub columns: [&'static str; 10],
+    pub columns: [&'static str; 11],
     /// Introduces the axes every case of a table shares.
     pub every_case: &'static str,
     /// The tooltip of `†` beside a disturbed case's throughput.
@@ -121,15 +136,19 @@ impl Words {
         match lang {
             Lang::En => Words {
                 written_by: "Written by bakeoff",
-                method: "Medians across repetitions; intervals are 95 % confidence intervals of the mean. Failed or unverified cases are listed, never plotted.",
+                method: "Medians across repetitions; intervals are 95 % confidence intervals of the mean. Failed, unverified and skipped cases are listed, never plotted.",
                 warnings: "Warnings",
                 no_warnings: "No warnings: every case ran, matched the seq answer and was steady.",
+                no_warnings_ran: "No warnings: every case that ran matched the seq answer and was steady.",
+                skipped: "Not run",
+                speedup_over: "speed-up over",
                 runs: "Runs:",
                 started: "started",
                 cases: "cases",
                 raw_data: "raw data",
                 no_figure: "No figure: no case of this workload succeeded.",
-                columns: ["case", "runner", "status", "throughput", "CI95", "speed-up", "p50 latency", "p99 latency", "CPU / batch", "peak RSS above idle"],
+                no_figure_skipped: "No figure: every case of this workload was skipped (see above).",
+                columns: ["case", "runner", "status", "throughput", "CI95", "speed-up", "p50 latency", "p99 latency", "CPU / batch", "peak RSS above idle", "start-up"],
                 every_case: "Every case:",
                 disturbed_title: "† a pool worker died during a repetition and its task was retried: not a clean measurement",
                 primitives: "Primitives (cargo bench)",
@@ -139,15 +158,19 @@ impl Words {
             },
             Lang::Ru => Words {
                 written_by: "Создано bakeoff",
-                method: "Медианы по повторам; интервалы — 95 % доверительные интервалы среднего. Упавшие и непроверенные случаи перечислены, но не нарисованы.",
+                method: "Медианы по повторам; интервалы — 95 % доверительные интервалы среднего. Упавшие, непроверенные и пропущенные случаи перечислены, но не нарисованы.",
                 warnings: "Предупреждения",
                 no_warnings: "Предупреждений нет: каждый случай выполнился, совпал с ответом seq и был стабилен.",
+                no_warnings_ran: "Предупреждений нет: каждый выполненный случай совпал с ответом seq и был стабилен.",
+                skipped: "Не запущено",
+                speedup_over: "ускорение относительно",
                 runs: "Прогоны:",
                 started: "начат",
                 cases: "случаев",
                 raw_data: "исходные данные",
                 no_figure: "Нет рисунка: ни один случай этой нагрузки не прошёл.",
-                columns: ["случай", "модель", "статус", "пропускная способность", "ДИ95", "ускорение", "задержка p50", "задержка p99", "CPU / прогон", "пик RSS сверх простоя"],
+                no_figure_skipped: "Нет рисунка: все случаи этой нагрузки пропущены (см. выше).",
+                columns: ["случай", "модель", "статус", "пропускная способность", "ДИ95", "ускорение", "задержка p50", "задержка p99", "CPU / прогон", "пик RSS сверх простоя", "запуск"],
                 every_case: "У всех случаев:",
                 disturbed_title: "† в одном из повторов погиб рабочий процесс пула и его задачу выполнили заново: замер не чистый",
                 primitives: "Примитивы (cargo bench)",
@@ -228,6 +251,9 @@ pub struct ReportView {
     pub machines: Vec<MachineView>,
     /// Failed, unverified and noisy cases.
     pub warnings: Vec<Warning>,
+    /// Skipped cases, one line per reason
+    /// ([`crate::view::SkippedGroup::line`]).
+    pub skipped: Vec<String>,
 }
 
 /// Renders the report view to HTML.
@@ -294,6 +320,19 @@ pub fn environment_rows(e: &Environment, lang: Lang) -> Vec<(String, String)> {
     ]
 }
 
+/// The environment row of the Python interpreter (`python`), from the
+/// first of a machine's `runs` that has CPython cases
+/// ([`crate::view::python`]); `None` when none has.
+pub fn python_row<'a>(
+    runs: impl IntoIterator<Item = &'a Results>,
+    lang: Lang,
+) -> Option<(String, String)> {
+    let value = runs
+        .into_iter()
+        .find_map(|r| crate::view::python(r, lang))?;
+    Some(("python".into(), value))
+}
+
 /// A workload section from a group and its plots.
 pub fn workload_view(
     g: &Group<'_>,
@@ -305,6 +344,11 @@ pub fn workload_view(
         figures: figure_views(plots),
         table: case_table(g, lang),
         server: g.cases.iter().any(|c| c.server.is_some()),
+        speedup_note: crate::view::speedup_note(g.cases.iter().copied(), lang),
+        all_skipped: g
+            .cases
+            .iter()
+            .all(|c| c.status == crate::CaseStatus::Skipped),
     }
 }
 

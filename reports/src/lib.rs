@@ -239,8 +239,7 @@ pub use lang::Lang;
 pub use render::{render, render_report, render_sources, RenderOptions, RenderedReport, Source};
 pub use schema::{
     join_params, Bytes, CaseRecord, CaseStatus, Environment, Failure, Family, Nanos, Percentiles,
-    PythonEnv,
-    Repetition, Results, ServerUsage, Summary, Verification, WorkloadKind, SCHEMA,
+    PythonEnv, Repetition, Results, ServerUsage, Summary, Verification, WorkloadKind, SCHEMA,
 };
 pub use stats::Stat;
 

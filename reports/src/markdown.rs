@@ -5,8 +5,21 @@ use std::fmt::Write;
 
 use crate::figures::Group;
 use crate::html::Words;
-use crate::view::case_table;
+use crate::view::{case_table, speedup_note};
 use crate::Lang;
+
+/// One machine's part of the summary.
+#[derive(Debug)]
+pub struct MachineSummary<'a> {
+    /// `vm — AMD EPYC, 2 cores`.
+    pub title: String,
+    /// Lines under the title: the Python interpreter, when the runs have
+    /// CPython cases ([`crate::view::python`]), and one line per reason
+    /// cases were skipped ([`crate::view::SkippedGroup::line`]).
+    pub notes: Vec<String>,
+    /// Its workload groups, in report order.
+    pub groups: Vec<Group<'a>>,
+}
 
 /// Escapes a table cell: `|` would end the cell, a newline the row, and
 /// `<`, `&` could start HTML in renderers that allow it.
@@ -18,15 +31,21 @@ fn cell(s: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
-/// The Markdown summary of `machines`: (machine title, its groups).
-/// Each group's table has a column for every axis that varies among its
-/// cases ([`crate::Axes::of`]); the axes they share are stated above it.
-pub fn summary(machines: &[(String, Vec<Group<'_>>)], lang: Lang) -> String {
+/// The Markdown summary of `machines`. Each group's table has a column
+/// for every axis that varies among its cases ([`crate::Axes::of`]); the
+/// axes they share are stated above it.
+pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
     let words = Words::new(lang);
     let mut out = String::from("# bakeoff summary\n");
-    for (title, groups) in machines {
-        let _ = write!(out, "\n## {}\n", cell(title));
-        for g in groups {
+    for m in machines {
+        let _ = write!(out, "\n## {}\n", cell(&m.title));
+        if !m.notes.is_empty() {
+            out.push('\n');
+            for note in &m.notes {
+                let _ = writeln!(out, "- {}", cell(note));
+            }
+        }
+        for g in &m.groups {
             let table = case_table(g, lang);
             let _ = write!(out, "\n### {}\n\n", cell(&g.label(lang)));
             if !table.common.is_empty() {
@@ -44,7 +63,7 @@ pub fn summary(machines: &[(String, Vec<Group<'_>>)], lang: Lang) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "| runner |{axes} status | throughput (median) | CI95 | speed-up | p99 latency |\n| --- |{align} --- | ---: | ---: | ---: | ---: |"
+                "| runner |{axes} status | throughput (median) | CI95 | speed-up | p99 latency | start-up |\n| --- |{align} --- | ---: | ---: | ---: | ---: | ---: |"
             );
             for r in &table.rows {
                 let marks = match (r.disturbed, r.noisy) {
@@ -56,17 +75,21 @@ pub fn summary(machines: &[(String, Vec<Group<'_>>)], lang: Lang) -> String {
                 let values: String = r.axes.iter().map(|v| format!(" {} |", cell(v))).collect();
                 let _ = writeln!(
                     out,
-                    "| {} |{values} {} | {marks}{} | {} | {} | {} |",
+                    "| {} |{values} {} | {marks}{} | {} | {} | {} | {} |",
                     cell(&r.runner),
                     r.status,
                     r.throughput,
                     r.throughput_ci,
                     r.speedup,
-                    r.p99
+                    r.p99,
+                    cell(&r.startup)
                 );
+            }
+            if let Some(note) = speedup_note(g.cases.iter().copied(), lang) {
+                let _ = write!(out, "\n{}.\n", cell(&note));
             }
         }
     }
-    out.push_str("\n`~` marks noisy throughput (coefficient of variation above 10 %); `†` a case whose worker process died during a measured batch (its tasks were retried: timing is not a clean measurement); `—` means not set or not measured.\n");
+    out.push_str("\n`~` marks noisy throughput (coefficient of variation above 10 %); `†` a case whose worker process died during a measured batch (its tasks were retried: timing is not a clean measurement); `—` means not set or not measured; `skipped` a case this machine could not run (the reason is under the machine's heading).\n");
     out
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::criterion::Estimate;
 use crate::figures::{self, Group, Plot, Style};
 use crate::html::{self, MachineView, ReportView, RunView};
+use crate::markdown::MachineSummary;
 use crate::{Lang, ReportError, Results};
 
 /// How a report is drawn: figure style and language.
@@ -107,7 +108,7 @@ pub fn render_report(
     let mut written = Vec::new();
     let mut all_plots = Vec::new();
     let mut views = Vec::new();
-    let mut md_groups: Vec<(String, Vec<Group<'_>>)> = Vec::new();
+    let mut md_machines: Vec<MachineSummary<'_>> = Vec::new();
     let mut warnings = Vec::new();
     for (mi, (_, srcs)) in machines.iter().enumerate() {
         let env = &srcs[0].results.environment;
@@ -136,13 +137,25 @@ pub fn render_report(
         for s in srcs {
             warnings.extend(crate::view::warnings(&s.results));
         }
+        let mut environment = html::environment_rows(env, lang);
+        environment.extend(html::python_row(srcs.iter().map(|s| &s.results), lang));
         views.push(MachineView {
             title: title.clone(),
-            environment: html::environment_rows(env, lang),
+            environment,
             runs: srcs.iter().map(|s| run_view(s, out_dir)).collect(),
             workloads,
         });
-        md_groups.push((title, groups));
+        let runs = || srcs.iter().map(|s| &s.results);
+        md_machines.push(MachineSummary {
+            title,
+            notes: runs()
+                .find_map(|r| crate::view::python(r, lang))
+                .map(|p| format!("python: {p}"))
+                .into_iter()
+                .chain(crate::view::skipped(runs()).iter().map(|g| g.line(lang)))
+                .collect(),
+            groups,
+        });
     }
 
     let mut versions: Vec<String> = sources
@@ -179,6 +192,10 @@ pub fn render_report(
         versions: versions.join(", "),
         machines: views,
         warnings,
+        skipped: crate::view::skipped(sources.iter().map(|s| &s.results))
+            .iter()
+            .map(|g| g.line(lang))
+            .collect(),
     };
     remove_stale_figures(&fig_dir, &written)?;
     let page = html::render_html(&view)?;
@@ -187,7 +204,7 @@ pub fn render_report(
     let summary = out_dir.join("summary.md");
     write_atomic(
         &summary,
-        crate::markdown::summary(&md_groups, lang).as_bytes(),
+        crate::markdown::summary(&md_machines, lang).as_bytes(),
     )?;
     Ok(RenderedReport {
         index,

@@ -226,7 +226,7 @@ pub struct CaseRecord {
     pub workload_params: BTreeMap<String, String>,
     /// Runner id.
     pub runner: String,
-    /// `baseline`, `threads`, `processes` or `async`.
+    /// `baseline`, `threads`, `processes`, `async` or `cpython`.
     pub family: Family,
     /// Every runner parameter, resolved.
     pub runner_params: BTreeMap<String, String>,
@@ -248,9 +248,9 @@ pub struct CaseRecord {
     pub seed: u64,
     /// Unmeasured batches run before the repetitions.
     pub warmup: u64,
-    /// `ok` or `failed`.
+    /// `ok`, `failed` or `skipped`.
     pub status: CaseStatus,
-    /// Why the case failed; null when it did not.
+    /// Why the case failed, or why it was skipped; null when it is `ok`.
     pub failure: Option<Failure>,
     /// Digests and whether they match the reference.
     pub verification: Verification,

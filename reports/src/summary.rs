@@ -4,7 +4,7 @@
 //! the HTML report.
 
 use crate::format::bytes;
-use crate::view::{case_table, warnings, Status, WarningKind};
+use crate::view::{case_table, python, skipped, speedup_note, warnings, Status, WarningKind};
 use crate::{figures, Lang, Results};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
@@ -21,6 +21,9 @@ pub fn render(results: &Results) -> String {
         env.kernel,
         env.load_average[0]
     );
+    if let Some(python) = python(results, Lang::En) {
+        out += &format!("python: {python}\n");
+    }
     if env.logical_cores <= 2 {
         out += "note: with 2 or fewer cores, no model can show more than a 2× speed-up, and the harness shares the cores.\n";
     }
@@ -43,8 +46,20 @@ pub fn render(results: &Results) -> String {
         for r in view.rows {
             let mut row = vec![r.runner];
             row.extend(r.axes);
-            match r.failure {
-                None => row.extend([
+            match (r.failure, r.skipped) {
+                (Some(reason), _) => {
+                    row.push(reason.chars().take(60).collect());
+                    row.extend(std::iter::repeat_n(String::new(), 5));
+                    row.push("✗".into());
+                }
+                (None, Some(_)) => {
+                    // The reason is said once below the tables, for every
+                    // case it kept from running.
+                    row.push("skipped".into());
+                    row.extend(std::iter::repeat_n(String::new(), 5));
+                    row.push("–".into());
+                }
+                (None, None) => row.extend([
                     format!(
                         "{}{}{}",
                         r.throughput,
@@ -58,11 +73,6 @@ pub fn render(results: &Results) -> String {
                     r.speedup,
                     if r.status == Status::Ok { "✓" } else { "?" }.into(),
                 ]),
-                Some(reason) => {
-                    row.push(reason.chars().take(60).collect());
-                    row.extend(std::iter::repeat_n(String::new(), 5));
-                    row.push("✗".into());
-                }
             }
             table.add_row(row);
         }
@@ -84,6 +94,9 @@ pub fn render(results: &Results) -> String {
             out += &format!("every case: {}\n", view.common);
         }
         out += &format!("{table}\n");
+        if let Some(note) = speedup_note(g.cases.iter().copied(), Lang::En) {
+            out += &format!("note: {note}\n");
+        }
     }
     let warnings = warnings(results);
     let count = |kind: WarningKind| warnings.iter().filter(|w| w.kind == kind).count();
@@ -92,10 +105,17 @@ pub fn render(results: &Results) -> String {
         count(WarningKind::Noisy),
         count(WarningKind::Disturbed),
     );
+    let skipped = skipped([results]);
+    let skipped_count: usize = skipped.iter().map(|g| g.cases.len()).sum();
     out += &format!(
-        "\n{} cases, {} failed, {} noisy (~: throughput varied >10% across repetitions){}{}\n",
+        "\n{} cases, {} failed, {}{} noisy (~: throughput varied >10% across repetitions){}{}\n",
         results.cases.len(),
         failed,
+        if skipped_count > 0 {
+            format!("{skipped_count} skipped, ")
+        } else {
+            String::new()
+        },
         noisy,
         if disturbed > 0 {
             format!(", {disturbed} disturbed (†: a worker process died during a measured batch and its tasks were retried; timing is not a clean measurement)")
@@ -114,6 +134,9 @@ pub fn render(results: &Results) -> String {
             String::new()
         }
     );
+    for g in &skipped {
+        out += &format!("{}\n", g.line(Lang::En));
+    }
     out
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::figures::{self, Group};
 use crate::format::{bytes, duration, number, rate, ratio};
-use crate::{Axes, CaseRecord, CaseStatus, Lang, Results, Stat};
+use crate::{Axes, CaseRecord, CaseStatus, Family, Lang, Results, Stat};
 
 /// A group's table of cases, as the HTML report and summary.md show it.
 #[derive(Debug, Serialize)]
@@ -33,7 +33,8 @@ pub struct AxisColumn {
     pub numeric: bool,
 }
 
-/// The table of group `g`'s cases, with axis headings in `lang`.
+/// The table of group `g`'s cases, with axis headings (and the words
+/// inside its cells) in `lang`.
 pub fn case_table(g: &Group<'_>, lang: Lang) -> CaseTable {
     let axes = Axes::of(&g.cases);
     CaseTable {
@@ -46,7 +47,7 @@ pub fn case_table(g: &Group<'_>, lang: Lang) -> CaseTable {
             })
             .collect(),
         common: axes.common(lang),
-        rows: g.cases.iter().map(|c| case_row(c, &axes)).collect(),
+        rows: g.cases.iter().map(|c| case_row(c, &axes, lang)).collect(),
     }
 }
 
@@ -63,12 +64,20 @@ pub struct CaseRow {
     pub status: Status,
     /// Why it failed, when it did.
     pub failure: Option<String>,
+    /// Why it was not run, when it was skipped.
+    pub skipped: Option<String>,
     /// Median throughput.
     pub throughput: String,
     /// Its 95 % interval.
     pub throughput_ci: String,
-    /// Speed-up over seq.
+    /// Speed-up over its reference runner (`seq`, or `py-seq` for
+    /// CPython's runners: [`CaseRecord::speedup_baseline`]).
     pub speedup: String,
+    /// The runner its speed-up is over, when it is not `seq`.
+    pub speedup_baseline: Option<String>,
+    /// Start-up time, with the interpreter's share for runners that have
+    /// one: `41 ms (interpreter 18 ms)`; `—` when not measured.
+    pub startup: String,
     /// Median of per-batch p50 latency.
     pub p50: String,
     /// Median of per-batch p99 latency.
@@ -109,6 +118,7 @@ pub enum Status {
     /// Ran, but its digests were not checked against a seq reference.
     Unverified,
     /// Not run: this machine cannot run it (no Python interpreter).
+    /// Neither a success nor a failure, and never drawn.
     Skipped,
 }
 
@@ -123,7 +133,7 @@ impl Status {
         }
     }
 
-    /// `ok`, `failed` or `unverified`.
+    /// `ok`, `failed`, `unverified` or `skipped`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
@@ -154,22 +164,47 @@ pub enum WarningKind {
     Noisy,
     /// Its embedded server kept a large share of the cores busy.
     Server,
-    /// It was not run: this machine cannot run it.
-    Skipped,
 }
 
-/// Why a failed case failed (`no reason recorded` when its record says
-/// none); `None` for a case that did not fail.
-fn failure_reason(c: &CaseRecord) -> Option<String> {
-    (c.status == CaseStatus::Failed).then(|| {
+/// The reason a case with `status` records (`no reason recorded` when
+/// its record says none); `None` for a case of another status.
+fn reason_if(c: &CaseRecord, status: CaseStatus) -> Option<String> {
+    (c.status == status).then(|| {
         c.failure
             .as_ref()
             .map_or_else(|| "no reason recorded".into(), |f| f.reason.clone())
     })
 }
 
-/// A table row for a case, with a cell for each of `axes`' varying axes.
-pub fn case_row(c: &CaseRecord, axes: &Axes) -> CaseRow {
+/// Why a failed case failed; `None` for a case that did not fail.
+fn failure_reason(c: &CaseRecord) -> Option<String> {
+    reason_if(c, CaseStatus::Failed)
+}
+
+/// Why a skipped case was not run; `None` for a case that was not
+/// skipped.
+fn skip_reason(c: &CaseRecord) -> Option<String> {
+    reason_if(c, CaseStatus::Skipped)
+}
+
+/// A case's start-up, with the interpreter's share when it has one:
+/// `41 ms (interpreter 18 ms)`, or `—`.
+pub fn startup(c: &CaseRecord, lang: Lang) -> String {
+    match (c.startup, c.interpreter_startup) {
+        (None, _) => "—".into(),
+        (Some(s), None) => duration(s.secs()),
+        (Some(s), Some(i)) => format!(
+            "{} ({} {})",
+            duration(s.secs()),
+            lang.pick("interpreter", "интерпретатор"),
+            duration(i.secs())
+        ),
+    }
+}
+
+/// A table row for a case, with a cell for each of `axes`' varying axes
+/// and its words in `lang`.
+pub fn case_row(c: &CaseRecord, axes: &Axes, lang: Lang) -> CaseRow {
     let dash = || "—".to_string();
     let median = |f: fn(&crate::Summary) -> &Stat, fmt: fn(f64) -> String| {
         c.summary
@@ -183,6 +218,7 @@ pub fn case_row(c: &CaseRecord, axes: &Axes) -> CaseRow {
         axes: axes.values(c),
         status: Status::of(c),
         failure: failure_reason(c),
+        skipped: skip_reason(c),
         throughput: median(|s| &s.throughput, rate),
         throughput_ci: c
             .summary
@@ -201,6 +237,8 @@ pub fn case_row(c: &CaseRecord, axes: &Axes) -> CaseRow {
             .speedup_vs_seq
             .filter(|_| figures::is_drawable(c))
             .map_or_else(dash, ratio),
+        speedup_baseline: c.speedup_baseline.clone(),
+        startup: startup(c, lang),
         p50: median(|s| &s.latency_p50_s, duration),
         p99: median(|s| &s.latency_p99_s, duration),
         cpu: median(|s| &s.cpu_s, duration),
@@ -225,6 +263,8 @@ pub const SERVER_SHARE: f64 = 0.25;
 
 /// Failed, unverified, disturbed and noisy cases of `results`, and IO cases whose
 /// embedded server kept more than [`SERVER_SHARE`] of the cores busy.
+/// Skipped cases are not among them: nothing they measured is wrong, and
+/// [`skipped`] groups them by reason.
 pub fn warnings(results: &Results) -> Vec<Warning> {
     let mut out = Vec::new();
     let machine = f64::from(results.environment.logical_cores.max(1));
@@ -240,15 +280,8 @@ pub fn warnings(results: &Results) -> Vec<Warning> {
                 kind: WarningKind::Unverified,
                 reason: "its digests were not checked against a seq reference".into(),
             }),
-            Status::Skipped => out.push(Warning {
-                case: c.id.clone(),
-                kind: WarningKind::Skipped,
-                reason: c
-                    .failure
-                    .as_ref()
-                    .map_or_else(|| "no reason recorded".into(), |f| f.reason.clone()),
-            }),
-            Status::Ok => {}
+            // Not a reason to distrust anything: [`skipped`] lists them.
+            Status::Skipped | Status::Ok => {}
         }
         if let (Some(server), Some(busy)) = (&c.server, c.server_cores()) {
             if busy >= SERVER_SHARE * machine {
@@ -322,4 +355,137 @@ fn disturbed(c: &CaseRecord) -> Warning {
             c.repetitions.len(),
         ),
     }
+}
+
+/// The cases of a run that were not run for one reason (`no Python
+/// interpreter found …`): every output shows them as one line, however
+/// many cases share the reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SkippedGroup {
+    /// The one-line reason the cases' records give.
+    pub reason: String,
+    /// The skipped cases' ids, in run order.
+    pub cases: Vec<String>,
+}
+
+impl SkippedGroup {
+    /// `12 cases skipped: no Python interpreter found …` in `lang` (the
+    /// reason stays as the run wrote it).
+    pub fn line(&self, lang: Lang) -> String {
+        let n = self.cases.len() as u64;
+        lang.pick(
+            format!(
+                "{} skipped: {}",
+                Lang::En.count(n, ("case", "cases"), ("", "", "")),
+                self.reason
+            ),
+            format!("пропущено случаев: {n} — {}", self.reason),
+        )
+    }
+}
+
+/// The skipped cases of `runs`, one group per distinct reason, in the
+/// order the reasons first appear.
+pub fn skipped<'a>(runs: impl IntoIterator<Item = &'a Results>) -> Vec<SkippedGroup> {
+    let mut out: Vec<SkippedGroup> = Vec::new();
+    for c in runs.into_iter().flat_map(|r| &r.cases) {
+        let Some(reason) = skip_reason(c) else {
+            continue;
+        };
+        match out.iter_mut().find(|g| g.reason == reason) {
+            Some(g) => g.cases.push(c.id.clone()),
+            None => out.push(SkippedGroup {
+                reason,
+                cases: vec![c.id.clone()],
+            }),
+        }
+    }
+    out
+}
+
+/// The Python interpreter of a run, for the environment block of every
+/// output, when the run has CPython cases: `CPython 3.11.2
+/// (/usr/bin/python3), GIL enabled`, or, when none was found, that none
+/// was and how many cases were skipped for it. `None` for a run without
+/// CPython cases.
+pub fn python(results: &Results, lang: Lang) -> Option<String> {
+    let cpython: Vec<&CaseRecord> = results
+        .cases
+        .iter()
+        .filter(|c| c.family == Family::Cpython)
+        .collect();
+    if cpython.is_empty() {
+        return None;
+    }
+    Some(match &results.environment.python {
+        Some(p) => {
+            let name = match p.implementation.as_str() {
+                "cpython" => "CPython",
+                "pypy" => "PyPy",
+                other => other,
+            };
+            let gil = match (p.gil_enabled, lang) {
+                (true, Lang::En) => "GIL enabled",
+                (false, Lang::En) => "GIL disabled (free-threaded)",
+                (true, Lang::Ru) => "GIL включён",
+                (false, Lang::Ru) => "GIL выключен (free-threaded)",
+            };
+            format!("{name} {} ({}), {gil}", p.version, p.path)
+        }
+        None => {
+            let skipped = cpython
+                .iter()
+                .filter(|c| c.status == CaseStatus::Skipped)
+                .count();
+            lang.pick(
+                format!(
+                    "no interpreter found: {skipped} of {} CPython cases skipped",
+                    cpython.len()
+                ),
+                format!(
+                    "интерпретатор не найден: пропущено {skipped} из {} случаев CPython",
+                    cpython.len()
+                ),
+            )
+        }
+    })
+}
+
+/// The note under a table or figure whose speed-ups are over more than
+/// one reference runner: `CPython runners: speed-up over py-seq`, one
+/// clause per reference other than `seq`; `None` when every speed-up
+/// shown among `cases` is over `seq`.
+pub fn speedup_note<'a>(
+    cases: impl IntoIterator<Item = &'a CaseRecord>,
+    lang: Lang,
+) -> Option<String> {
+    let mut bases: Vec<(Family, &str)> = Vec::new();
+    // Only the cases whose speed-up is shown: a skipped py-* case has none.
+    for c in cases
+        .into_iter()
+        .filter(|c| c.speedup_vs_seq.is_some() && figures::is_drawable(c))
+    {
+        if let Some(b) = c.speedup_baseline.as_deref() {
+            if !bases.contains(&(c.family, b)) {
+                bases.push((c.family, b));
+            }
+        }
+    }
+    let clauses: Vec<String> = bases
+        .iter()
+        .map(|(family, base)| {
+            let who = match family {
+                Family::Cpython => lang.pick("CPython runners", "модели CPython"),
+                Family::Baseline => lang.pick("the baseline", "базовая модель"),
+                Family::Threads => lang.pick("thread runners", "модели на потоках"),
+                Family::Processes => lang.pick("process runners", "модели на процессах"),
+                Family::Async => lang.pick("async runners", "асинхронные модели"),
+            };
+            lang.pick(
+                format!("{who}: speed-up over {base}"),
+                format!("{who}: ускорение относительно {base}"),
+            )
+        })
+        .collect();
+    (!clauses.is_empty()).then(|| clauses.join("; "))
 }

@@ -17,6 +17,8 @@ pub enum Family {
     Processes,
     /// Async event loops.
     Async,
+    /// CPython's own models, in an interpreter bakeoff starts.
+    Cpython,
 }
 
 impl Family {
@@ -27,6 +29,7 @@ impl Family {
             Family::Threads => "threads",
             Family::Processes => "processes",
             Family::Async => "async",
+            Family::Cpython => "cpython",
         }
     }
 }
@@ -71,6 +74,15 @@ pub trait RunnerDef: Sync {
     fn check(&self, params: &Params) -> Result<(), RunnerError> {
         let _ = params;
         Ok(())
+    }
+
+    /// Why this machine cannot run it with these parameters (no
+    /// interpreter), or cannot run `workload` (no form in its language),
+    /// in one line naming the fix; `None` when it can. Such a case is
+    /// recorded as skipped, with the reason, and the run goes on.
+    fn unavailable(&self, params: &Params, workload: Option<&str>) -> Option<String> {
+        let _ = (params, workload);
+        None
     }
 
     /// Whether `workers` changes what it does with these parameters (a

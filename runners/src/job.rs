@@ -204,6 +204,14 @@ impl Job {
         self.store(i, end.saturating_sub(service_ns).max(1), end, digest);
     }
 
+    /// Records task `i` as timed elsewhere on this job's clock (values of
+    /// [`Job::now`], so at least 1): handed over at `submit`, started at
+    /// `start`, done at `end`, with `digest`.
+    pub fn complete_at(&self, i: usize, submit: u64, start: u64, end: u64, digest: u64) {
+        self.submits[i].store(submit.max(1), Relaxed);
+        self.store(i, start.max(1), end.max(1), digest);
+    }
+
     /// Records that task `i` failed, with a one-line reason such as
     /// `panicked: …` or `worker 123 killed by signal 9 (SIGKILL)`. The
     /// first failure is kept; the task stays unfinished.

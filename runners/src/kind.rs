@@ -101,9 +101,17 @@ impl RunnerKind {
         self.0.uses_concurrency()
     }
 
-    /// Whether the runner can run on this machine, and if not, why.
+    /// Whether the runner can run on this machine with its default
+    /// parameters, and if not, why (what `bakeoff list` shows).
     pub fn available(self) -> Result<(), String> {
-        Ok(())
+        let params = self.params(&BTreeMap::new()).map_err(|e| e.to_string())?;
+        self.unavailable(&params, None).map_or(Ok(()), Err)
+    }
+
+    /// Why this machine cannot run the runner with `params`, or on
+    /// `workload`, in one line naming the fix ([`RunnerDef::unavailable`]).
+    pub fn unavailable(self, params: &Params, workload: Option<&str>) -> Option<String> {
+        self.0.unavailable(params, workload)
     }
 
     /// Environment variables the case process must start with, for

@@ -22,6 +22,7 @@ mod job;
 mod kind;
 mod limits;
 pub mod process;
+pub mod python;
 mod seq;
 pub mod sync;
 mod table;
@@ -31,6 +32,7 @@ pub use async_rt::CpuMode;
 pub use def::{Family, RunnerConfig, RunnerDef, RunnerInfo};
 pub use job::{Incidents, Job, TaskRecord};
 pub use kind::RunnerKind;
+pub use python::{PythonInfo, PYTHON_ENV};
 
 use std::sync::Arc;
 
@@ -67,6 +69,55 @@ pub trait Runner {
     fn incidents(&self) -> Option<Incidents> {
         None
     }
+
+    /// Start-up in its two parts, for runners that start a program and
+    /// then a model inside it (the `py-*` runners: the interpreter, then
+    /// its pool); `None` for the rest, whose start-up is one thing.
+    fn startup_parts(&self) -> Option<StartupParts> {
+        None
+    }
+
+    /// What a runner that runs its batches inside another program (an
+    /// interpreter) measured there during the last `run`, taken; `None`
+    /// for runners whose batches run in this process, which the harness
+    /// measures itself.
+    fn measured_inside(&mut self) -> Option<MeasuredInside> {
+        None
+    }
+}
+
+/// A runner's start-up in two parts (see [`Runner::startup_parts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StartupParts {
+    /// From starting the interpreter to its first message, its modules
+    /// imported.
+    pub interpreter: std::time::Duration,
+    /// The model's own start inside it: the pool built and every worker
+    /// ready (measured there, without the `parent_mb` allocation before).
+    pub model: std::time::Duration,
+}
+
+/// What a batch measured inside the program that ran it, on that
+/// program's side of the exchange (see [`Runner::measured_inside`]): the
+/// harness takes these instead of its own, which would count the
+/// exchange too.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MeasuredInside {
+    /// From just before the first task was handed over to just after the
+    /// last finished.
+    pub wall: std::time::Duration,
+    /// The program's peak resident memory during the batch (its VmHWM,
+    /// reset before the batch), in bytes.
+    pub peak_rss: u64,
+    /// Whether `peak_rss` is the kernel's mark (`false`: the RSS at the
+    /// end, where the mark could not be reset).
+    pub peak_exact: bool,
+    /// The program's resident memory before its first batch, idle, in
+    /// bytes: what `peak_rss` of every batch is measured from.
+    pub idle_rss: u64,
+    /// Side samples (`loop-lag`'s heartbeat lateness, ns), when the
+    /// workload takes them.
+    pub samples: Option<Vec<u64>>,
 }
 
 /// Memory of a pool's worker processes, in bytes, summed over workers.
@@ -78,13 +129,18 @@ pub struct WorkersMemory {
     pub pss: u64,
 }
 
-/// CPU time, in nanoseconds.
+/// CPU time, in nanoseconds, and context switches.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuTime {
     /// User time.
     pub user_ns: u64,
     /// System time.
     pub system_ns: u64,
+    /// Voluntary context switches, where the runner counts them (0
+    /// otherwise).
+    pub voluntary: u64,
+    /// Involuntary context switches, where the runner counts them.
+    pub involuntary: u64,
 }
 
 /// A runner could not start or finish a batch.

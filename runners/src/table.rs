@@ -14,6 +14,7 @@
 use crate::async_rt::{AsyncStd, Smol, TokioCt, TokioMt};
 use crate::def::RunnerDef;
 use crate::process::{Pool, StartMethod};
+use crate::python::{PyAsyncio, PyPool, PySeq, PyThreads};
 use crate::seq::Seq;
 use crate::threads::{Rayon, ThreadPerTask, ThreadPool};
 
@@ -31,4 +32,10 @@ pub(crate) static RUNNERS: &[&dyn RunnerDef] = &[
     &Pool(StartMethod::Fork),
     &Pool(StartMethod::Spawn),
     &Pool(StartMethod::Forkserver),
+    &PySeq,
+    &PyThreads,
+    &PyPool(StartMethod::Fork),
+    &PyPool(StartMethod::Spawn),
+    &PyPool(StartMethod::Forkserver),
+    &PyAsyncio,
 ];

@@ -69,7 +69,7 @@ fn digest_under(
         .batch(&entry.params(&given).unwrap(), tasks, 42)
         .unwrap();
     let mut runner_params = BTreeMap::new();
-    if !kind.info().params.is_empty() {
+    if has_cpu_param(kind) {
         runner_params.insert("cpu".to_string(), cpu.to_string());
     }
     let config = RunnerConfig {
@@ -113,21 +113,25 @@ fn every_runner_matches_seq_on_every_workload() {
                 *want,
                 "{k} {w}: unbounded"
             );
-            assert_eq!(
-                digest_under(kind, w, 2, Some(3), "inline"),
-                *want,
-                "{k} {w}: concurrency 3"
-            );
-            assert_eq!(
-                digest_under(kind, w, 1, Some(1), "inline"),
-                *want,
-                "{k} {w}: one at a time"
-            );
-            if !kind.info().params.is_empty() {
+            // (CPython's runners other than py-asyncio take no
+            // concurrency: each start is an interpreter's.)
+            if kind.uses_concurrency() || kind.family() != Family::Cpython {
                 assert_eq!(
-                    digest_under(kind, w, 2, Some(4), "offload"),
+                    digest_under(kind, w, 2, Some(3), "inline"),
                     *want,
-                    "{k} {w}: offload"
+                    "{k} {w}: concurrency 3"
+                );
+                assert_eq!(
+                    digest_under(kind, w, 1, Some(1), "inline"),
+                    *want,
+                    "{k} {w}: one at a time"
+                );
+            }
+            for cpu in other_cpu_modes(kind) {
+                assert_eq!(
+                    digest_under(kind, w, 2, Some(4), cpu),
+                    *want,
+                    "{k} {w}: cpu={cpu}"
                 );
             }
         }
@@ -278,7 +282,12 @@ fn one_runner_runs_many_batches_of_every_size_in_a_row() {
     let entry = registry.get("noop").unwrap();
     let params = entry.params(&BTreeMap::new()).unwrap();
     for kind in in_process() {
-        for concurrency in [None, Some(1), Some(3)] {
+        let limits: &[Option<usize>] = if kind.uses_concurrency() {
+            &[None, Some(1), Some(3)]
+        } else {
+            &[None]
+        };
+        for &concurrency in limits {
             let config = RunnerConfig {
                 workers: 2,
                 concurrency,
@@ -308,6 +317,22 @@ fn one_runner_runs_many_batches_of_every_size_in_a_row() {
 }
 
 /// The runners that run inside this process.
+/// Whether `kind` says where its CPU work runs (`cpu=`).
+fn has_cpu_param(kind: RunnerKind) -> bool {
+    kind.info().params.iter().any(|p| p.name == "cpu")
+}
+
+/// The `cpu=` values of `kind` beside `inline`.
+fn other_cpu_modes(kind: RunnerKind) -> &'static [&'static str] {
+    match (has_cpu_param(kind), kind.family()) {
+        (false, _) => &[],
+        (true, Family::Cpython) => &["thread", "process"],
+        (true, _) => &["offload"],
+    }
+}
+
+/// The in-process runners and CPython's (its pools' workers are the
+/// interpreter's, not this program's).
 fn in_process() -> impl Iterator<Item = RunnerKind> {
     RunnerKind::all().filter(|k| k.family() != Family::Processes)
 }

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use crate::{CaseRecord, CaseStatus, Family, Lang, Results, WorkloadKind};
 
 pub(crate) use crate::format::{number as format_number, short as format_short, time_unit};
-pub use palette::{family_colour, Rgb};
+pub use palette::{family_colour, reference_colour, Rgb};
 pub use style::{Metrics, Style};
 
 /// Which figure of issue 5's list a [`Plot`] is.
@@ -301,8 +301,31 @@ pub fn series_name(c: &CaseRecord) -> String {
     name
 }
 
-/// Runner configurations of the drawable cases in first-seen order, each
-/// with its family and cases; colours assigned by family.
+/// The runner a case's speed-up is measured against: its
+/// `speedup_baseline` (`py-seq` for CPython's runners), else `seq`.
+pub fn reference_of(c: &CaseRecord) -> &str {
+    c.speedup_baseline.as_deref().unwrap_or("seq")
+}
+
+impl Group<'_> {
+    /// Whether case `c` is a reference runner of this group — `seq`, or
+    /// a runner another case's speed-up is over (`py-seq`) — whose
+    /// speed-up is 1 by definition: speed-up figures leave it out and
+    /// findings do not rank it. Asked of the group, so `py-seq` is one
+    /// whether or not its own record names itself as its baseline.
+    pub fn is_reference(&self, c: &CaseRecord) -> bool {
+        c.family == Family::Baseline
+            || self
+                .cases
+                .iter()
+                .any(|other| other.status != CaseStatus::Skipped && reference_of(other) == c.runner)
+    }
+}
+
+/// Runner configurations of the drawable cases, each with its family and
+/// cases; colours assigned by family. Ordered by family — baseline,
+/// threads, processes, async, CPython (the order of [`Family`]) — so every
+/// legend reads the same way, and within a family in first-seen order.
 pub(crate) fn runner_series<'a>(
     g: &'a Group<'a>,
 ) -> Vec<(String, Family, Rgb, Vec<&'a CaseRecord>)> {
@@ -314,6 +337,8 @@ pub(crate) fn runner_series<'a>(
             None => order.push((name, c.family, vec![c])),
         }
     }
+    // Stable: runners of one family keep the order they ran in.
+    order.sort_by_key(|(_, family, _)| *family);
     let mut shade: BTreeMap<Family, usize> = BTreeMap::new();
     order
         .into_iter()

@@ -48,16 +48,27 @@ const ASYNC: [Rgb; 8] = [
     Rgb(0xAA, 0x33, 0x77),
 ];
 
-/// Golds and browns for CPython (Python's own yellow, darkened to read on
-/// white; Paul Tol's sand and olive-brown): apart from every Rust family.
+/// Browns and tans for CPython: low-saturation earth colours, each at
+/// least 25 CIELAB units (ΔE*76) from every shade of every other family —
+/// Python's own gold was tried first and sat within 14 of Okabe–Ito
+/// orange (async's first shade), too close to tell apart in a legend.
 const CPYTHON: [Rgb; 6] = [
-    Rgb(0xB8, 0x86, 0x0B),
     Rgb(0x8C, 0x5A, 0x14),
-    Rgb(0xDD, 0xAA, 0x33),
-    Rgb(0x66, 0x55, 0x00),
-    Rgb(0xBB, 0x77, 0x22),
-    Rgb(0x99, 0x77, 0x44),
+    Rgb(0xC4, 0x9A, 0x6C),
+    Rgb(0x5E, 0x3C, 0x1A),
+    Rgb(0xB0, 0x80, 0x40),
+    Rgb(0xA0, 0x78, 0x5A),
+    Rgb(0x6B, 0x5A, 0x2A),
 ];
+
+/// The colour of a family's reference line (ideal scaling from `seq` or
+/// `py-seq`): a light shade no runner of the family is drawn in.
+pub fn reference_colour(family: Family) -> Rgb {
+    match family {
+        Family::Cpython => Rgb(0xD9, 0xC7, 0xA7),
+        other => family_colour(other, 1),
+    }
+}
 
 /// The `shade`-th colour of a runner family (the baseline is grey).
 /// Shades repeat when a family has more runners than shades.

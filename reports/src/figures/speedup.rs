@@ -1,56 +1,106 @@
 //! Figure 2: speed-up over `seq` at each worker count, as grouped bars.
+//! CPython's runners are over `py-seq` (their `speedup_baseline`), one
+//! interpreter running the same tasks in a plain loop: the figure says so
+//! in its axis title, caption and finding.
+
+use std::collections::BTreeMap;
 
 use super::throughput::speedup_finding;
-use super::{category_bars, plot, ranked, worker_categories, FigureKind, Group, Mark, Plot};
-use crate::{Family, Lang};
+use super::{
+    category_bars, plot, ranked, reference_of, worker_categories, FigureKind, Group, Mark, Plot,
+};
+use crate::Lang;
 
-/// The figure, when the group has a `seq` case and another runner.
+/// The figure, when the group has a reference case (`seq`, or `py-seq`
+/// for CPython's runners) and another runner measured against it.
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
-    let seq = g
-        .drawable()
-        .find(|c| c.family == Family::Baseline)?
-        .summary
-        .as_ref()?
-        .throughput
-        .median;
-    if seq <= 0.0 {
-        return None;
+    // Each reference runner's median throughput (its first drawable case).
+    let mut references: BTreeMap<&str, f64> = BTreeMap::new();
+    for c in g.drawable().filter(|c| g.is_reference(c)) {
+        let median = c.summary.as_ref()?.throughput.median;
+        if median > 0.0 {
+            references.entry(c.runner.as_str()).or_insert(median);
+        }
     }
-    let (categories, keys) = worker_categories(g, lang, |c| c.family != Family::Baseline);
-    let series = category_bars(
-        g,
-        &keys,
-        |c| c.family != Family::Baseline,
-        |c| {
-            let s = c.summary.as_ref()?;
-            let y = c.speedup_vs_seq.unwrap_or(s.throughput.median / seq);
+    let measured =
+        |c: &crate::CaseRecord| !g.is_reference(c) && references.contains_key(reference_of(c));
+    let (categories, keys) = worker_categories(g, lang, measured);
+    let series = category_bars(g, &keys, measured, |c| {
+        let s = c.summary.as_ref()?;
+        let reference = references[reference_of(c)];
+        let y = c.speedup_vs_seq.unwrap_or(s.throughput.median / reference);
+        Some((
+            y,
             Some((
-                y,
-                Some((s.throughput.ci95_low / seq, s.throughput.ci95_high / seq)),
-            ))
-        },
-    );
+                s.throughput.ci95_low / reference,
+                s.throughput.ci95_high / reference,
+            )),
+        ))
+    });
     if series.is_empty() {
         return None;
     }
+    // The references other than seq that a drawn bar is over.
+    let mut others: Vec<&str> = g
+        .drawable()
+        .filter(|c| measured(c))
+        .map(reference_of)
+        .filter(|r| *r != "seq")
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    let cpython = !others.is_empty();
+    let over = std::iter::once("seq")
+        .chain(others.iter().copied())
+        .collect::<Vec<_>>();
+    let over_en = over.join(" or ");
+    let over_ru = over.join(" или ");
     let mut p = plot(
         FigureKind::Speedup,
         lang.pick(
-            format!("{}: speed-up over seq", g.label(lang)),
-            format!("{}: ускорение относительно seq", g.label(lang)),
+            format!("{}: speed-up over {over_en}", g.label(lang)),
+            format!("{}: ускорение относительно {over_ru}", g.label(lang)),
         ),
         lang.pick(
-            "Each runner's median throughput divided by seq's, per worker count; 1 means no faster than one plain loop, and the bars' whiskers are 95 % intervals.",
-            "Медианная пропускная способность каждой модели, делённая на пропускную способность seq, для каждого числа исполнителей; 1 — не быстрее простого цикла, усы — 95 % интервалы.",
-        ).into(),
+            format!(
+                "Each runner's median throughput divided by {}, per worker count; 1 means no faster than one plain loop, and the bars' whiskers are 95 % intervals.{}",
+                if cpython { "its reference's" } else { "seq's" },
+                if cpython {
+                    format!(" CPython's runners are over {}, one interpreter running the same tasks one after another; Rust's over seq.", others.join(", "))
+                } else {
+                    String::new()
+                }
+            ),
+            format!(
+                "Медианная пропускная способность каждой модели, делённая на пропускную способность {}, для каждого числа исполнителей; 1 — не быстрее простого цикла, усы — 95 % интервалы.{}",
+                if cpython { "её эталона" } else { "seq" },
+                if cpython {
+                    format!(" Модели CPython — относительно {}, одного интерпретатора, выполняющего те же задачи по очереди; модели Rust — относительно seq.", others.join(", "))
+                } else {
+                    String::new()
+                }
+            ),
+        ),
         lang.pick("workers", "исполнители"),
-        lang.pick("speed-up over seq (×)", "ускорение относительно seq (×)"),
+        &lang.pick(
+            format!("speed-up over {over_en} (×)"),
+            format!("ускорение относительно {over_ru} (×)"),
+        ),
         Mark::Bars,
         categories,
         series,
     );
     if let Some(Some(w)) = keys.last() {
-        p.finding = speedup_finding(&ranked(&p, Some((keys.len() - 1) as f64)), *w, lang);
+        let bases: BTreeMap<String, &str> = g
+            .drawable()
+            .map(|c| (super::series_name(c), reference_of(c)))
+            .collect();
+        p.finding = speedup_finding(
+            &ranked(&p, Some((keys.len() - 1) as f64)),
+            *w,
+            |name| bases.get(name).copied().unwrap_or("seq").to_string(),
+            lang,
+        );
     }
     Some(p)
 }

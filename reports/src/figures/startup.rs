@@ -13,9 +13,10 @@ use crate::{Family, Lang};
 /// The figure, when the group has pool cases at two or more `parent_mb`
 /// values with a start-up time.
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
-    // runner id → (parent MiB, start-up seconds), one point per case.
+    // runner id → (parent MiB, start-up seconds), one point per case;
+    // the runners in order with their family (`py-fork` is CPython's).
     let mut by_runner: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
-    let mut order: Vec<&str> = Vec::new();
+    let mut order: Vec<(&str, Family)> = Vec::new();
     for c in g.drawable() {
         let (Some(mb), Some(startup)) = (c.runner_params.get("parent_mb"), c.startup) else {
             continue;
@@ -23,8 +24,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         let Ok(mb) = mb.parse::<f64>() else {
             continue;
         };
-        if !order.contains(&c.runner.as_str()) {
-            order.push(&c.runner);
+        if !order.iter().any(|(r, _)| *r == c.runner) {
+            order.push((&c.runner, c.family));
         }
         by_runner
             .entry(&c.runner)
@@ -43,10 +44,14 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         .map(|(_, s)| *s)
         .fold(0.0, f64::max);
     let (unit, per) = time_unit(longest);
+    order.sort_by_key(|(_, family)| *family);
+    let mut shade: BTreeMap<Family, usize> = BTreeMap::new();
     let series = order
         .iter()
-        .enumerate()
-        .map(|(i, runner)| {
+        .map(|(runner, family)| {
+            let i = shade.entry(*family).or_default();
+            let colour = family_colour(*family, *i);
+            *i += 1;
             let mut points: Vec<Point> = by_runner[runner]
                 .iter()
                 .map(|&(mb, s)| Point {
@@ -58,8 +63,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             points.sort_by(|a, b| a.x.total_cmp(&b.x));
             Series {
                 name: runner.to_string(),
-                family: Some(Family::Processes),
-                colour: family_colour(Family::Processes, i),
+                family: Some(*family),
+                colour,
                 dashed: false,
                 horizontal: false,
                 points,
@@ -139,17 +144,28 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if series.len() < 2 {
         return None;
     }
+    let interpreter = g.drawable().any(|c| c.interpreter_startup.is_some());
     let mut p = plot(
         FigureKind::StartupCost,
         lang.pick(
             format!("{}: start-up per runner", g.label(lang)),
             format!("{}: запуск каждой модели", g.label(lang)),
         ),
-        lang.pick(
-            "Time to start each runner before its first batch — threads spawned, runtime built, or every pool worker ready — one start per case.",
-            "Время запуска каждой модели до первого прогона — потоки созданы, runtime построен или все процессы пула готовы; один запуск на случай.",
-        )
-        .into(),
+        format!(
+            "{}{}",
+            lang.pick(
+                "Time to start each runner before its first batch — threads spawned, runtime built, or every pool worker ready — one start per case.",
+                "Время запуска каждой модели до первого прогона — потоки созданы, runtime построен или все процессы пула готовы; один запуск на случай.",
+            ),
+            if interpreter {
+                lang.pick(
+                    " CPython's bars include the interpreter's own start; the tables give its share.",
+                    " Столбцы CPython включают запуск самого интерпретатора; его долю показывают таблицы.",
+                )
+            } else {
+                ""
+            }
+        ),
         lang.pick("workers", "исполнители"),
         &lang.pick(format!("start-up ({unit})"), format!("запуск ({unit})")),
         Mark::Bars,

@@ -1,11 +1,14 @@
 //! Figure 1: throughput against worker count for a CPU workload, one line
-//! per runner configuration, with the ideal linear scaling of `seq`.
+//! per runner configuration, with the ideal linear scaling of `seq` (and
+//! of `py-seq`, when CPython's runners are drawn: their reference).
+
+use std::collections::BTreeMap;
 
 use super::{
-    contrast, format_short, plot, ranked, runner_series, worker_counts, FigureKind, Group, Mark,
-    Plot, Point, Series,
+    contrast, format_short, plot, ranked, reference_of, runner_series, worker_counts, FigureKind,
+    Group, Mark, Plot, Point, Series,
 };
-use crate::figures::palette::family_colour;
+use crate::figures::palette::reference_colour;
 use crate::{Family, Lang, WorkloadKind};
 
 /// The figure, when the group is a CPU workload measured at two worker
@@ -19,8 +22,18 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         return None;
     }
     let mut series = Vec::new();
-    let mut seq_throughput = None;
+    // Each reference runner's throughput (`seq`, `py-seq`), with its
+    // family, in legend order; and each series' reference.
+    let mut references: Vec<(String, Family, f64)> = Vec::new();
+    let mut reference_of_series: BTreeMap<String, String> = BTreeMap::new();
+    let mut reference_series: Vec<String> = Vec::new();
     for (name, family, colour, cases) in runner_series(g) {
+        if let Some(c) = cases.first() {
+            reference_of_series.insert(name.clone(), reference_of(c).to_string());
+        }
+        if cases.iter().all(|c| g.is_reference(c)) {
+            reference_series.push(name.clone());
+        }
         let horizontal = cases.iter().all(|c| c.workers.is_none());
         let mut points: Vec<Point> = cases
             .iter()
@@ -31,8 +44,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                     None if horizontal => 0.0,
                     None => return None,
                 };
-                if c.family == Family::Baseline && seq_throughput.is_none() {
-                    seq_throughput = Some(s.throughput.median);
+                if g.is_reference(c) && !references.iter().any(|(r, _, _)| *r == c.runner) {
+                    references.push((c.runner.clone(), c.family, s.throughput.median));
                 }
                 Some(Point {
                     x,
@@ -51,20 +64,22 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             points,
         });
     }
-    if let Some(seq) = seq_throughput {
+    for (runner, family, throughput) in &references {
         series.push(Series {
-            name: lang
-                .pick("ideal (seq × workers)", "идеал (seq × исполнители)")
-                .into(),
+            name: lang.pick(
+                format!("ideal ({runner} × workers)"),
+                format!("идеал ({runner} × исполнители)"),
+            ),
             family: None,
-            colour: family_colour(Family::Baseline, 1),
+            // seq's ideal in light grey; py-seq's in a pale tan.
+            colour: reference_colour(*family),
             dashed: true,
             horizontal: false,
             points: workers
                 .iter()
                 .map(|&w| Point {
                     x: w as f64,
-                    y: seq * w as f64,
+                    y: throughput * w as f64,
                     ci95: None,
                 })
                 .collect(),
@@ -77,8 +92,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             format!("{}: пропускная способность и число исполнителей", g.label(lang)),
         ),
         lang.pick(
-            "Median tasks per second at each worker count, with 95 % intervals; the dashed grey line is seq's throughput times the workers, perfect scaling.",
-            "Медиана задач в секунду при каждом числе исполнителей, с 95 % интервалами; серая пунктирная линия — пропускная способность seq, умноженная на число исполнителей, идеальное масштабирование.",
+            "Median tasks per second at each worker count, with 95 % intervals; the dashed grey line is seq's throughput times the workers, perfect scaling (the dashed tan one, py-seq's: CPython's perfect scaling).",
+            "Медиана задач в секунду при каждом числе исполнителей, с 95 % интервалами; серая пунктирная линия — пропускная способность seq, умноженная на число исполнителей, идеальное масштабирование (светло-коричневая пунктирная — то же для py-seq, идеал CPython).",
         ).into(),
         lang.pick("workers (threads or processes)", "исполнители (потоки или процессы)"),
         lang.pick("throughput (tasks/s)", "пропускная способность (задач/с)"),
@@ -86,56 +101,85 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         Vec::new(),
         series,
     );
-    if let (Some(seq), Some(&w)) = (seq_throughput, workers.last()) {
-        let baseline: Vec<&str> = p
-            .series
-            .iter()
-            .filter(|s| s.family == Some(Family::Baseline))
-            .map(|s| s.name.as_str())
-            .collect();
-        let speedups: Vec<(&str, f64)> = ranked(&p, Some(w as f64))
+    if let Some(&w) = workers.last() {
+        let reference = |name: &str| reference_of_series.get(name).map_or("seq", String::as_str);
+        let throughput_of = |runner: &str| {
+            references
+                .iter()
+                .find(|(r, _, _)| r == runner)
+                .map(|(_, _, t)| *t)
+        };
+        let mut speedups: Vec<(&str, f64)> = ranked(&p, Some(w as f64))
             .into_iter()
-            .filter(|(name, _)| !baseline.contains(name))
-            .map(|(name, y)| (name, y / seq))
+            .filter(|(name, _)| !reference_series.iter().any(|r| r == name))
+            .filter_map(|(name, y)| Some((name, y / throughput_of(reference(name))?)))
             .collect();
-        p.finding = speedup_finding(&speedups, w, lang);
+        speedups.sort_by(|a, b| a.1.total_cmp(&b.1));
+        p.finding = speedup_finding(&speedups, w, |name| reference(name).to_string(), lang);
     }
     Some(p)
 }
 
 /// "rayon runs at 1.9× seq's speed on 2 workers; tokio-ct at 1.0×":
-/// the finding of figures 1 and 2, from (runner, speed-up) lowest first.
+/// the finding of figures 1 and 2, from (runner, speed-up) lowest first;
+/// `reference` names the runner a series' speed-up is over (`seq`, or
+/// `py-seq` for CPython's runners).
 pub(super) fn speedup_finding(
     speedups: &[(&str, f64)],
     workers: u64,
+    reference: impl Fn(&str) -> String,
     lang: Lang,
 ) -> Option<String> {
     let f = format_short;
+    let mut all: Vec<String> = speedups.iter().map(|(name, _)| reference(name)).collect();
+    all.sort_unstable();
+    all.dedup();
     contrast(
         speedups,
-        |lo, hi| {
-            lang.pick(
+        |lo, hi| match all.as_slice() {
+            [one] => lang.pick(
                 format!(
-                    "Every runner runs at {}–{}× seq's speed on {workers} workers",
+                    "Every runner runs at {}–{}× {one}'s speed on {workers} workers",
                     f(lo),
                     f(hi)
                 ),
                 format!(
-                    "Все модели: ×{}–{} к скорости seq (исполнителей: {workers})",
+                    "Все модели: ×{}–{} к скорости {one} (исполнителей: {workers})",
                     f(lo),
                     f(hi)
                 ),
-            )
+            ),
+            several => lang.pick(
+                format!(
+                    "Every runner runs at {}–{}× its reference's speed ({}) on {workers} workers",
+                    f(lo),
+                    f(hi),
+                    several.join(", ")
+                ),
+                format!(
+                    "Все модели: ×{}–{} к скорости своего эталона ({}; исполнителей: {workers})",
+                    f(lo),
+                    f(hi),
+                    several.join(", ")
+                ),
+            ),
         },
         |(hi, h), (lo, l)| {
+            let (rh, rl) = (reference(hi), reference(lo));
+            // The low runner's reference is named only when it differs.
+            let (lo_en, lo_ru) = if rh == rl {
+                (String::new(), String::new())
+            } else {
+                (format!(" {rl}'s"), format!(" к {rl}"))
+            };
             lang.pick(
                 format!(
-                    "{hi} runs at {}× seq's speed on {workers} workers; {lo} at {}×",
+                    "{hi} runs at {}× {rh}'s speed on {workers} workers; {lo} at {}×{lo_en}",
                     f(h),
                     f(l)
                 ),
                 format!(
-                    "{hi}: ×{} к скорости seq, {lo}: ×{} (исполнителей: {workers})",
+                    "{hi}: ×{} к скорости {rh}, {lo}: ×{}{lo_ru} (исполнителей: {workers})",
                     f(h),
                     f(l)
                 ),

@@ -542,7 +542,11 @@ pub(crate) fn inherited_socket() -> Option<UnixStream> {
 /// User and system time of process `pid`.
 fn proc_cpu(pid: u32) -> Option<crate::CpuTime> {
     let (user_ns, system_ns) = bakeoff_os::process_cpu(pid)?;
-    Some(crate::CpuTime { user_ns, system_ns })
+    Some(crate::CpuTime {
+        user_ns,
+        system_ns,
+        ..Default::default()
+    })
 }
 
 /// Rss and Pss of process `pid`.
