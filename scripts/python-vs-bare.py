@@ -154,8 +154,10 @@ def run_bakeoff(a, workdir, name, argv):
     """One `bakeoff run`; its results.json as a dict, or raises RuntimeError."""
     out = os.path.join(workdir, name)
     cmd = [a.bakeoff, "run"] + [str(x) for x in argv] + ["--reps", "1", "--out", out, "-q"]
+    # The py-* runners take their interpreter from BAKEOFF_PYTHON: the bare one.
+    env = dict(os.environ, BAKEOFF_PYTHON=a.python)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True)
+                       universal_newlines=True, env=env)
     path = os.path.join(out, "results.json")
     if not os.path.exists(path):
         tail = (p.stderr.strip() or p.stdout.strip()).splitlines()[-1:] or ["no output"]
