@@ -384,7 +384,9 @@ def markdown(a, rows, env, pythons):
     lines.append("")
     lines.append("ratio = bakeoff median / bare median; n = values bare/bakeoff. Pool start-up "
                  "on the bakeoff side is the case's startup minus interpreter_startup; bytes "
-                 "per task there is peak RSS above idle / tasks.")
+                 "per task there is peak RSS above idle / tasks. bakeoff's pools hand the "
+                 "tasks out with imap_unordered(chunksize=1), the bare program with "
+                 "map(chunksize=1); both tear down with close(); join().")
     return "\n".join(lines)
 
 
