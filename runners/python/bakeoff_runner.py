@@ -14,8 +14,9 @@ the exchange):
     <- {"op": "load", "workload": …, "params": {…}, "tasks": [...]}
     -> {"loaded": N}
     <- {"op": "run"}                                   one batch
-    -> {"wall_ns": …, "records": [[submit, start, end, digest], …], …}
-       or {"failed": {"index": I, "reason": "…"}}
+    -> {"wall_ns": …, "submit": [...], "start": [...], "end": [...],
+        "digest": [...], …}       one value per task (end 0: unfinished)
+       or the same with "failed": {"index": I, "reason": "…"}
     <- {"op": "stop"}
     -> {"stopped": NS}
 
@@ -26,22 +27,21 @@ a plain loop, ``ThreadPoolExecutor``, ``multiprocessing.get_context(m).Pool``
 and one asyncio event loop with ``gather``.
 """
 
-import asyncio
-import concurrent.futures
-import concurrent.futures.process
+import array
 import functools
-import gc
-import json
 import multiprocessing
 import os
-import platform
-import select
 import signal
 import sys
 import threading
 import time
 
-import bakeoff_workloads
+# Spawn and forkserver workers import this file again (as __mp_main__):
+# what only the interpreter bakeoff talks to needs is imported by
+# ``main`` (asyncio alone takes tens of milliseconds to import, which
+# every worker's start-up would pay), and the workloads on a worker's
+# first task.
+asyncio = concurrent = json = None
 
 PROTOCOL = 1
 PR_SET_PDEATHSIG = 1
@@ -63,6 +63,8 @@ def die_with_parent():
 
 def describe():
     """The interpreter, as the run's environment block records it."""
+    import platform
+
     gil = getattr(sys, "_is_gil_enabled", None)
     return {
         "path": sys.executable,
@@ -110,6 +112,8 @@ def workload(spec):
     builds its own, since a workload object need not pickle)."""
     w = _workloads.get(spec)
     if w is None:
+        import bakeoff_workloads
+
         w = _workloads[spec] = bakeoff_workloads.build(spec[0], dict(spec[1]))
     return w
 
@@ -133,6 +137,8 @@ def watch(pid):
     looks every 200 ms)."""
 
     def wait():
+        import select
+
         try:
             fd = os.pidfd_open(pid)
             select.select([fd], [], [])
@@ -203,22 +209,30 @@ class Batch:
 
 
 class Failed(Exception):
-    """Task ``index`` did not complete, for ``reason``; ``rows``, the
-    records of the batch's tasks that did (None for the others)."""
+    """Task ``index`` did not complete, for ``reason``; ``records``, those
+    of the batch's tasks that did."""
 
-    def __init__(self, index, reason, rows=()):
+    def __init__(self, index, reason, records=None):
         super().__init__(reason)
-        self.index, self.reason, self.rows = index, reason, rows
+        self.index, self.reason, self.records = index, reason, records
 
 
 class Records:
     """Per-task timestamps and digests, filled as tasks finish, and the
     first task that raised (the batch still runs to its end, as bakeoff's
-    own runners run it)."""
+    own runners run it).
+
+    Four typed arrays, allocated before the batch's memory is measured
+    (as bakeoff's Rust recorder is): storing a value in one keeps no
+    Python object alive, so recording costs a waiting task nothing and
+    gives the garbage collector nothing to walk."""
 
     def __init__(self, n):
-        self.submit = [0] * n
-        self.rows = [None] * n
+        zeros = bytes(8 * n)
+        self.submit = array.array("q", zeros)
+        self.start = array.array("q", zeros)
+        self.end = array.array("q", zeros)
+        self.digest = array.array("Q", zeros)
         self.failed = None
 
     def put(self, result):
@@ -227,19 +241,33 @@ class Records:
             if self.failed is None:
                 self.failed = Failed(index, "raised: " + digest)
             return
-        self.rows[index] = [self.submit[index], start, end, digest]
+        self.start[index] = start
+        self.end[index] = end
+        self.digest[index] = digest
+
+    def first_unfinished(self):
+        """The lowest index of a task not recorded yet."""
+        return next(i for i, e in enumerate(self.end) if e == 0)
 
     def fail(self, index, reason):
         """Task ``index`` did not complete: the batch's failure."""
-        return Failed(index, reason, self.rows)
+        return Failed(index, reason, self)
 
-    def json(self):
+    def check(self):
+        """Raises the batch's failure, if it has one."""
         if self.failed is not None:
             raise self.fail(self.failed.index, self.failed.reason)
-        missing = [i for i, r in enumerate(self.rows) if r is None]
-        if missing:
-            raise self.fail(missing[0], "never finished")
-        return self.rows
+        if 0 in self.end:
+            raise self.fail(self.first_unfinished(), "never finished")
+
+    def json(self):
+        """The four arrays, for the answer."""
+        return {
+            "submit": self.submit.tolist(),
+            "start": self.start.tolist(),
+            "end": self.end.tolist(),
+            "digest": self.digest.tolist(),
+        }
 
 
 class Seq:
@@ -248,12 +276,10 @@ class Seq:
     def __init__(self, msg):
         pass
 
-    def run(self, batch):
-        records = Records(len(batch.tasks))
+    def run(self, batch, records):
         for item in enumerate(batch.tasks):
             records.submit[item[0]] = now()
             records.put(run_task(batch.spec, item))
-        return records
 
     def stop(self):
         pass
@@ -270,15 +296,13 @@ class Threads:
         for f in [self.executor.submit(wait_for_all, barrier) for _ in range(workers)]:
             f.result()
 
-    def run(self, batch):
-        records = Records(len(batch.tasks))
+    def run(self, batch, records):
         futures = []
         for item in enumerate(batch.tasks):
             records.submit[item[0]] = now()
             futures.append(self.executor.submit(run_task, batch.spec, item))
         for f in concurrent.futures.as_completed(futures):
             records.put(f.result())
-        return records
 
     def stop(self):
         self.executor.shutdown(wait=True)
@@ -315,9 +339,8 @@ class Pool:
         self.watch()
         return death(self.seen)
 
-    def run(self, batch):
+    def run(self, batch, records):
         n = len(batch.tasks)
-        records = Records(n)
         self.watch()
         t = now()
         for i in range(n):
@@ -334,9 +357,8 @@ class Pool:
                 reason = self.dead()
                 if reason is not None:
                     self.broken = True
-                    first = min(i for i, r in enumerate(records.rows) if r is None)
+                    first = records.first_unfinished()
                     raise records.fail(first, reason + " while tasks were running")
-        return records
 
     def stop(self):
         if self.broken:
@@ -412,11 +434,47 @@ class Asyncio:
         t = now()
         for i in range(len(batch.tasks)):
             records.submit[i] = t
+        if w.is_io and sem is None:
+            return await self.straight(batch, records)
         for result in await asyncio.gather(*(one(i, task) for i, task in enumerate(batch.tasks))):
             records.put(result)
 
-    def run(self, batch):
-        records = Records(len(batch.tasks))
+    async def straight(self, batch, records):
+        """IO tasks with no limit: each workload coroutine straight to the
+        loop, as ``gather`` hands it, one done callback for all recording
+        it in place of a coroutine around each. So a waiting task holds
+        about what it holds in a bare program (the course's ``gather`` of
+        sleeps): a dictionary entry more, where a callback object of its
+        own (``functools.partial``) would be twice that. A task's start is
+        when it was handed to the loop: the loop's ready queue is the
+        model's own."""
+        n = len(batch.tasks)
+        if n == 0:
+            return
+        w, spec = batch.workload, batch.spec
+        done = self.loop.create_future()
+        index_of = {}
+
+        def finished(task):
+            end, index = now(), index_of.pop(task)
+            error = None if task.cancelled() else task.exception()
+            if task.cancelled() or error is not None:
+                reason = "cancelled" if error is None else one_line(error)
+                records.put((index, None, None, "%s (asyncio): %s" % (spec[0], reason)))
+            else:
+                records.put((index, records.start[index], end, task.result()))
+            if not index_of:
+                done.set_result(None)
+
+        create, starts = self.loop.create_task, records.start
+        for index, task in enumerate(batch.tasks):
+            starts[index] = now()
+            t = create(w.run_async(task))
+            index_of[t] = index
+            t.add_done_callback(finished)
+        await done
+
+    def run(self, batch, records):
         if self.processes is not None and self.processes._broken:
             self.processes.shutdown(wait=True)
             self.start_processes()
@@ -428,9 +486,8 @@ class Asyncio:
             for p in self.seen.values():
                 p.join(0.5)
             reason = death(self.seen) or "a worker process ended abruptly"
-            first = min(i for i, r in enumerate(records.rows) if r is None)
+            first = records.first_unfinished()
             raise records.fail(first, reason + " while tasks were running")
-        return records
 
     def stop(self):
         if self.processes is not None:
@@ -479,24 +536,29 @@ def serve(inp, out):
                 batch = Batch(msg)
                 send({"loaded": len(batch.tasks)})
             elif op == "run":
+                import gc
+
+                records = None
+                records = Records(len(batch.tasks))
                 gc.collect()
                 if idle is None:
                     idle = status_kib("VmRSS")
                 exact = reset_peak()
                 t = now()
-                records = model.run(batch)
+                model.run(batch, records)
                 wall = now() - t
-                rows = records.json()
-                send(
+                answer = records.json()
+                answer.update(
                     {
                         "wall_ns": wall,
-                        "records": rows,
                         "peak_rss": status_kib("VmHWM") if exact else status_kib("VmRSS"),
                         "peak_exact": exact,
                         "idle_rss": idle,
                         "samples": getattr(batch.workload, "take_samples", lambda: None)(),
                     }
                 )
+                records.check()
+                send(answer)
             elif op == "stop":
                 t = now()
                 if model is not None:
@@ -506,7 +568,9 @@ def serve(inp, out):
             else:
                 send({"error": "unknown request `%s`" % op})
         except Failed as f:
-            send({"failed": {"index": f.index, "reason": f.reason}, "records": list(f.rows)})
+            answer = f.records.json() if f.records is not None else {}
+            answer["failed"] = {"index": f.index, "reason": f.reason}
+            send(answer)
         except Exception as e:
             send({"error": one_line(e)})
     del keep
@@ -514,6 +578,12 @@ def serve(inp, out):
 
 
 def main():
+    global asyncio, concurrent, json
+    import asyncio
+    import concurrent.futures
+    import concurrent.futures.process
+    import json
+
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     die_with_parent()
     out = os.fdopen(os.dup(1), "w")

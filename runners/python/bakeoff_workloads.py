@@ -15,7 +15,6 @@ derives them again from the seed. Where the course has the code
 Standard library only; Python 3.8 and later.
 """
 
-import asyncio
 import collections
 import ctypes
 import hashlib
@@ -32,6 +31,23 @@ import struct
 import tempfile
 import threading
 import time
+
+
+class _LazyAsyncio:
+    """``asyncio``, imported on first use. Spawn and forkserver workers
+    import this module to run blocking tasks and never need asyncio,
+    whose import costs tens of milliseconds: it would be counted in every
+    pool's start-up. The first attribute read replaces this stand-in with
+    the module itself."""
+
+    def __getattr__(self, name):
+        import asyncio as module
+
+        globals()["asyncio"] = module
+        return getattr(module, name)
+
+
+asyncio = _LazyAsyncio()
 
 MASK = 0xFFFFFFFFFFFFFFFF
 SERVE_ADDR_ENV = "BAKEOFF_SERVE_ADDR"

@@ -46,10 +46,36 @@ struct Loaded {
     loaded: usize,
 }
 
+/// Every task's record, one array per field: CLOCK_MONOTONIC
+/// nanoseconds, and `end` 0 for a task that did not finish.
+#[derive(Deserialize)]
+struct Records {
+    submit: Vec<u64>,
+    start: Vec<u64>,
+    end: Vec<u64>,
+    digest: Vec<u64>,
+}
+
+impl Records {
+    /// Writes every finished task's record into `job`, on its clock.
+    fn record(&self, job: &Job) {
+        // Both clocks are CLOCK_MONOTONIC: the job's zero on it.
+        let zero = monotonic_ns().saturating_sub(job.now());
+        let at = |t: u64| t.saturating_sub(zero);
+        for i in 0..job.len().min(self.end.len()) {
+            if self.end[i] != 0 {
+                let (submit, start, end) = (self.submit[i], self.start[i], self.end[i]);
+                job.complete_at(i, at(submit), at(start), at(end), self.digest[i]);
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Ran {
     wall_ns: u64,
-    records: Vec<[u64; 4]>,
+    #[serde(flatten)]
+    records: Records,
     peak_rss: u64,
     peak_exact: bool,
     idle_rss: u64,
@@ -57,11 +83,12 @@ struct Ran {
 }
 
 /// A batch with a failed task: the failure, and every task's record
-/// (`null` for those that did not finish).
+/// (when the batch got as far as running).
 #[derive(Deserialize)]
 struct Failed {
     failed: TaskFailed,
-    records: Vec<Option<[u64; 4]>>,
+    #[serde(flatten)]
+    records: Option<Records>,
 }
 
 #[derive(Deserialize)]
@@ -264,19 +291,14 @@ impl Runner for PythonRunner {
         self.measured = None;
         self.send(&json!({"op": "run"}))?;
         let (value, line) = self.read_value()?;
-        // Both clocks are CLOCK_MONOTONIC: the job's zero on it.
-        let zero = monotonic_ns().saturating_sub(job.now());
-        let at = |t: u64| t.saturating_sub(zero);
         // A task that failed is the job's failure, as under every runner,
         // beside the tasks that finished (the model is still usable).
         if let Some(f) = value.get("failed") {
             let failed: Failed = serde_json::from_value(value.clone()).map_err(|e| {
                 self.error(format!("a task failure it could not describe ({e}): {f}"))
             })?;
-            for (i, r) in failed.records.into_iter().enumerate() {
-                if let Some([submit, start, end, digest]) = r {
-                    job.complete_at(i, at(submit), at(start), at(end), digest);
-                }
+            if let Some(records) = &failed.records {
+                records.record(job);
             }
             job.fail(failed.failed.index, failed.failed.reason);
             return Ok(());
@@ -287,9 +309,7 @@ impl Runner for PythonRunner {
                 line.trim()
             ))
         })?;
-        for (i, [submit, start, end, digest]) in ran.records.into_iter().enumerate() {
-            job.complete_at(i, at(submit), at(start), at(end), digest);
-        }
+        ran.records.record(job);
         self.measured = Some(MeasuredInside {
             wall: Duration::from_nanos(ran.wall_ns),
             peak_rss: ran.peak_rss,
