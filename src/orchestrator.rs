@@ -566,6 +566,22 @@ fn progress_line(
     )
 }
 
+/// One case done: the bar moves on, printing `line` above it when it says
+/// something the reader must see (`notable`: a failure, a skip); without a
+/// bar, `--progress` prints every line.
+fn show_progress(bar: Option<&ProgressBar>, opts: &RunOptions, line: &str, notable: bool) {
+    match bar {
+        Some(bar) => {
+            if notable {
+                bar.println(line);
+            }
+            bar.inc(1);
+        }
+        None if opts.progress => println!("{line}"),
+        None => {}
+    }
+}
+
 /// Why this machine cannot run `case` (no interpreter for a `py-*`
 /// runner, a workload with no Python form), or `None`.
 fn unavailable(kind: RunnerKind, case: &Case) -> Option<String> {
@@ -713,14 +729,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
                 index + 1,
                 case.label()
             );
-            match &bar {
-                Some(bar) => {
-                    bar.println(line);
-                    bar.inc(1);
-                }
-                None if opts.progress => println!("{line}"),
-                None => {}
-            }
+            show_progress(bar.as_ref(), opts, &line, true);
             let outcome = Outcome {
                 skipped: true,
                 ..Outcome::failed(reason)
@@ -793,16 +802,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
                 .map(|base| s.throughput.median / base)
         });
         let line = progress_line(index, total, case, started, failure.as_deref());
-        match &bar {
-            Some(bar) => {
-                if failure.is_some() {
-                    bar.println(line);
-                }
-                bar.inc(1);
-            }
-            None if opts.progress => println!("{line}"),
-            None => {}
-        }
+        show_progress(bar.as_ref(), opts, &line, failure.is_some());
         let outcome = Outcome {
             skipped: false,
             failure,

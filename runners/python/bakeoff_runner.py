@@ -37,9 +37,10 @@ import threading
 import time
 
 # Spawn and forkserver workers import this file again (as __mp_main__):
-# what only the interpreter bakeoff talks to needs is imported by
-# ``main`` (asyncio alone takes tens of milliseconds to import, which
-# every worker's start-up would pay), and the workloads on a worker's
+# what only the interpreter bakeoff talks to needs is imported where it is
+# used — json by ``main``, concurrent.futures and asyncio by the models
+# that use them (asyncio alone takes tens of milliseconds to import, which
+# every worker's start-up would pay) — and the workloads on a worker's
 # first task.
 asyncio = concurrent = json = None
 
@@ -301,6 +302,9 @@ class Threads:
     its threads are started before the first batch."""
 
     def __init__(self, msg):
+        global concurrent
+        import concurrent.futures
+
         workers = msg["workers"]
         self.executor = concurrent.futures.ThreadPoolExecutor(workers)
         barrier = threading.Barrier(workers)
@@ -388,6 +392,11 @@ class Asyncio:
     ``ProcessPoolExecutor(workers)``."""
 
     def __init__(self, msg):
+        global asyncio, concurrent
+        import asyncio
+        import concurrent.futures
+        import concurrent.futures.process
+
         self.loop = asyncio.new_event_loop()
         self.mode = msg.get("cpu", "inline")
         self.concurrency = msg.get("concurrency")
@@ -589,10 +598,7 @@ def serve(inp, out):
 
 
 def main():
-    global asyncio, concurrent, json
-    import asyncio
-    import concurrent.futures
-    import concurrent.futures.process
+    global json
     import json
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)

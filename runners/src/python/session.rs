@@ -126,13 +126,19 @@ impl PythonRunner {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        // SAFETY: only async-signal-safe prctl between fork and exec. The
-        // interpreter dies with this process however it dies; its pool
-        // workers do the same with it (bakeoff_runner.die_with_parent).
+        // SAFETY: only async-signal-safe calls (prctl, getppid) between
+        // fork and exec. The interpreter dies with this process however it
+        // dies, even if it died before the prctl (the parent check); its
+        // pool workers do the same with it (bakeoff_runner.die_with_parent).
+        let parent = nix::unistd::getpid();
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 nix::sys::prctl::set_pdeathsig(Some(nix::sys::signal::Signal::SIGKILL))
-                    .map_err(std::io::Error::from)
+                    .map_err(std::io::Error::from)?;
+                if nix::unistd::getppid() != parent {
+                    return Err(std::io::Error::other("the case process is gone"));
+                }
+                Ok(())
             });
         }
         let mut child = command.spawn().map_err(|e| RunnerError::Pool {
