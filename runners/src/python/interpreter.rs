@@ -143,7 +143,7 @@ fn ask(path: &Path) -> Result<PythonInfo, String> {
     })?;
     if (d.major, d.minor) < OLDEST {
         return Err(format!(
-            "`{shown}` is Python {}; the py-* runners need {}.{} or later",
+            "`{shown}` is Python {}; the py-* runners need {}.{} or later: name one with {PYTHON_ENV}=PATH or --set python=PATH",
             d.info.version, OLDEST.0, OLDEST.1
         ));
     }
