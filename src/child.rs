@@ -144,12 +144,11 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
 
     // Process pools' `parent_mb`: the parent's memory that fork copies
     // (page tables) and spawn does not; allocated and touched before the
-    // start-up clock runs, kept until the case ends.
-    // (A CPython pool's parent is the interpreter, which allocates it.)
-    let in_this_process = kind.family() == bakeoff_runners::Family::Processes;
-    let _ballast = match config.params.values().get("parent_mb") {
-        Some(_) if in_this_process => measure::ballast(config.params.get::<usize>("parent_mb")?),
-        _ => Vec::new(),
+    // start-up clock runs, kept until the case ends. (A CPython pool's
+    // parent is its interpreter, which allocates it itself.)
+    let _ballast = match kind.case_parent_mib(&config.params)? {
+        0 => Vec::new(),
+        mib => measure::ballast(mib),
     };
     report.baseline_rss = Some(Bytes(measure::current_rss()));
     let t = Instant::now();

@@ -589,27 +589,33 @@ fn unavailable(kind: RunnerKind, case: &Case) -> Option<String> {
     kind.unavailable(&params, Some(&case.workload))
 }
 
-/// CPython's speed-ups are over `py-seq`, the same tasks one after
-/// another in one interpreter, not over Rust's `seq`: set them once every
-/// case ran, whichever order the plan gave them.
-fn cpython_speedups(plan: &Plan, results: &mut Results) {
-    let base: BTreeMap<String, f64> = plan
-        .cases
-        .iter()
-        .zip(&results.cases)
-        .filter(|(case, _)| case.runner == PY_SEQ)
-        .filter_map(|(case, r)| Some((case.work_key(), r.summary.as_ref()?.throughput.median)))
-        .collect();
+/// The runner whose case of the same work a case's speed-up is over:
+/// `py-seq` (the same tasks one after another in one interpreter) for
+/// CPython's runners, `seq` for the rest.
+fn speedup_baseline(kind: RunnerKind) -> &'static str {
+    if kind.family() == bakeoff_runners::Family::Cpython {
+        PY_SEQ
+    } else {
+        RunnerKind::reference().id()
+    }
+}
+
+/// Median throughput of each baseline case, by baseline runner and work.
+type Baselines = BTreeMap<(&'static str, String), f64>;
+
+/// Speed-ups of cases that ran before their baseline (a plan that names
+/// `py-seq` after CPython's other runners), once every case ran.
+fn late_speedups(plan: &Plan, results: &mut Results, baselines: &Baselines) {
     for (case, r) in plan.cases.iter().zip(results.cases.iter_mut()) {
-        if r.family != bakeoff_reports::Family::Cpython {
+        let (Some(s), None) = (&r.summary, r.speedup_vs_seq) else {
             continue;
-        }
-        r.speedup_baseline = Some(PY_SEQ.to_string());
-        r.speedup_vs_seq = r
-            .summary
-            .as_ref()
-            .zip(base.get(&case.work_key()))
-            .map(|(s, b)| s.throughput.median / b);
+        };
+        let Ok(kind) = RunnerKind::from_id(&case.runner) else {
+            continue;
+        };
+        r.speedup_vs_seq = baselines
+            .get(&(speedup_baseline(kind), case.work_key()))
+            .map(|base| s.throughput.median / base);
     }
 }
 
@@ -691,7 +697,9 @@ fn case_record(
         repetitions: report.repetitions,
         summary: outcome.summary,
         speedup_vs_seq: outcome.speedup,
-        speedup_baseline: None,
+        speedup_baseline: Some(speedup_baseline(kind))
+            .filter(|b| *b != RunnerKind::reference().id())
+            .map(str::to_string),
         server: outcome.server,
     }
 }
@@ -714,7 +722,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
     let bar = progress_bar(opts, plan.cases.len());
 
     let mut references = References::default();
-    let mut seq_throughput: BTreeMap<String, f64> = BTreeMap::new();
+    let mut baselines = Baselines::new();
     let total = plan.cases.len();
     let mut servers = Servers::default();
     for (index, case) in plan.cases.iter().enumerate() {
@@ -791,14 +799,15 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
         } else {
             None
         };
-        if is_reference {
+        let baseline = (speedup_baseline(kind), key.clone());
+        if case.runner == baseline.0 {
             if let Some(s) = &summary {
-                seq_throughput.insert(key.clone(), s.throughput.median);
+                baselines.insert(baseline.clone(), s.throughput.median);
             }
         }
         let speedup = summary.as_ref().and_then(|s| {
-            seq_throughput
-                .get(&key)
+            baselines
+                .get(&baseline)
                 .map(|base| s.throughput.median / base)
         });
         let line = progress_line(index, total, case, started, failure.as_deref());
@@ -825,7 +834,7 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    cpython_speedups(plan, &mut results);
+    late_speedups(plan, &mut results, &baselines);
     results.complete = !results.interrupted && results.cases.len() == total;
     results.updated_at = now();
     output::write_results(&dir, &results)?;

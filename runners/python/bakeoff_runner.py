@@ -44,6 +44,9 @@ import time
 # first task.
 asyncio = concurrent = json = None
 
+if sys.version_info < (3, 8):
+    sys.exit("bakeoff's Python module needs Python 3.8 or later; this is " + sys.version.split()[0])
+
 PROTOCOL = 1
 PR_SET_PDEATHSIG = 1
 now = time.monotonic_ns

@@ -85,6 +85,15 @@ pub trait RunnerDef: Sync {
         None
     }
 
+    /// MiB the case process must allocate and touch before the runner
+    /// starts, so that the runner's start pays for a parent that large
+    /// (the process pools' `parent_mb`: fork copies its page tables); 0
+    /// for runners whose parent is not the case process.
+    fn case_parent_mib(&self, params: &Params) -> Result<usize, RunnerError> {
+        let _ = params;
+        Ok(0)
+    }
+
     /// Whether `workers` changes what it does with these parameters (a
     /// sweep over workers skips it otherwise).
     fn uses_workers(&self, params: &Params) -> bool {

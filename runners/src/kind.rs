@@ -114,6 +114,12 @@ impl RunnerKind {
         self.0.unavailable(params, workload)
     }
 
+    /// MiB the case process allocates before the runner starts
+    /// ([`RunnerDef::case_parent_mib`]).
+    pub fn case_parent_mib(self, params: &Params) -> Result<usize, RunnerError> {
+        self.0.case_parent_mib(params)
+    }
+
     /// Environment variables the case process must start with, for
     /// runtimes that read their size from the environment once.
     pub fn child_env(self, config: &RunnerConfig) -> Vec<(&'static str, String)> {

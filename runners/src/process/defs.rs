@@ -42,10 +42,15 @@ struct PoolParams {
     task_timeout: Option<Duration>,
 }
 
+/// A pool's `chunksize`, at least 1 (Rust's pools and CPython's).
+pub(crate) fn chunksize(p: &Params) -> Result<NonZeroUsize, RunnerError> {
+    Ok(NonZeroUsize::new(p.get::<usize>("chunksize")?)
+        .ok_or_else(|| p.invalid("chunksize", "must be at least 1"))?)
+}
+
 impl PoolParams {
     fn parse(p: &Params) -> Result<Self, RunnerError> {
-        let chunksize = NonZeroUsize::new(p.get::<usize>("chunksize")?)
-            .ok_or_else(|| p.invalid("chunksize", "must be at least 1"))?;
+        let chunksize = chunksize(p)?;
         p.get::<usize>("parent_mb")?;
         let retry = p.get::<usize>("retry")?;
         let secs = p.get::<f64>("task_timeout")?;
@@ -84,6 +89,12 @@ impl RunnerDef for Pool {
 
     fn check(&self, params: &Params) -> Result<(), RunnerError> {
         PoolParams::parse(params).map(drop)
+    }
+
+    /// The pool's workers are started by the case process: `parent_mb`
+    /// is its memory.
+    fn case_parent_mib(&self, params: &Params) -> Result<usize, RunnerError> {
+        Ok(params.get::<usize>("parent_mb")?)
     }
 
     fn start(&self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {

@@ -20,7 +20,7 @@ pub mod proto;
 mod server;
 pub mod worker;
 
-pub(crate) use defs::Pool;
+pub(crate) use defs::{chunksize, Pool};
 pub use pool::{prepare_fork_helper, PoolOptions, ProcessPool, StartMethod};
 
 use bakeoff_workloads::Registry;

@@ -64,14 +64,17 @@ fn unavailable(params: &Params, workload: Option<&str>) -> Option<String> {
 }
 
 /// Finds the interpreter, writes the module, starts the model `start`
-/// describes (its `op` and `workers` filled in here).
+/// describes (its `op` and `workers` filled in here). The interpreter is
+/// not asked to describe itself again here, in every case process: the
+/// orchestrator did that before the case (`unavailable`), and the module
+/// refuses a Python too old itself.
 fn start(
     runner: &'static str,
     config: &RunnerConfig,
     mut start: Value,
 ) -> Result<Box<dyn Runner>, RunnerError> {
     let fail = |reason: String| RunnerError::Pool { runner, reason };
-    let (python, _) = interpreter::find(config.params.raw(PYTHON_PARAM.name)).map_err(fail)?;
+    let python = interpreter::locate(config.params.raw(PYTHON_PARAM.name)).map_err(fail)?;
     let dir = interpreter::module_dir().map_err(fail)?;
     start["op"] = json!("start");
     start["workers"] = json!(config.workers.max(1));
@@ -164,9 +167,7 @@ impl PyPool {
     }
 
     fn parse(p: &Params) -> Result<(NonZeroUsize, usize), RunnerError> {
-        let chunksize = NonZeroUsize::new(p.get::<usize>("chunksize")?)
-            .ok_or_else(|| p.invalid("chunksize", "must be at least 1"))?;
-        Ok((chunksize, p.get::<usize>("parent_mb")?))
+        Ok((crate::process::chunksize(p)?, p.get::<usize>("parent_mb")?))
     }
 }
 

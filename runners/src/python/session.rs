@@ -191,9 +191,14 @@ impl PythonRunner {
 
     /// Sends one request.
     fn send(&mut self, msg: &Value) -> Result<(), RunnerError> {
-        let mut line = serde_json::to_vec(msg).expect("requests serialise");
-        line.push(b'\n');
-        match self.stdin.write_all(&line).and_then(|_| self.stdin.flush()) {
+        self.send_line(serde_json::to_string(msg).expect("requests serialise"))
+    }
+
+    /// Sends one request written already (one JSON object, no newline).
+    fn send_line(&mut self, mut line: String) -> Result<(), RunnerError> {
+        line.push('\n');
+        let sent = self.stdin.write_all(line.as_bytes());
+        match sent.and_then(|_| self.stdin.flush()) {
             Ok(()) => Ok(()),
             Err(e) => Err(self.gone(&format!("cannot write to it ({e})"))),
         }
@@ -277,14 +282,20 @@ impl Runner for PythonRunner {
         let batch = job.batch();
         if !self.loaded.as_ref().is_some_and(|b| Arc::ptr_eq(b, batch)) {
             let spec = batch.spec();
-            let tasks: Value =
-                serde_json::from_str(&batch.tasks_json()).expect("tasks_json writes JSON");
-            let loaded: Loaded = self.request(&json!({
+            // The tasks go as the workload wrote them, spliced in whole
+            // rather than parsed and written again (sha256's are megabytes).
+            let mut line = serde_json::to_string(&json!({
                 "op": "load",
                 "workload": spec.workload,
                 "params": spec.params,
-                "tasks": tasks,
-            }))?;
+            }))
+            .expect("requests serialise");
+            line.pop(); // its closing brace
+            line.push_str(",\"tasks\":");
+            line.push_str(&batch.tasks_json());
+            line.push('}');
+            self.send_line(line)?;
+            let loaded: Loaded = self.read()?;
             if loaded.loaded != job.len() {
                 return Err(self.error(format!(
                     "the Python module decoded {} tasks of {}",
