@@ -266,6 +266,8 @@ fn run_case(registry: &Registry, case: &Case, report: &mut ChildReport) -> Resul
             tasks_retried: incidents.as_ref().map(|i| i.tasks_retried as u64),
             workers_replaced: incidents.as_ref().map(|i| i.workers_replaced as u64),
             digest: digest.to_string(),
+            batches: None,
+            interference: None,
         });
     }
     let t = Instant::now();

@@ -701,6 +701,8 @@ fn case_record(
             .filter(|b| *b != RunnerKind::reference().id())
             .map(str::to_string),
         server: outcome.server,
+        calibration: None,
+        stopping: None,
     }
 }
 

@@ -303,6 +303,9 @@ mod tests {
             max: median + half_width,
             ci95_low: median - half_width,
             ci95_high: median + half_width,
+            median_low: median - half_width,
+            median_high: median + half_width,
+            median_level: 0.95,
         }
     }
 

@@ -238,8 +238,9 @@ pub use figures::Style;
 pub use lang::Lang;
 pub use render::{render, render_report, render_sources, RenderOptions, RenderedReport, Source};
 pub use schema::{
-    join_params, Bytes, CaseRecord, CaseStatus, Environment, Failure, Family, Nanos, Percentiles,
-    PythonEnv, Repetition, Results, ServerUsage, Summary, Verification, WorkloadKind, SCHEMA,
+    join_params, Bytes, Calibration, CaseRecord, CaseStatus, Environment, Failure, Family,
+    Interference, Nanos, Percentiles, PythonEnv, Repetition, Results, ServerUsage, StopReason,
+    Stopping, Summary, Verification, WorkloadKind, SCHEMA,
 };
 pub use stats::Stat;
 

@@ -286,6 +286,133 @@ pub struct CaseRecord {
     /// `--target`, whose server bakeoff cannot see).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<ServerUsage>,
+    /// How many batches a repetition runs, and why (absent in files
+    /// written before calibration, where a repetition was one batch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
+    /// Why the harness stopped repeating the case (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopping: Option<Stopping>,
+}
+
+/// What calibration chose for a case: enough batches per repetition that
+/// a repetition lasts at least `target`, as pyperf calibrates its loops.
+/// The task count is never changed (it is part of the question: 10 000
+/// sleeps stay 10 000); more batches of the same tasks are run instead.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Calibration {
+    /// The suite's target time per repetition, in nanoseconds (0: no
+    /// calibration asked for, one batch per repetition).
+    pub target: Nanos,
+    /// One batch's wall time as the warm-up batches measured it (their
+    /// fastest), in nanoseconds.
+    pub batch_wall: Nanos,
+    /// Batches per repetition: `ceil(target / batch_wall)`, at least 1 and
+    /// at most [`Calibration::MAX_BATCHES`].
+    pub batches: u64,
+    /// True when another build's case child chose it and this one took it
+    /// over (`compare --base BIN --new BIN` runs both sides with the same
+    /// batches per repetition).
+    #[serde(default)]
+    pub inherited: bool,
+}
+
+impl Calibration {
+    /// The most batches one repetition runs, however short a batch is.
+    pub const MAX_BATCHES: u64 = 1000;
+
+    /// Batches per repetition for a batch of `batch_wall` ns and a
+    /// repetition of `target` ns.
+    pub fn batches_for(target: u64, batch_wall: u64) -> u64 {
+        if target == 0 {
+            return 1;
+        }
+        target
+            .div_ceil(batch_wall.max(1))
+            .clamp(1, Calibration::MAX_BATCHES)
+    }
+}
+
+/// When and why the harness stopped repeating a case.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Stopping {
+    /// Why it stopped.
+    pub reason: StopReason,
+    /// The precision asked for: the median's interval half-width over the
+    /// median (0.02 = ±2 %).
+    pub precision_target: f64,
+    /// The precision reached, of the metric the stopping rule watches
+    /// (throughput).
+    pub precision: f64,
+    /// The time budget of the case's repetitions, in nanoseconds.
+    pub budget: Nanos,
+}
+
+/// Why the harness stopped repeating a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The median's interval became narrow enough.
+    Precise,
+    /// The case's time budget was spent first.
+    Budget,
+    /// The most repetitions allowed were measured first.
+    MaxReps,
+    /// A fixed count was asked for (`--reps N`, or a suite's fixed `reps`).
+    Fixed,
+    /// A repetition failed (or the run was stopped): no more were asked.
+    Failed,
+}
+
+impl StopReason {
+    /// The word results files use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Precise => "precise",
+            StopReason::Budget => "budget",
+            StopReason::MaxReps => "max_reps",
+            StopReason::Fixed => "fixed",
+            StopReason::Failed => "failed",
+        }
+    }
+}
+
+/// What else the machine did while one repetition ran, from /proc/stat
+/// read before and after it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Interference {
+    /// CPU time the hypervisor gave to other guests (`steal`), as a share
+    /// of every core over the repetition's wall time (0.05 = 5 %).
+    pub steal: f64,
+    /// CPU time used by everything but the case's own processes (the
+    /// machine's busy time, minus steal, minus the case's CPU time), as a
+    /// share of every core over the wall time: neighbours, the
+    /// orchestrator, an embedded server.
+    pub others: f64,
+    /// The most runnable tasks on the machine (`procs_running`), read at
+    /// the start and the end, the case's own included.
+    pub runnable: u64,
+    /// The mean CPU frequency over the cores at the end, in MHz, where
+    /// the kernel exposes it (`cpufreq/scaling_cur_freq`; absent on most
+    /// virtual machines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_mhz: Option<f64>,
+    /// True when `steal` or `others` is above [`Interference::STEAL_LIMIT`]
+    /// or [`Interference::OTHERS_LIMIT`]: the repetition ran beside enough
+    /// other work to move its timing.
+    pub flagged: bool,
+}
+
+impl Interference {
+    /// Steal above this share flags a repetition.
+    pub const STEAL_LIMIT: f64 = 0.02;
+    /// Other processes' CPU above this share flags a repetition.
+    pub const OTHERS_LIMIT: f64 = 0.10;
+
+    /// Whether these shares flag a repetition.
+    pub fn flags(steal: f64, others: f64) -> bool {
+        steal > Interference::STEAL_LIMIT || others > Interference::OTHERS_LIMIT
+    }
 }
 
 /// The embedded server's share of a case: counted by the server itself,
@@ -486,6 +613,16 @@ pub struct Repetition {
     pub workers_replaced: Option<u64>,
     /// The batch digest, `sum/count` in hex.
     pub digest: String,
+    /// Batches this repetition ran back to back (absent: 1). With more
+    /// than one, `wall`, CPU times and switches are per batch (the
+    /// repetition's total over `batches`), `throughput` is every batch's
+    /// tasks over their total wall time, latencies are over every task of
+    /// every batch, and the peak memory is the highest of any batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batches: Option<u64>,
+    /// What else the machine did meanwhile (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interference: Option<Interference>,
 }
 
 /// Statistics across a case's repetitions.

@@ -1,5 +1,6 @@
-//! Statistics across repetitions: median, spread and a 95 % confidence
-//! interval of the mean (Student's t, since repetitions are few).
+//! Statistics across repetitions: median with a distribution-free 95 %
+//! interval (order statistics), spread, and a 95 % confidence interval of
+//! the mean (Student's t, since repetitions are few).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,50 @@ pub struct Stat {
     pub ci95_low: f64,
     /// Upper end of the 95 % confidence interval of the mean.
     pub ci95_high: f64,
+    /// Lower end of the interval of the median: an order statistic, so it
+    /// assumes nothing about the distribution (see [`median_interval`]).
+    #[serde(default)]
+    pub median_low: f64,
+    /// Upper end of the interval of the median.
+    #[serde(default)]
+    pub median_high: f64,
+    /// The confidence of `[median_low, median_high]`: at least 0.95 from
+    /// 6 values on; with fewer, the widest interval (min to max) falls
+    /// short of it (0.9375 for 5 values) and this says by how much.
+    #[serde(default)]
+    pub median_level: f64,
+}
+
+/// The distribution-free interval of the median of `sorted` (ascending)
+/// at confidence `level` or more: `[x(j), x(n+1-j)]` for the largest rank
+/// `j` whose coverage, `1 - 2 P(B <= j-1)` with `B ~ Binomial(n, 1/2)`,
+/// is at least `level`. Returns the two ends and the coverage; when no
+/// rank reaches `level` (too few values), the widest interval, `[min,
+/// max]`, and its coverage.
+pub fn median_interval(sorted: &[f64], level: f64) -> (f64, f64, f64) {
+    let n = sorted.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN, 0.0);
+    }
+    // P(B <= k) for B ~ Binomial(n, 1/2), summed in logs so that large n
+    // does not overflow.
+    let ln_half_n = -(n as f64) * std::f64::consts::LN_2;
+    let mut ln_choose = 0.0f64; // ln C(n, 0)
+    let mut below = 0.0f64; // P(B <= j - 1)
+    let mut best = (1usize, 1.0 - 2.0 * (ln_half_n).exp());
+    for j in 1..=n.div_ceil(2) {
+        // Add P(B = j - 1).
+        below += (ln_choose + ln_half_n).exp();
+        ln_choose += ((n - (j - 1)) as f64).ln() - (j as f64).ln();
+        let coverage = (1.0 - 2.0 * below).max(0.0);
+        if j == 1 || coverage >= level {
+            best = (j, coverage);
+        } else {
+            break;
+        }
+    }
+    let (j, coverage) = best;
+    (sorted[j - 1], sorted[n - j], coverage)
 }
 
 /// Two-sided 97.5 % quantile of Student's t for `df` degrees of freedom.
@@ -60,6 +105,7 @@ impl Stat {
             0.0
         };
         let half = t975(n - 1) * stddev / (n as f64).sqrt();
+        let (median_low, median_high, median_level) = median_interval(&sorted, 0.95);
         Some(Stat {
             n: n as u64,
             median,
@@ -69,7 +115,24 @@ impl Stat {
             max: sorted[n - 1],
             ci95_low: mean - half,
             ci95_high: mean + half,
+            median_low,
+            median_high,
+            median_level,
         })
+    }
+
+    /// Half the width of the median's interval, relative to the median:
+    /// 0.02 means the median is known to within about ±2 % (infinite when
+    /// the median is 0 and the interval is not a point).
+    pub fn median_precision(&self) -> f64 {
+        let half = (self.median_high - self.median_low) / 2.0;
+        if half == 0.0 {
+            0.0
+        } else if self.median == 0.0 {
+            f64::INFINITY
+        } else {
+            half / self.median.abs()
+        }
     }
 
     /// Coefficient of variation: stddev / |mean| (0 when the mean is 0).
@@ -103,6 +166,19 @@ mod tests {
         assert!((s.ci95_high - 4.554).abs() < 1e-3, "{s:?}");
         assert!(Stat::of(&[]).is_none());
         assert!(Stat::of(&[1.0, f64::NAN]).is_none());
+        // Six values: [x(1), x(6)] covers the median with 1 - 2/64.
+        let six = Stat::of(&[6.0, 1.0, 5.0, 2.0, 4.0, 3.0]).unwrap();
+        assert_eq!((six.median_low, six.median_high), (1.0, 6.0));
+        assert!((six.median_level - (1.0 - 2.0 / 64.0)).abs() < 1e-12);
+        // Five values cannot reach 95 %: min..max, at 1 - 2/32.
+        let five = Stat::of(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+        assert_eq!((five.median_low, five.median_high), (1.0, 5.0));
+        assert!((five.median_level - 0.9375).abs() < 1e-12);
+        // Twenty values: [x(6), x(15)] (coverage 0.9586; x(7)..x(14) is 0.885).
+        let twenty: Vec<f64> = (1..=20).map(f64::from).collect();
+        let t = Stat::of(&twenty).unwrap();
+        assert_eq!((t.median_low, t.median_high), (6.0, 15.0));
+        assert!((t.median_level - 0.958610).abs() < 1e-5, "{t:?}");
         let one = Stat::of(&[7.0]).unwrap();
         assert_eq!((one.ci95_low, one.ci95_high, one.stddev), (7.0, 7.0, 0.0));
     }
@@ -114,6 +190,10 @@ mod tests {
             prop_assert!(s.min <= s.median && s.median <= s.max);
             prop_assert!(s.min <= s.mean + 1e-6 && s.mean <= s.max + 1e-6);
             prop_assert!(s.ci95_low <= s.mean && s.mean <= s.ci95_high);
+            prop_assert!(s.min <= s.median_low && s.median_low <= s.median);
+            prop_assert!(s.median <= s.median_high && s.median_high <= s.max);
+            prop_assert!((0.0..=1.0).contains(&s.median_level));
+            prop_assert!(v.len() < 6 || s.median_level >= 0.95);
             prop_assert!(s.stddev >= 0.0);
             v.reverse();
             let r = Stat::of(&v).unwrap();
