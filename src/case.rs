@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// Everything a case child needs to run one case.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Case {
     /// Workload id.
     pub workload: String,
@@ -27,6 +27,38 @@ pub struct Case {
     pub reps: usize,
     /// Unmeasured warm-up batches.
     pub warmup: usize,
+    /// The time a repetition should last at least, in nanoseconds: the
+    /// case child runs as many batches per repetition as that takes,
+    /// timed from the warm-up (0: one batch per repetition).
+    #[serde(default)]
+    pub target_ns: u64,
+    /// Batches per repetition decided elsewhere (by the other build's
+    /// case child, in `compare --base BIN --new BIN`), instead of
+    /// calibrating.
+    #[serde(default)]
+    pub batches: Option<u64>,
+    /// When to stop repeating (the orchestrator's rule; the case child
+    /// only measures what it is asked): `None` measures exactly `reps`,
+    /// otherwise `reps` is the most.
+    #[serde(default)]
+    pub until: Option<Until>,
+}
+
+/// The stopping rule of a case: repeat until the median throughput is
+/// known to within `precision`, at least `min_reps` times, and stop early
+/// when `budget_ns` of repetitions is spent.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Until {
+    /// Repetitions measured whatever the precision (6 is the fewest whose
+    /// median has a 95 % order-statistic interval).
+    pub min_reps: usize,
+    /// The half-width of the median's 95 % interval over the median at
+    /// which repeating stops (0.02 = ±2 %).
+    pub precision: f64,
+    /// Time the case's repetitions may take, in nanoseconds; once spent,
+    /// repeating stops after `min_reps`. A hard stop at three times it
+    /// ends cases whose repetitions are long, after at least 3.
+    pub budget_ns: u64,
 }
 
 fn params(p: &BTreeMap<String, String>) -> String {

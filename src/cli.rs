@@ -46,8 +46,10 @@ pub enum Command {
     List,
     /// Render the HTML report, figures and summary.md from results files.
     Report(ReportArgs),
-    /// Compare two runs case by case: throughput, p99 latency, peak memory.
-    Compare(CompareArgs),
+    /// Compare two runs case by case (throughput or CPU time, p99
+    /// latency, peak memory), or run two builds interleaved and compare
+    /// them (`--base BIN --new BIN`).
+    Compare(Box<CompareArgs>),
     /// Run a TCP peer for IO workloads (echo or http) until SIGTERM, Ctrl-C
     /// or the end of stdin; prints one ready line with its address.
     Serve(ServeArgs),
@@ -106,9 +108,36 @@ pub struct RunArgs {
     /// run starts (same as `--set target=HOST:PORT`).
     #[arg(long, env = "BAKEOFF_TARGET", value_name = "HOST:PORT")]
     pub target: Option<String>,
-    /// Measured repetitions per case (default: the suite's, else 3).
+    /// Exactly this many measured repetitions per case, instead of
+    /// repeating until the median is known to --precision (default: the
+    /// suite's rule, else 6 to 30 repetitions to ±2 % within 3 s a case).
     #[arg(long, env = "BAKEOFF_REPS")]
     pub reps: Option<usize>,
+    /// The time a repetition should last at least: each case runs as many
+    /// batches per repetition as that takes, timed from its warm-up, e.g.
+    /// 100ms (0: one batch per repetition; default: the suite's, else 100ms).
+    #[arg(long, env = "BAKEOFF_REP_TIME", value_name = "DURATION")]
+    pub rep_time: Option<String>,
+    /// Repeat a case until the 95 % interval of its median throughput is
+    /// this narrow, as a fraction of the median (0.02 = ±2 %).
+    #[arg(long, env = "BAKEOFF_PRECISION")]
+    pub precision: Option<f64>,
+    /// Time a case's repetitions may take before repeating stops (after
+    /// --min-reps), e.g. 3s.
+    #[arg(long, env = "BAKEOFF_BUDGET", value_name = "DURATION")]
+    pub budget: Option<String>,
+    /// Fewest repetitions per case under the stopping rule (default 6).
+    #[arg(long, env = "BAKEOFF_MIN_REPS")]
+    pub min_reps: Option<usize>,
+    /// Most repetitions per case under the stopping rule (default 30).
+    #[arg(long, env = "BAKEOFF_MAX_REPS")]
+    pub max_reps: Option<usize>,
+    /// Before each case, wait until the machine is quiet (other processes
+    /// and the hypervisor take under 10 % and 2 % of the cores over half a
+    /// second), for at most this many seconds; then run it anyway and say
+    /// so.
+    #[arg(long, env = "BAKEOFF_WAIT_QUIET", value_name = "SECONDS", num_args = 0..=1, default_missing_value = "60")]
+    pub wait_quiet: Option<f64>,
     /// Warm-up batches per case (default: the suite's, else 1).
     #[arg(long, env = "BAKEOFF_WARMUP")]
     pub warmup: Option<usize>,
@@ -136,6 +165,41 @@ pub struct RunArgs {
     /// How the report is drawn.
     #[command(flatten)]
     pub look: LookArgs,
+}
+
+impl RunArgs {
+    /// What the command line says about repetitions.
+    pub fn repeat_settings(&self) -> Result<bakeoff::RepeatSettings> {
+        let duration = |flag: &str, v: &Option<String>| -> Result<Option<std::time::Duration>> {
+            match v {
+                None => Ok(None),
+                Some(v) => bakeoff::workloads::io::parse_duration(v)
+                    .map(Some)
+                    .map_err(|e| anyhow::anyhow!("--{flag} {v}: {e}")),
+            }
+        };
+        Ok(bakeoff::RepeatSettings {
+            reps: self.reps,
+            warmup: self.warmup,
+            seed: self.seed,
+            target: duration("rep-time", &self.rep_time)?,
+            precision: self.precision,
+            budget: duration("budget", &self.budget)?,
+            min_reps: self.min_reps,
+            max_reps: self.max_reps,
+        })
+    }
+
+    /// `--wait-quiet`'s longest wait, checked.
+    pub fn wait_quiet(&self) -> Result<Option<std::time::Duration>> {
+        match self.wait_quiet {
+            None => Ok(None),
+            Some(s) if s.is_finite() && s >= 0.0 => Ok(Some(std::time::Duration::from_secs_f64(s))),
+            Some(s) => {
+                bail!("--wait-quiet {s} is invalid: give the longest wait in seconds, e.g. 60")
+            }
+        }
+    }
 }
 
 /// How a report looks, for `run` and `report`.
@@ -193,18 +257,36 @@ pub struct ReportArgs {
     pub look: LookArgs,
 }
 
-/// `bakeoff compare`.
+/// `bakeoff compare`: two results files, or two programs run interleaved.
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// The baseline results file.
-    #[arg(value_name = "BASE.json")]
-    pub base: PathBuf,
+    /// The baseline results file (without --base/--new).
+    #[arg(value_name = "BASE.json", required_unless_present = "base_program")]
+    pub base: Option<PathBuf>,
     /// The results file to compare with it.
-    #[arg(value_name = "NEW.json")]
-    pub new: PathBuf,
-    /// Where to write the markdown (default: compare.md beside NEW.json).
-    #[arg(long, env = "BAKEOFF_COMPARE_OUT")]
-    pub out: Option<PathBuf>,
+    #[arg(value_name = "NEW.json", required_unless_present = "base_program")]
+    pub new: Option<PathBuf>,
+    /// Instead of two results files: the baseline program (a bakeoff
+    /// binary, or a program that embeds bakeoff), whose case children
+    /// measure every case of the run options below, their repetitions
+    /// alternating with --new's (ABAB) on the same machine at the same time.
+    #[arg(
+        long = "base",
+        value_name = "BIN",
+        requires = "new_program",
+        conflicts_with_all = ["base", "new"]
+    )]
+    pub base_program: Option<PathBuf>,
+    /// The program to compare with --base.
+    #[arg(long = "new", value_name = "BIN", requires = "base_program")]
+    pub new_program: Option<PathBuf>,
+    /// The run options (suite, workloads, runners, repetitions…) for
+    /// --base/--new. Its --out is the run's directory (base/ and new/
+    /// results, compare.md, compare.json); with two results files, --out
+    /// is where compare.md is written (default: beside NEW.json), with
+    /// compare.json beside it.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// `bakeoff serve`.

@@ -12,6 +12,7 @@
 pub mod bench;
 mod case;
 pub mod child;
+mod drive;
 mod environment;
 mod kinds;
 pub mod measure;
@@ -30,12 +31,12 @@ pub use bakeoff_runners as runners;
 /// which starts one as the `server` role.
 pub use bakeoff_servers as serve;
 pub use bakeoff_workloads as workloads;
-pub use case::Case;
+pub use case::{Case, Until};
 pub use child::child_entry;
 pub use environment::collect as collect_environment;
 pub use orchestrator::{RunOptions, RunOutcome};
 pub use output::{check_out_dir, claim_dir, existing_results, write_atomic};
-pub use plan::{Plan, Repeat, Sweep};
+pub use plan::{Plan, Repeat, RepeatSettings, Sweep};
 
 /// The seed task lists are built from unless one is given.
 pub const DEFAULT_SEED: u64 = 0x5EED;
@@ -101,16 +102,13 @@ impl Bakeoff {
         Bakeoff {
             registry,
             sweep: Sweep::default(),
-            repeat: Repeat {
-                reps: 3,
-                warmup: 1,
-                seed: DEFAULT_SEED,
-            },
+            repeat: Repeat::adaptive(DEFAULT_SEED),
             options: RunOptions {
                 out: None,
                 case_timeout: Duration::from_secs(600),
                 progress: true,
                 force: false,
+                wait_quiet: None,
             },
             print: true,
             report: Some(reports::RenderOptions::default()),
@@ -157,9 +155,17 @@ impl Bakeoff {
         self
     }
 
-    /// Measured repetitions per case.
+    /// Exactly `reps` measured repetitions per case, one batch each,
+    /// instead of calibrated repetitions repeated until the median is
+    /// known to ±2 % (the default, [`Repeat::adaptive`]).
     pub fn reps(mut self, reps: usize) -> Self {
-        self.repeat.reps = reps;
+        self.repeat = Repeat::fixed(reps, self.repeat.warmup, self.repeat.seed);
+        self
+    }
+
+    /// How cases are repeated, whole (calibration target, stopping rule).
+    pub fn repeat(mut self, repeat: Repeat) -> Self {
+        self.repeat = repeat;
         self
     }
 

@@ -10,7 +10,7 @@ use bakeoff::orchestrator::{self, RunOptions};
 use bakeoff::runners::RunnerKind;
 use bakeoff::suite::Suite;
 use bakeoff::workloads::{ParamSpec, Registry};
-use bakeoff::{Plan, DEFAULT_SEED};
+use bakeoff::Plan;
 use bakeoff_reports::{format, summary};
 use clap::Parser;
 
@@ -53,7 +53,7 @@ fn real_main(cli: Cli, registry: &Registry) -> Result<i32> {
         }
         Command::Run(args) => run(*args, registry),
         Command::Report(args) => report(&args),
-        Command::Compare(args) => compare(&args),
+        Command::Compare(args) => compare(&args, registry),
         Command::Serve(args) => serve(&args),
     }
 }
@@ -64,28 +64,69 @@ fn serve(args: &ServeArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// `bakeoff compare`: prints the comparison and writes it as markdown.
-fn compare(args: &CompareArgs) -> Result<i32> {
-    let base = bakeoff::reports::Results::read(&args.base)?;
-    let new = bakeoff::reports::Results::read(&args.new)?;
-    let md = bakeoff::reports::compare::compare(&base, &new).to_markdown(
-        &args.base.display().to_string(),
-        &args.new.display().to_string(),
-    );
+/// `bakeoff compare`: compares two results files, or runs two programs'
+/// case children interleaved and compares what they measured; prints the
+/// comparison and writes it as compare.md.
+fn compare(args: &CompareArgs, registry: &Registry) -> Result<i32> {
+    let (base, new, labels, md_path) = match (&args.base_program, &args.new_program) {
+        (Some(base_program), Some(new_program)) => {
+            let plan = plan_of(&args.run, registry)?;
+            let opts = run_options(&args.run)?;
+            if !args.run.quiet {
+                println!(
+                    "bakeoff compare: {} — {} cases, each measured by {} and {} in turn",
+                    plan.name,
+                    plan.cases.len(),
+                    base_program.display(),
+                    new_program.display()
+                );
+            }
+            let (b, n) =
+                orchestrator::run_interleaved(&plan, registry, &opts, base_program, new_program)?;
+            let root = b
+                .dir
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            println!("results: {}", b.dir.join("results.json").display());
+            println!("results: {}", n.dir.join("results.json").display());
+            let labels = (
+                base_program.display().to_string(),
+                new_program.display().to_string(),
+            );
+            (b.results, n.results, labels, root.join("compare.md"))
+        }
+        _ => {
+            let (Some(base_path), Some(new_path)) = (&args.base, &args.new) else {
+                bail!("give two results files (BASE.json NEW.json), or two programs with --base BIN --new BIN");
+            };
+            let base = bakeoff::reports::Results::read(base_path)?;
+            let new = bakeoff::reports::Results::read(new_path)?;
+            let out = args.run.out.clone().unwrap_or_else(|| {
+                new_path
+                    .parent()
+                    .map(|p| p.join("compare.md"))
+                    .unwrap_or_else(|| "compare.md".into())
+            });
+            let labels = (
+                base_path.display().to_string(),
+                new_path.display().to_string(),
+            );
+            (base, new, labels, out)
+        }
+    };
+    let md = bakeoff::reports::compare::compare(&base, &new).to_markdown(&labels.0, &labels.1);
     print!("{md}");
-    let out = args.out.clone().unwrap_or_else(|| {
-        args.new
-            .parent()
-            .map(|p| p.join("compare.md"))
-            .unwrap_or_else(|| "compare.md".into())
-    });
-    bakeoff::reports::render::write_atomic(&out, md.as_bytes())?;
+    bakeoff::reports::render::write_atomic(&md_path, md.as_bytes())?;
     println!(
         "
 compare: {}",
-        out.display()
+        md_path.display()
     );
-    Ok(0)
+    Ok(match orchestrator::interrupt_signal() {
+        Some(sig) if base.interrupted || new.interrupted => 128 + sig,
+        _ => 0,
+    })
 }
 
 /// `bakeoff report`: re-renders the report from results files alone.
@@ -215,25 +256,14 @@ fn list(registry: &Registry) -> Result<()> {
     Ok(())
 }
 
-fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
-    if !(args.case_timeout > 0.0 && args.case_timeout.is_finite()) {
-        bail!(
-            "--case-timeout {} is invalid: give a positive number of seconds, e.g. 600",
-            args.case_timeout
-        );
-    }
+/// The plan the run options describe.
+fn plan_of(args: &RunArgs, registry: &Registry) -> Result<Plan> {
+    let settings = args.repeat_settings()?;
     let plan = match args.sweep()? {
-        Some(sweep) => {
-            let repeat = bakeoff::Repeat {
-                reps: args.reps.unwrap_or(3),
-                warmup: args.warmup.unwrap_or(1),
-                seed: args.seed.unwrap_or(DEFAULT_SEED),
-            };
-            Plan::build("ad-hoc", registry, &[sweep], repeat)?
-        }
+        Some(sweep) => Plan::build("ad-hoc", registry, &[sweep], settings.resolve()?)?,
         None => {
             let suite = Suite::load(args.suite.as_deref().unwrap_or("quick"))?;
-            let repeat = suite.repeat(args.reps, args.warmup, args.seed);
+            let repeat = suite.repeat(settings)?;
             let file = args.suite.clone().unwrap_or_else(|| "quick".into());
             // Validate sweep by sweep so an error names its line.
             for (line, sweep) in &suite.sweeps {
@@ -244,6 +274,31 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
             Plan::build(&suite.name, registry, &sweeps, repeat)?
         }
     };
+    Ok(plan)
+}
+
+/// How the run options say to run.
+fn run_options(args: &RunArgs) -> Result<RunOptions> {
+    if !(args.case_timeout > 0.0 && args.case_timeout.is_finite()) {
+        bail!(
+            "--case-timeout {} is invalid: give a positive number of seconds, e.g. 600",
+            args.case_timeout
+        );
+    }
+    if let Some(dir) = &args.out {
+        bakeoff::check_out_dir(dir, args.force)?;
+    }
+    Ok(RunOptions {
+        out: args.out.clone(),
+        case_timeout: Duration::from_secs_f64(args.case_timeout),
+        progress: !args.quiet,
+        force: args.force,
+        wait_quiet: args.wait_quiet()?,
+    })
+}
+
+fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
+    let plan = plan_of(&args, registry)?;
     let estimate = plan.estimate();
     if estimate.is_large() {
         eprintln!("{}", large_plan_warning(&estimate));
@@ -262,15 +317,7 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
         println!("{}: {} cases", plan.name, plan.cases.len());
         return Ok(0);
     }
-    if let Some(dir) = &args.out {
-        bakeoff::check_out_dir(dir, args.force)?;
-    }
-    let opts = RunOptions {
-        out: args.out.clone(),
-        case_timeout: Duration::from_secs_f64(args.case_timeout),
-        progress: !args.quiet,
-        force: args.force,
-    };
+    let opts = run_options(&args)?;
     if !args.quiet {
         println!("bakeoff: {} — {} cases", plan.name, plan.cases.len());
     }

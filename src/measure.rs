@@ -10,7 +10,7 @@ use std::time::Duration;
 
 pub use bakeoff_os::current_rss;
 use bakeoff_os::rss_and_high_water_mark;
-pub use bakeoff_reports::schema::PeakRssSource;
+pub use bakeoff_reports::schema::{Interference, PeakRssSource};
 use bakeoff_reports::{Nanos, Percentiles};
 use hdrhistogram::Histogram;
 
@@ -65,6 +65,60 @@ impl Usage {
             voluntary: self.voluntary.saturating_sub(earlier.voluntary),
             involuntary: self.involuntary.saturating_sub(earlier.involuntary),
         }
+    }
+}
+
+/// What else the machine does while a repetition runs: the machine's CPU
+/// counters read at its start, compared at its end with the case's own
+/// CPU time.
+pub struct Neighbours {
+    before: Option<bakeoff_os::MachineCpu>,
+}
+
+impl Neighbours {
+    /// Reads the machine's counters now.
+    pub fn start() -> Neighbours {
+        Neighbours {
+            before: bakeoff_os::machine_cpu(),
+        }
+    }
+
+    /// What ran beside the case over `wall_ns`, in which the case's own
+    /// processes used `case_cpu_ns` of CPU; `None` when /proc/stat cannot
+    /// be read.
+    pub fn finish(self, wall_ns: u64, case_cpu_ns: u64) -> Option<Interference> {
+        let before = self.before?;
+        let after = bakeoff_os::machine_cpu()?;
+        Some(interference(&before, &after, wall_ns, case_cpu_ns))
+    }
+}
+
+/// The interference between two readings of the machine's counters, over
+/// `wall_ns` in which the case used `case_cpu_ns` of CPU.
+pub fn interference(
+    before: &bakeoff_os::MachineCpu,
+    after: &bakeoff_os::MachineCpu,
+    wall_ns: u64,
+    case_cpu_ns: u64,
+) -> Interference {
+    let capacity = (wall_ns.max(1) as f64) * f64::from(after.cores.max(1));
+    let busy = after.busy_ns.saturating_sub(before.busy_ns);
+    let steal = after.steal_ns.saturating_sub(before.steal_ns) as f64 / capacity;
+    let others = busy.saturating_sub(case_cpu_ns) as f64 / capacity;
+    // A tick at either end of the window, on every core.
+    let resolution = 2.0 * after.tick_ns as f64 / wall_ns.max(1) as f64;
+    let pressure = before
+        .pressure_ns
+        .zip(after.pressure_ns)
+        .map(|(b, a)| a.saturating_sub(b) as f64 / wall_ns.max(1) as f64);
+    Interference {
+        steal,
+        others,
+        runnable: before.runnable.max(after.runnable),
+        cpu_mhz: bakeoff_os::cpu_mhz(),
+        pressure,
+        resolution,
+        flagged: Interference::flags(steal, others, resolution),
     }
 }
 
@@ -266,5 +320,45 @@ mod tests {
         drop(v);
         let peak = sampler.finish();
         assert!(peak >= before + (60 << 20), "peak {peak} before {before}");
+    }
+}
+
+#[cfg(test)]
+mod interference_tests {
+    use super::*;
+    use bakeoff_os::MachineCpu;
+
+    fn at(busy_ms: u64, steal_ms: u64) -> MachineCpu {
+        MachineCpu {
+            busy_ns: busy_ms * 1_000_000,
+            steal_ns: steal_ms * 1_000_000,
+            runnable: 1,
+            cores: 2,
+            tick_ns: 10_000_000,
+            pressure_ns: None,
+        }
+    }
+
+    #[test]
+    fn what_ran_beside_the_case_is_the_machines_busy_time_less_the_cases() {
+        // 1 s on 2 cores; the case used 1 s of CPU, the machine 1.5 s.
+        let i = interference(&at(0, 0), &at(1500, 0), 1_000_000_000, 1_000_000_000);
+        assert!((i.others - 0.25).abs() < 1e-9, "{i:?}");
+        assert!((i.resolution - 0.02).abs() < 1e-9);
+        assert!(i.flagged);
+        // Alone, with 1 % steal: not flagged.
+        let quiet = interference(&at(0, 0), &at(1000, 20), 1_000_000_000, 1_000_000_000);
+        assert_eq!(quiet.others, 0.0);
+        assert!((quiet.steal - 0.01).abs() < 1e-9);
+        assert!(!quiet.flagged);
+        // 5 % steal is flagged.
+        assert!(interference(&at(0, 0), &at(1000, 100), 1_000_000_000, 1_000_000_000).flagged);
+        // Over 50 ms a tick at either end is 40 % of the window: 30 %
+        // others is within the counters' resolution, not flagged.
+        let short = interference(&at(0, 0), &at(80, 0), 50_000_000, 50_000_000);
+        assert!(
+            (short.others - 0.3).abs() < 1e-9 && !short.flagged,
+            "{short:?}"
+        );
     }
 }

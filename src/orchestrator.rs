@@ -3,28 +3,26 @@
 //! results file rewritten atomically after every case.
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, IsTerminal, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bakeoff_reports::{
-    CaseRecord, CaseStatus, Environment, Failure, Nanos, Results, ServerUsage, Stat, Summary,
-    Verification, SCHEMA,
+    CaseRecord, CaseStatus, Environment, Failure, Interference, Nanos, Repetition, Results,
+    ServerUsage, Stat, StopReason, Stopping, Summary, Verification, SCHEMA,
 };
-use bakeoff_runners::{RunnerConfig, RunnerKind};
+use bakeoff_runners::RunnerKind;
 use bakeoff_workloads::protocol::ServerKind;
 use bakeoff_workloads::Registry;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
-use crate::child::{ChildReport, ROLE_ENV};
+use crate::child::Ready;
+use crate::drive::{CaseChild, Stop};
 use crate::reference::References;
 use crate::{output, Case, Plan};
 
@@ -40,6 +38,9 @@ pub struct RunOptions {
     /// `--force`: replace the results an `out` directory already holds
     /// (otherwise such a directory is refused).
     pub force: bool,
+    /// `--wait-quiet`: before each case, wait at most this long for the
+    /// machine to be quiet.
+    pub wait_quiet: Option<Duration>,
 }
 
 /// A finished (or interrupted) run.
@@ -98,66 +99,6 @@ fn interrupted() -> bool {
 }
 
 use bakeoff_os::signal_name;
-
-enum Ended {
-    Report(ChildReport),
-    Failed(String),
-    Interrupted,
-    /// The program started did not answer as a case child: the whole run
-    /// stops with this reason, since every other case would do the same.
-    NotACaseChild(String),
-}
-
-/// How long a case child may take to print its hello line. It prints it
-/// before it reads its case, so only starting the program counts.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// What the hello line (or its absence) says about the program started.
-#[derive(Clone, Debug, PartialEq)]
-enum Hello {
-    /// Nothing yet.
-    Waiting,
-    /// A case child speaking our protocol.
-    Ok,
-    /// A case child speaking another version of it.
-    Other(String),
-}
-
-fn hello_of(line: &str) -> Option<Hello> {
-    let version = line.trim().strip_prefix(crate::child::HELLO_PREFIX)?;
-    Some(if version == crate::child::CASE_PROTOCOL.to_string() {
-        Hello::Ok
-    } else {
-        Hello::Other(version.to_string())
-    })
-}
-
-/// The one-line reason a program is not a case child, with what it said
-/// on stderr: its error line (an embedding program's own `Error: …`), or
-/// else its first line, so that a backtrace after it does not hide it.
-fn not_a_case_child(program: &std::path::Path, what: &str, tail: &[String]) -> String {
-    let lines = || tail.iter().map(|l| l.trim()).filter(|l| !l.is_empty());
-    let said = lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("error"))
-        .or_else(|| lines().next())
-        .map(|l| format!("; it said on stderr: {l}"))
-        .unwrap_or_default();
-    // `/proc/self/exe` is what was started; the user knows it by its path.
-    let program = match program.canonicalize() {
-        Ok(path) => path,
-        Err(_) => program.to_path_buf(),
-    };
-    format!(
-        "{} did not answer as a bakeoff case child ({what}): a program that embeds bakeoff must call `bakeoff::child_entry(&registry)` first thing in main and exit with the code it returns{said}",
-        program.display()
-    )
-}
-
-/// Kills the case's whole process group (the case and any workers it made).
-fn kill_group(child: &Child) {
-    // The group id is the child's pid: it was started with process_group(0).
-    bakeoff_os::kill_group(child.id());
-}
 
 /// This program, to start case and server processes from. `/proc/self/exe`
 /// names the very file this process runs, even after a rebuild replaced
@@ -220,33 +161,21 @@ impl Servers {
         self.running.get_mut(key)?.stats().ok()
     }
 
-    /// Runs `case` in a child process beside the embedded server it needs,
-    /// and says what that server did for it. A server that cannot be
-    /// started fails the case, not the run.
-    fn run_case(
+    /// What the embedded server `key` did since `before`.
+    fn usage_since(
         &mut self,
-        registry: &Registry,
-        case: &Case,
-        timeout: Duration,
-        tail: &Arc<Mutex<VecDeque<String>>>,
-    ) -> Result<(Ended, Option<ServerUsage>)> {
-        let (env, key) = match self.env_for(registry, case) {
-            Ok(found) => found,
-            Err(e) => return Ok((Ended::Failed(format!("{e:#}")), None)),
-        };
-        let before = key.as_ref().and_then(|k| self.stats(k));
-        let ended = run_child(case, &env, timeout, tail)?;
-        let server = key.zip(before).and_then(|(k, before)| {
-            let used = self.stats(&k)?.since(before);
-            Some(ServerUsage {
-                kind: k.0.to_string(),
-                requests: used.requests,
-                connections: used.connections,
-                cpu_user: Nanos(used.cpu_user_ns),
-                cpu_system: Nanos(used.cpu_system_ns),
-            })
-        });
-        Ok((ended, server))
+        key: Option<ServerKey>,
+        before: Option<crate::serve::ServerStats>,
+    ) -> Option<ServerUsage> {
+        let (k, before) = key.zip(before)?;
+        let used = self.stats(&k)?.since(before);
+        Some(ServerUsage {
+            kind: k.0.to_string(),
+            requests: used.requests,
+            connections: used.connections,
+            cpu_user: Nanos(used.cpu_user_ns),
+            cpu_system: Nanos(used.cpu_system_ns),
+        })
     }
 
     /// Stops every server.
@@ -257,190 +186,9 @@ impl Servers {
     }
 }
 
-/// Reads a case child's stdout on a thread of its own: notes its hello
-/// line in `heard` and gives back the last non-empty line (the report).
-fn read_stdout(stdout: ChildStdout, heard: Arc<Mutex<Hello>>) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut last = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let mut h = heard.lock().unwrap_or_else(|e| e.into_inner());
-            if *h == Hello::Waiting {
-                if let Some(said) = hello_of(&line) {
-                    *h = said;
-                    continue;
-                }
-            }
-            if !line.trim().is_empty() {
-                last = line;
-            }
-        }
-        last
-    })
-}
-
-/// Reads a case child's stderr on a thread of its own, keeping its last
-/// 20 lines in `tail`, and the allocator's one line in `alloc_failure`
-/// whatever follows it (a backtrace after it would push it out of the
-/// tail).
-fn read_stderr(
-    stderr: ChildStderr,
-    tail: Arc<Mutex<VecDeque<String>>>,
-    alloc_failure: Arc<Mutex<Option<String>>>,
-) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("memory allocation of") && line.contains("failed") {
-                alloc_failure
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert_with(|| line.trim().to_string());
-            }
-            let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
-            if t.len() == 20 {
-                t.pop_front();
-            }
-            t.push_back(line);
-        }
-    })
-}
-
-fn run_child(
-    case: &Case,
-    env: &[(String, String)],
-    timeout: Duration,
-    stderr_tail: &Arc<Mutex<VecDeque<String>>>,
-) -> Result<Ended> {
-    let program = self_program()?;
-    let kind = RunnerKind::from_id(&case.runner)?;
-    let config = RunnerConfig {
-        workers: case.workers.unwrap_or(1),
-        concurrency: case.concurrency,
-        params: kind.params(&case.runner_params)?,
-    };
-    let mut cmd = Command::new(&program);
-    cmd.env(ROLE_ENV, "case")
-        .env(
-            bakeoff_runners::process::PARENT_ENV,
-            std::process::id().to_string(),
-        )
-        .envs(kind.child_env(&config))
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group: the terminal's Ctrl-C reaches only the
-        // orchestrator, which then stops the whole group itself.
-        .process_group(0);
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("cannot start case process {}", program.display()))?;
-    let input = serde_json::to_vec(case).expect("case serialises");
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(&input);
-    }
-    let stdout = child.stdout.take().expect("piped");
-    let stderr = child.stderr.take().expect("piped");
-    let hello = Arc::new(Mutex::new(Hello::Waiting));
-    let out_reader = read_stdout(stdout, hello.clone());
-    let hello_now = || hello.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let tail_now = || -> Vec<String> {
-        stderr_tail
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
-            .collect()
-    };
-    let alloc_failure: Arc<Mutex<Option<String>>> = Arc::default();
-    let err_reader = read_stderr(stderr, stderr_tail.clone(), alloc_failure.clone());
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if interrupted() || started.elapsed() > timeout {
-            break None;
-        }
-        if started.elapsed() > HELLO_TIMEOUT && hello_now() == Hello::Waiting {
-            kill_group(&child);
-            let _ = child.wait();
-            let _ = err_reader.join();
-            let _ = out_reader.join();
-            let what = format!("no hello line within {} s", HELLO_TIMEOUT.as_secs());
-            return Ok(Ended::NotACaseChild(not_a_case_child(
-                &program,
-                &what,
-                &tail_now(),
-            )));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    // Whatever happened, nothing of the case may outlive it.
-    kill_group(&child);
-    let status = match status {
-        Some(s) => s,
-        None => {
-            let _ = child.wait();
-            let _ = err_reader.join();
-            let _ = out_reader.join();
-            if interrupted() {
-                return Ok(Ended::Interrupted);
-            }
-            return Ok(Ended::Failed(format!(
-                "timed out after {} s (--case-timeout); the case process was killed",
-                timeout.as_secs_f64()
-            )));
-        }
-    };
-    let last = out_reader.join().unwrap_or_default();
-    let _ = err_reader.join();
-    match hello_now() {
-        Hello::Ok => {}
-        Hello::Waiting => {
-            let what = format!("it exited ({status}) without its hello line");
-            return Ok(Ended::NotACaseChild(not_a_case_child(
-                &program,
-                &what,
-                &tail_now(),
-            )));
-        }
-        Hello::Other(version) => {
-            let what = format!(
-                "it speaks case protocol {version}, this run {}: build both from the same bakeoff",
-                crate::child::CASE_PROTOCOL
-            );
-            return Ok(Ended::NotACaseChild(not_a_case_child(&program, &what, &[])));
-        }
-    }
-    if let Some(sig) = status.signal() {
-        let alloc = alloc_failure
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        return Ok(Ended::Failed(match alloc {
-            Some(line) => format!(
-                "case process ran out of memory ({line}) and was killed by signal {sig} ({}); lower --tasks or --concurrency",
-                signal_name(sig)
-            ),
-            None => format!(
-                "case process killed by signal {sig} ({})",
-                signal_name(sig)
-            ),
-        }));
-    }
-    if !status.success() {
-        return Ok(Ended::Failed(format!(
-            "case process exited with status {}",
-            status.code().unwrap_or(-1)
-        )));
-    }
-    match serde_json::from_str::<ChildReport>(&last) {
-        Ok(r) => Ok(Ended::Report(r)),
-        Err(e) => Ok(Ended::Failed(format!(
-            "case process printed no report ({e})"
-        ))),
-    }
-}
+/// A median throughput known less well than this (the half-width of its
+/// 95 % interval over it) marks a case noisy.
+const NOISY_PRECISION: f64 = 0.05;
 
 fn summarise(reps: &[bakeoff_reports::Repetition]) -> Option<Summary> {
     let col = |f: &dyn Fn(&bakeoff_reports::Repetition) -> f64| {
@@ -449,7 +197,13 @@ fn summarise(reps: &[bakeoff_reports::Repetition]) -> Option<Summary> {
     let throughput = col(&|r| r.throughput)?;
     Some(Summary {
         wall_s: col(&|r| r.wall.secs())?,
-        noisy: throughput.is_noisy(),
+        // By the median's interval where there are enough repetitions for
+        // one, else by the spread.
+        noisy: if throughput.median_level >= 0.95 {
+            throughput.median_precision() > NOISY_PRECISION
+        } else {
+            throughput.is_noisy()
+        },
         throughput,
         latency_p50_s: col(&|r| r.latency.p50.secs())?,
         latency_p99_s: col(&|r| r.latency.p99.secs())?,
@@ -515,6 +269,7 @@ fn new_results(plan: &Plan) -> Results {
         interrupted: false,
         interrupted_by: None,
         planned_cases: plan.cases.len() as u64,
+        program: None,
         environment: Environment {
             python: python_of(plan),
             ..crate::environment::collect()
@@ -622,8 +377,218 @@ fn late_speedups(plan: &Plan, results: &mut Results, baselines: &Baselines) {
 /// CPython's sequential runner, that its other runners are compared with.
 const PY_SEQ: &str = "py-seq";
 
-/// What the orchestrator concluded about one case beside the child's
-/// report: whether it failed, its verification, summary and speed-up.
+/// What one program's case children measured of one case.
+#[derive(Default)]
+struct Measured {
+    ready: Option<Ready>,
+    repetitions: Vec<Repetition>,
+    teardown: Option<Nanos>,
+    failure: Option<String>,
+    stopping: Option<Stopping>,
+}
+
+/// Why a run stops in the middle of a case.
+enum Abort {
+    /// A signal.
+    Interrupted,
+    /// The program started is not a case child (the reason).
+    NotACaseChild(String),
+}
+
+/// Whether a case measured `reps` in `elapsed` (its share of the time, when
+/// several programs alternate) has been repeated enough, and why.
+fn stop_reason(case: &Case, reps: &[Repetition], elapsed: Duration) -> Option<StopReason> {
+    let n = reps.len();
+    let Some(until) = case.until else {
+        return (n >= case.reps).then_some(StopReason::Fixed);
+    };
+    if n >= case.reps {
+        return Some(StopReason::MaxReps);
+    }
+    let budget = Duration::from_nanos(until.budget_ns);
+    if n >= until.min_reps && precision_of(reps) <= until.precision {
+        return Some(StopReason::Precise);
+    }
+    // Past the budget: stop once the fewest repetitions are in, or, when
+    // repetitions are so long that even they do not fit, at three times
+    // the budget after at least 3.
+    if (n >= until.min_reps && elapsed >= budget) || (n >= 3 && elapsed >= budget * 3) {
+        return Some(StopReason::Budget);
+    }
+    None
+}
+
+/// How well the repetitions know the median throughput: the half-width
+/// of its 95 % order-statistic interval over the median (infinite while
+/// too few repetitions give such an interval).
+fn precision_of(reps: &[Repetition]) -> f64 {
+    let values: Vec<f64> = reps.iter().map(|r| r.throughput).collect();
+    Stat::of(&values)
+        .filter(|s| s.median_level >= 0.95)
+        .map_or(f64::INFINITY, |s| s.median_precision())
+}
+
+/// Measures `case` with every program in `programs`, repetitions
+/// alternating (ABAB) when there are several: the first calibrates, the
+/// others take its batches per repetition. Each program's tail of stderr
+/// goes to its entry in `tails`.
+fn measure_case(
+    programs: &[PathBuf],
+    case: &Case,
+    env: &[(String, String)],
+    timeout: Duration,
+    tails: &[crate::drive::Tail],
+) -> Result<std::result::Result<Vec<Measured>, Abort>> {
+    let mut measured: Vec<Measured> = programs.iter().map(|_| Measured::default()).collect();
+    let mut children: Vec<Option<CaseChild>> = Vec::new();
+    let mut batches: Option<u64> = None;
+    let abort = |stop: Stop| match stop {
+        Stop::Interrupted => Some(Abort::Interrupted),
+        Stop::NotACaseChild(reason) => Some(Abort::NotACaseChild(reason)),
+        Stop::Failed(_) => None,
+    };
+    for (i, program) in programs.iter().enumerate() {
+        let mut this = case.clone();
+        if batches.is_some() {
+            this.batches = batches;
+        }
+        match CaseChild::start(program, &this, env, &tails[i], timeout, &interrupted)? {
+            Ok((child, ready)) => {
+                batches.get_or_insert(ready.calibration.batches);
+                measured[i].ready = Some(ready);
+                children.push(Some(child));
+            }
+            Err(stop) => {
+                if let Some(a) = abort_of(&stop) {
+                    return Ok(Err(a));
+                }
+                if let Stop::Failed(reason) = stop {
+                    measured[i].failure = Some(reason);
+                }
+                children.push(None);
+            }
+        }
+    }
+    let started = Instant::now();
+    loop {
+        let running = children.iter().filter(|c| c.is_some()).count();
+        if running == 0 {
+            break;
+        }
+        for (i, slot) in children.iter_mut().enumerate() {
+            let Some(child) = slot.as_mut() else { continue };
+            match child.repetition(&interrupted) {
+                Ok(rep) => measured[i].repetitions.push(rep),
+                Err(stop) => {
+                    if let Some(a) = abort(stop_clone(&stop)) {
+                        return Ok(Err(a));
+                    }
+                    if let Stop::Failed(reason) = stop {
+                        measured[i].failure = Some(reason);
+                    }
+                    *slot = None;
+                }
+            }
+        }
+        // Every program still running stops together, when each has been
+        // repeated enough (its share of the time spent).
+        let share = started.elapsed() / running.max(1) as u32;
+        let reasons: Vec<Option<StopReason>> = children
+            .iter()
+            .zip(&measured)
+            .filter(|(c, _)| c.is_some())
+            .map(|(_, m)| stop_reason(case, &m.repetitions, share))
+            .collect();
+        if reasons.iter().all(Option::is_some) {
+            for ((slot, m), reason) in children
+                .iter_mut()
+                .zip(measured.iter_mut())
+                .filter(|(c, _)| c.is_some())
+                .zip(reasons)
+            {
+                m.stopping = Some(stopping_of(case, &m.repetitions, reason.expect("all some")));
+                let child = slot.take().expect("running");
+                match child.stop(&interrupted) {
+                    Ok(teardown) => m.teardown = teardown,
+                    Err(stop) => {
+                        if let Some(a) = abort(stop_clone(&stop)) {
+                            return Ok(Err(a));
+                        }
+                        if let Stop::Failed(reason) = stop {
+                            m.failure = Some(reason);
+                        }
+                    }
+                }
+            }
+            break;
+        }
+    }
+    for m in measured.iter_mut() {
+        if m.failure.is_some() && m.stopping.is_none() {
+            m.stopping = Some(stopping_of(case, &m.repetitions, StopReason::Failed));
+        }
+    }
+    Ok(Ok(measured))
+}
+
+/// [`Stop`] is not `Clone` (it ends a child); what [`measure_case`]
+/// needs of it twice is its kind and reason.
+fn stop_clone(stop: &Stop) -> Stop {
+    match stop {
+        Stop::Failed(r) => Stop::Failed(r.clone()),
+        Stop::Interrupted => Stop::Interrupted,
+        Stop::NotACaseChild(r) => Stop::NotACaseChild(r.clone()),
+    }
+}
+
+/// The run-stopping part of a [`Stop`].
+fn abort_of(stop: &Stop) -> Option<Abort> {
+    match stop {
+        Stop::Interrupted => Some(Abort::Interrupted),
+        Stop::NotACaseChild(reason) => Some(Abort::NotACaseChild(reason.clone())),
+        Stop::Failed(_) => None,
+    }
+}
+
+/// The record of why `case` stopped after `reps`.
+fn stopping_of(case: &Case, reps: &[Repetition], reason: StopReason) -> Stopping {
+    Stopping {
+        reason,
+        precision_target: case.until.map_or(0.0, |u| u.precision),
+        precision: precision_of(reps).min(f64::MAX),
+        budget: Nanos(case.until.map_or(0, |u| u.budget_ns)),
+    }
+}
+
+/// Waits until the machine is quiet — other processes and the hypervisor
+/// take less than [`Interference::OTHERS_LIMIT`] and
+/// [`Interference::STEAL_LIMIT`] of the cores over half a second — for at
+/// most `longest`. Returns how long it waited, and the last shares seen
+/// when it gave up (`None` when the machine became quiet).
+fn wait_quiet(longest: Duration) -> (Duration, Option<(f64, f64)>) {
+    const WINDOW: Duration = Duration::from_millis(500);
+    let start = Instant::now();
+    loop {
+        let before = bakeoff_os::machine_cpu();
+        let t = Instant::now();
+        std::thread::sleep(WINDOW);
+        let after = bakeoff_os::machine_cpu();
+        let (Some(b), Some(a)) = (before, after) else {
+            // Nothing to read: nothing to wait for.
+            return (start.elapsed(), None);
+        };
+        let i = crate::measure::interference(&b, &a, t.elapsed().as_nanos() as u64, 0);
+        if !Interference::flags(i.steal, i.others, 0.0) {
+            return (start.elapsed(), None);
+        }
+        if interrupted() || start.elapsed() >= longest {
+            return (start.elapsed(), Some((i.others, i.steal)));
+        }
+    }
+}
+
+/// What the orchestrator concluded about one case beside what was
+/// measured: whether it failed, its verification, summary and speed-up.
 struct Outcome {
     /// Not run: this machine cannot (`failure` says why).
     skipped: bool,
@@ -655,9 +620,10 @@ fn case_record(
     registry: &Registry,
     case: &Case,
     kind: RunnerKind,
-    report: ChildReport,
+    measured: Measured,
     outcome: Outcome,
 ) -> CaseRecord {
+    let ready = measured.ready.unwrap_or_default();
     CaseRecord {
         id: case.id(),
         workload: case.workload.clone(),
@@ -690,133 +656,89 @@ fn case_record(
             stderr_tail: outcome.stderr_tail,
         }),
         verification: outcome.verification,
-        startup: report.startup,
-        interpreter_startup: report.interpreter_startup,
-        teardown: report.teardown,
-        baseline_rss: report.baseline_rss,
-        repetitions: report.repetitions,
+        startup: ready.startup,
+        interpreter_startup: ready.interpreter_startup,
+        teardown: measured.teardown,
+        baseline_rss: ready.baseline_rss,
+        repetitions: measured.repetitions,
         summary: outcome.summary,
         speedup_vs_seq: outcome.speedup,
         speedup_baseline: Some(speedup_baseline(kind))
             .filter(|b| *b != RunnerKind::reference().id())
             .map(str::to_string),
         server: outcome.server,
-        calibration: None,
-        stopping: None,
+        calibration: (!outcome.skipped && ready.startup.is_some()).then_some(ready.calibration),
+        stopping: measured.stopping,
     }
 }
 
-/// Runs every case of `plan` and writes results after each one.
-///
-/// Refuses to start inside a process bakeoff started for one of its roles
-/// (see [`crate::child::refuse_nested_run`]).
-pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOutcome> {
-    crate::child::refuse_nested_run()?;
-    let dir = output::prepare_dir(opts.out.as_deref(), opts.force)?;
-    install_interrupt_handler();
-    interrupt_flag().store(0, Ordering::SeqCst);
-    let mut results = new_results(plan);
-    output::write_results(&dir, &results)?;
-    if opts.out.is_none() {
-        output::update_latest(&dir)?;
+/// One program whose case children a run measures, and what it measured.
+struct Side {
+    program: PathBuf,
+    dir: PathBuf,
+    results: Results,
+    references: References,
+    baselines: Baselines,
+}
+
+impl Side {
+    fn new(program: PathBuf, dir: PathBuf, plan: &Plan) -> Side {
+        Side {
+            program,
+            dir,
+            results: new_results(plan),
+            references: References::default(),
+            baselines: Baselines::new(),
+        }
     }
 
-    let bar = progress_bar(opts, plan.cases.len());
-
-    let mut references = References::default();
-    let mut baselines = Baselines::new();
-    let total = plan.cases.len();
-    let mut servers = Servers::default();
-    for (index, case) in plan.cases.iter().enumerate() {
-        if let Some(bar) = &bar {
-            bar.set_message(case.label());
-        }
-        let started = Instant::now();
-        let kind = RunnerKind::from_id(&case.runner)?;
-        if let Some(reason) = unavailable(kind, case) {
-            let line = format!(
-                "[{}/{total}] {}: skipped: {reason}",
-                index + 1,
-                case.label()
-            );
-            show_progress(bar.as_ref(), opts, &line, true);
-            let outcome = Outcome {
-                skipped: true,
-                ..Outcome::failed(reason)
-            };
-            results.cases.push(case_record(
-                registry,
-                case,
-                kind,
-                ChildReport::default(),
-                outcome,
-            ));
-            results.updated_at = now();
-            output::write_results(&dir, &results)?;
-            continue;
-        }
-        let tail = Arc::new(Mutex::new(VecDeque::new()));
-        let (ended, server) = servers.run_case(registry, case, opts.case_timeout, &tail)?;
-        let stderr_tail: Vec<String> = tail
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
-            .collect();
-        let (report, mut failure) = match ended {
-            Ended::Interrupted => {
-                results.interrupted = true;
-                results.interrupted_by = interrupted_by().map(str::to_string);
-                break;
-            }
-            Ended::Report(r) => {
-                let failure = r.error.clone();
-                (r, failure)
-            }
-            Ended::Failed(reason) => (ChildReport::default(), Some(reason)),
-            Ended::NotACaseChild(reason) => {
-                servers.stop();
-                if let Some(bar) = &bar {
-                    bar.finish_and_clear();
-                }
-                anyhow::bail!("{reason}");
-            }
-        };
+    /// Records `case` as measured (or failed), verified against this
+    /// side's references, and writes the results file; the failure, if any.
+    fn record(
+        &mut self,
+        registry: &Registry,
+        case: &Case,
+        kind: RunnerKind,
+        mut measured: Measured,
+        stderr_tail: Vec<String>,
+        server: Option<ServerUsage>,
+    ) -> Result<Option<String>> {
         let key = case.work_key();
         let is_reference = kind == RunnerKind::reference();
-        if !references.has(&key) {
+        if !self.references.has(&key) {
             if let Some(expected) = expected_digest(registry, case)? {
-                references.declare(&key, expected);
+                self.references.declare(&key, expected);
             }
         }
-        let digests: Vec<String> = report
+        let digests: Vec<String> = measured
             .repetitions
             .iter()
             .map(|r| r.digest.clone())
             .collect();
-        let verdict = references.check(&key, is_reference, failure.is_some(), &digests);
+        let mut failure = measured.failure.take();
+        let verdict = self
+            .references
+            .check(&key, is_reference, failure.is_some(), &digests);
         failure = failure.or(verdict.failure);
         let summary = if failure.is_none() {
-            summarise(&report.repetitions)
+            summarise(&measured.repetitions)
         } else {
             None
         };
         let baseline = (speedup_baseline(kind), key.clone());
         if case.runner == baseline.0 {
             if let Some(s) = &summary {
-                baselines.insert(baseline.clone(), s.throughput.median);
+                self.baselines.insert(baseline.clone(), s.throughput.median);
             }
         }
         let speedup = summary.as_ref().and_then(|s| {
-            baselines
+            self.baselines
                 .get(&baseline)
                 .map(|base| s.throughput.median / base)
         });
-        let line = progress_line(index, total, case, started, failure.as_deref());
-        show_progress(bar.as_ref(), opts, &line, failure.is_some());
         let outcome = Outcome {
             skipped: false,
-            failure,
+            failure: failure.clone(),
             stderr_tail,
             verification: Verification {
                 reference: verdict.reference,
@@ -827,22 +749,299 @@ pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOut
             speedup,
             server,
         };
-        let record = case_record(registry, case, kind, report, outcome);
-        results.cases.push(record);
-        results.updated_at = now();
-        output::write_results(&dir, &results)?;
+        let record = case_record(registry, case, kind, measured, outcome);
+        self.results.cases.push(record);
+        self.results.updated_at = now();
+        output::write_results(&self.dir, &self.results)?;
+        Ok(failure)
+    }
+}
+
+/// Runs every case of `plan` and writes results after each one.
+///
+/// Refuses to start inside a process bakeoff started for one of its roles
+/// (see [`crate::child::refuse_nested_run`]).
+pub fn run(plan: &Plan, registry: &Registry, opts: &RunOptions) -> Result<RunOutcome> {
+    crate::child::refuse_nested_run()?;
+    let dir = output::prepare_dir(opts.out.as_deref(), opts.force)?;
+    let side = Side::new(self_program()?, dir.clone(), plan);
+    output::write_results(&dir, &side.results)?;
+    if opts.out.is_none() {
+        output::update_latest(&dir)?;
+    }
+    let mut sides = run_sides(plan, registry, opts, vec![side])?;
+    let side = sides.remove(0);
+    Ok(RunOutcome {
+        results: side.results,
+        dir: side.dir,
+        report: None,
+    })
+}
+
+/// Runs every case of `plan` with the case children of two programs
+/// (two builds of bakeoff, or of a program that embeds it), their
+/// repetitions alternating (ABAB) case by case, so that both are measured
+/// on the same machine in the same moments. Writes `base/results.json`
+/// and `new/results.json` under the run's directory, after every case.
+pub fn run_interleaved(
+    plan: &Plan,
+    registry: &Registry,
+    opts: &RunOptions,
+    base: &std::path::Path,
+    new: &std::path::Path,
+) -> Result<(RunOutcome, RunOutcome)> {
+    crate::child::refuse_nested_run()?;
+    let root = output::prepare_dir(opts.out.as_deref(), opts.force)?;
+    let mut sides = Vec::new();
+    for (name, program) in [("base", base), ("new", new)] {
+        let dir = output::prepare_dir(Some(&root.join(name)), opts.force)?;
+        let program = program.canonicalize().map_err(|e| {
+            anyhow::anyhow!(
+                "--{name} {}: {e}; give the path of a bakeoff binary (or of a program that embeds bakeoff)",
+                program.display()
+            )
+        })?;
+        let mut side = Side::new(program.clone(), dir, plan);
+        side.results.program = Some(program.display().to_string());
+        output::write_results(&side.dir, &side.results)?;
+        sides.push(side);
+    }
+    let mut sides = run_sides(plan, registry, opts, sides)?
+        .into_iter()
+        .map(|s| RunOutcome {
+            results: s.results,
+            dir: s.dir,
+            report: None,
+        });
+    let (b, n) = (sides.next().expect("base"), sides.next().expect("new"));
+    Ok((b, n))
+}
+
+fn run_sides(
+    plan: &Plan,
+    registry: &Registry,
+    opts: &RunOptions,
+    mut sides: Vec<Side>,
+) -> Result<Vec<Side>> {
+    install_interrupt_handler();
+    interrupt_flag().store(0, Ordering::SeqCst);
+    let bar = progress_bar(opts, plan.cases.len());
+    let total = plan.cases.len();
+    let mut servers = Servers::default();
+    let programs: Vec<PathBuf> = sides.iter().map(|s| s.program.clone()).collect();
+    let mut interrupted_run = false;
+    for (index, case) in plan.cases.iter().enumerate() {
+        if let Some(bar) = &bar {
+            bar.set_message(case.label());
+        }
+        let kind = RunnerKind::from_id(&case.runner)?;
+        if let Some(reason) = unavailable(kind, case) {
+            let line = format!(
+                "[{}/{total}] {}: skipped: {reason}",
+                index + 1,
+                case.label()
+            );
+            show_progress(bar.as_ref(), opts, &line, true);
+            for side in sides.iter_mut() {
+                let outcome = Outcome {
+                    skipped: true,
+                    ..Outcome::failed(reason.clone())
+                };
+                side.results.cases.push(case_record(
+                    registry,
+                    case,
+                    kind,
+                    Measured::default(),
+                    outcome,
+                ));
+                side.results.updated_at = now();
+                output::write_results(&side.dir, &side.results)?;
+            }
+            continue;
+        }
+        if let Some(longest) = opts.wait_quiet {
+            if let (waited, Some((others, steal))) = wait_quiet(longest) {
+                let line = format!(
+                    "[{}/{total}] {}: the machine was not quiet after {:.0} s (other processes {:.0} %, steal {:.0} % of the cores); running it anyway",
+                    index + 1,
+                    case.label(),
+                    waited.as_secs_f64(),
+                    others * 100.0,
+                    steal * 100.0
+                );
+                show_progress_line(bar.as_ref(), &line);
+            }
+        }
+        let started = Instant::now();
+        let tails: Vec<crate::drive::Tail> = sides.iter().map(|_| Arc::default()).collect();
+        let (env, key) = match servers.env_for(registry, case) {
+            Ok(found) => found,
+            Err(e) => {
+                let reason = format!("{e:#}");
+                for side in sides.iter_mut() {
+                    let m = Measured {
+                        failure: Some(reason.clone()),
+                        ..Measured::default()
+                    };
+                    side.record(registry, case, kind, m, Vec::new(), None)?;
+                }
+                let line = progress_line(index, total, case, started, Some(&reason));
+                show_progress(bar.as_ref(), opts, &line, true);
+                continue;
+            }
+        };
+        let before = key.as_ref().and_then(|k| servers.stats(k));
+        let measured = match measure_case(&programs, case, &env, opts.case_timeout, &tails)? {
+            Ok(m) => m,
+            Err(Abort::Interrupted) => {
+                interrupted_run = true;
+                break;
+            }
+            Err(Abort::NotACaseChild(reason)) => {
+                servers.stop();
+                if let Some(bar) = &bar {
+                    bar.finish_and_clear();
+                }
+                anyhow::bail!("{reason}");
+            }
+        };
+        // The server served every program's children: its share is one
+        // program's only when there is one.
+        let server = servers
+            .usage_since(key, before)
+            .filter(|_| sides.len() == 1);
+        let mut failures = Vec::new();
+        for ((side, m), tail) in sides.iter_mut().zip(measured).zip(&tails) {
+            let stderr_tail: Vec<String> = lock(tail).iter().cloned().collect();
+            if let Some(f) = side.record(registry, case, kind, m, stderr_tail, server.clone())? {
+                failures.push(if programs.len() > 1 {
+                    format!("{}: {f}", side_name(side, &programs))
+                } else {
+                    f
+                });
+            }
+        }
+        let failure = (!failures.is_empty()).then(|| failures.join("; "));
+        let line = progress_line(index, total, case, started, failure.as_deref());
+        show_progress(bar.as_ref(), opts, &line, failure.is_some());
     }
     servers.stop();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    late_speedups(plan, &mut results, &baselines);
-    results.complete = !results.interrupted && results.cases.len() == total;
-    results.updated_at = now();
-    output::write_results(&dir, &results)?;
-    Ok(RunOutcome {
-        results,
-        dir,
-        report: None,
-    })
+    for side in sides.iter_mut() {
+        if interrupted_run {
+            side.results.interrupted = true;
+            side.results.interrupted_by = interrupted_by().map(str::to_string);
+        }
+        late_speedups(plan, &mut side.results, &side.baselines);
+        side.results.complete = !side.results.interrupted && side.results.cases.len() == total;
+        side.results.updated_at = now();
+        output::write_results(&side.dir, &side.results)?;
+    }
+    Ok(sides)
+}
+
+/// `base` or `new`: which of two programs a side is.
+fn side_name(side: &Side, programs: &[PathBuf]) -> &'static str {
+    if programs.first() == Some(&side.program) {
+        "base"
+    } else {
+        "new"
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Prints a line above the bar (or as a line without one), without
+/// moving the bar.
+fn show_progress_line(bar: Option<&ProgressBar>, line: &str) {
+    match bar {
+        Some(bar) => bar.println(line),
+        None => eprintln!("{line}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Until;
+
+    fn case(reps: usize, until: Option<Until>) -> Case {
+        Case {
+            workload: "noop".into(),
+            workload_params: BTreeMap::new(),
+            runner: "seq".into(),
+            runner_params: BTreeMap::new(),
+            workers: None,
+            concurrency: None,
+            tasks: 1,
+            seed: 1,
+            reps,
+            warmup: 0,
+            target_ns: 0,
+            batches: None,
+            until,
+        }
+    }
+
+    fn reps(throughputs: &[f64]) -> Vec<Repetition> {
+        let text = r#"{"wall":1,"throughput":1,"latency":{"p50":1,"p90":1,"p99":1,"p999":1,"max":1,"mean":1},"service":{"p50":1,"p90":1,"p99":1,"p999":1,"max":1,"mean":1},"cpu_user":1,"cpu_system":0,"peak_rss":0,"voluntary_switches":0,"involuntary_switches":0,"digest":"1/1"}"#;
+        let one: Repetition = serde_json::from_str(text).unwrap();
+        throughputs
+            .iter()
+            .map(|&t| Repetition {
+                throughput: t,
+                ..one.clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_stopping_rule_reaches_each_reason() {
+        let until = Until {
+            min_reps: 6,
+            precision: 0.02,
+            budget_ns: 1_000_000_000,
+        };
+        let s = Duration::from_secs;
+        let steady = [100.0, 101.0, 99.5, 100.5, 100.2, 99.8];
+        let noisy = [100.0, 130.0, 80.0, 110.0, 95.0, 120.0];
+        // A fixed count stops at it, whatever the spread.
+        assert_eq!(stop_reason(&case(3, None), &reps(&noisy[..2]), s(0)), None);
+        assert_eq!(
+            stop_reason(&case(3, None), &reps(&noisy[..3]), s(0)),
+            Some(StopReason::Fixed)
+        );
+        let adaptive = case(30, Some(until));
+        // Fewer than the fewest: go on, however steady.
+        assert_eq!(stop_reason(&adaptive, &reps(&steady[..5]), s(0)), None);
+        // Six steady ones: the median is known to ±1 %.
+        assert_eq!(
+            stop_reason(&adaptive, &reps(&steady), s(0)),
+            Some(StopReason::Precise)
+        );
+        // Six noisy ones inside the budget: go on; past it, stop.
+        assert_eq!(stop_reason(&adaptive, &reps(&noisy), s(0)), None);
+        assert_eq!(
+            stop_reason(&adaptive, &reps(&noisy), s(1)),
+            Some(StopReason::Budget)
+        );
+        // Long repetitions: three of them at three budgets.
+        assert_eq!(stop_reason(&adaptive, &reps(&noisy[..3]), s(2)), None);
+        assert_eq!(
+            stop_reason(&adaptive, &reps(&noisy[..3]), s(3)),
+            Some(StopReason::Budget)
+        );
+        // The most repetitions, whatever else.
+        let few = case(6, Some(until));
+        assert_eq!(
+            stop_reason(&few, &reps(&noisy), s(0)),
+            Some(StopReason::MaxReps)
+        );
+        assert!(precision_of(&reps(&noisy[..5])).is_infinite());
+        assert!((precision_of(&reps(&steady)) - 0.75 / 100.1).abs() < 1e-9);
+    }
 }

@@ -36,12 +36,132 @@ pub struct Sweep {
 /// Repetition settings shared by every case of a plan.
 #[derive(Clone, Copy, Debug)]
 pub struct Repeat {
-    /// Measured batches per case.
+    /// Measured repetitions per case: exactly these when `until` is
+    /// `None`, else the most.
     pub reps: usize,
     /// Warm-up batches per case.
     pub warmup: usize,
     /// Seed for task lists.
     pub seed: u64,
+    /// The time a repetition should last at least; batches per repetition
+    /// are calibrated to it (zero: one batch per repetition).
+    pub target: std::time::Duration,
+    /// When to stop repeating before `reps`; `None`: a fixed count.
+    pub until: Option<crate::case::Until>,
+}
+
+impl Repeat {
+    /// Repetitions of a case when nothing else is said: up to 30.
+    pub const MAX_REPS: usize = 30;
+    /// The fewest repetitions of a case under a stopping rule: 6, the
+    /// fewest whose median has a 95 % order-statistic interval.
+    pub const MIN_REPS: usize = 6;
+    /// The precision a case is repeated to when nothing else is said:
+    /// its median throughput known to ±2 %.
+    pub const PRECISION: f64 = 0.02;
+    /// The time a case's repetitions may take when nothing else is said.
+    pub const BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+    /// The time a repetition should last when nothing else is said.
+    pub const TARGET: std::time::Duration = std::time::Duration::from_millis(100);
+
+    /// Calibrated repetitions, repeated until the median is known to
+    /// ±2 % (6 to 30 of them, within 3 s a case), with one warm-up batch.
+    pub fn adaptive(seed: u64) -> Repeat {
+        Repeat {
+            reps: Repeat::MAX_REPS,
+            warmup: 1,
+            seed,
+            target: Repeat::TARGET,
+            until: Some(crate::case::Until {
+                min_reps: Repeat::MIN_REPS,
+                precision: Repeat::PRECISION,
+                budget_ns: Repeat::BUDGET.as_nanos() as u64,
+            }),
+        }
+    }
+
+    /// Exactly `reps` repetitions of one batch each (no calibration).
+    pub fn fixed(reps: usize, warmup: usize, seed: u64) -> Repeat {
+        Repeat {
+            reps,
+            warmup,
+            seed,
+            target: std::time::Duration::ZERO,
+            until: None,
+        }
+    }
+}
+
+/// What a suite file or the command line says about repetitions, each
+/// `None` where it says nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RepeatSettings {
+    /// A fixed count (`reps`, `--reps`): no stopping rule.
+    pub reps: Option<usize>,
+    /// Warm-up batches.
+    pub warmup: Option<usize>,
+    /// Seed.
+    pub seed: Option<u64>,
+    /// Calibration target per repetition (`rep_time`, `--rep-time`).
+    pub target: Option<std::time::Duration>,
+    /// Stopping precision (`precision`, `--precision`).
+    pub precision: Option<f64>,
+    /// Per-case budget (`budget`, `--budget`).
+    pub budget: Option<std::time::Duration>,
+    /// Fewest repetitions (`min_reps`, `--min-reps`).
+    pub min_reps: Option<usize>,
+    /// Most repetitions (`max_reps`, `--max-reps`).
+    pub max_reps: Option<usize>,
+}
+
+impl RepeatSettings {
+    /// `self` where it says something, else `base`.
+    pub fn over(self, base: RepeatSettings) -> RepeatSettings {
+        RepeatSettings {
+            reps: self.reps.or(base.reps),
+            warmup: self.warmup.or(base.warmup),
+            seed: self.seed.or(base.seed),
+            target: self.target.or(base.target),
+            precision: self.precision.or(base.precision),
+            budget: self.budget.or(base.budget),
+            min_reps: self.min_reps.or(base.min_reps),
+            max_reps: self.max_reps.or(base.max_reps),
+        }
+    }
+
+    /// The settings, with defaults for what is unsaid: a fixed `reps`
+    /// gives exactly that many one-batch repetitions unless a `rep_time` is
+    /// also given; otherwise [`Repeat::adaptive`] with what is set.
+    pub fn resolve(self) -> Result<Repeat> {
+        let seed = self.seed.unwrap_or(crate::DEFAULT_SEED);
+        if let Some(p) = self
+            .precision
+            .filter(|p| !(p.is_finite() && *p > 0.0 && *p < 1.0))
+        {
+            bail!("--precision {p} is invalid: give the half-width of the median's interval as a fraction between 0 and 1, e.g. 0.02 for ±2 %");
+        }
+        if self.min_reps == Some(0) || self.max_reps == Some(0) {
+            bail!("--min-reps and --max-reps must be at least 1");
+        }
+        if let Some(reps) = self.reps {
+            if reps == 0 {
+                bail!("--reps 0 is invalid: measure at least 1 repetition");
+            }
+            let mut r = Repeat::fixed(reps, self.warmup.unwrap_or(1), seed);
+            r.target = self.target.unwrap_or_default();
+            return Ok(r);
+        }
+        let mut r = Repeat::adaptive(seed);
+        r.warmup = self.warmup.unwrap_or(r.warmup);
+        r.target = self.target.unwrap_or(r.target);
+        r.reps = self.max_reps.unwrap_or(r.reps);
+        if let Some(until) = r.until.as_mut() {
+            until.min_reps = self.min_reps.unwrap_or(until.min_reps).min(r.reps);
+            until.precision = self.precision.unwrap_or(until.precision);
+            until.budget_ns = self.budget.map_or(until.budget_ns, |b| b.as_nanos() as u64);
+        }
+        Ok(r)
+    }
 }
 
 /// The validated, ordered cases of a run.
@@ -240,6 +360,9 @@ fn sweep_cases(
                             seed: repeat.seed,
                             reps: repeat.reps,
                             warmup: repeat.warmup,
+                            target_ns: repeat.target.as_nanos() as u64,
+                            batches: None,
+                            until: repeat.until,
                         };
                         if seen.insert(case.id()) {
                             cases.push(case);
@@ -347,8 +470,10 @@ impl Estimate {
 impl Plan {
     /// What running this plan costs at the least.
     pub fn estimate(&self) -> Estimate {
-        let repetitions: u64 = self.cases.iter().map(|c| c.reps as u64).sum();
-        let batches: u64 = self.cases.iter().map(|c| (c.reps + c.warmup) as u64).sum();
+        // The fewest repetitions each case may stop at.
+        let reps = |c: &Case| c.until.map_or(c.reps, |u| u.min_reps.min(c.reps)) as u64;
+        let repetitions: u64 = self.cases.iter().map(reps).sum();
+        let batches: u64 = self.cases.iter().map(|c| reps(c) + c.warmup as u64).sum();
         let cases = self.cases.len() as u32;
         Estimate {
             repetitions,
@@ -403,14 +528,24 @@ mod tests {
         let suite = crate::suite::Suite::load("quick").unwrap();
         let sweeps: Vec<Sweep> = suite.sweeps.iter().map(|(_, s)| s.clone()).collect();
         let registry = Registry::builtin();
-        let plan =
-            Plan::build("quick", &registry, &sweeps, suite.repeat(None, None, None)).unwrap();
+        let plan = Plan::build(
+            "quick",
+            &registry,
+            &sweeps,
+            suite.repeat(Default::default()).unwrap(),
+        )
+        .unwrap();
         assert!(!plan.cases.is_empty());
         let ids: BTreeSet<String> = plan.cases.iter().map(Case::id).collect();
         assert_eq!(ids.len(), plan.cases.len(), "a case is planned twice");
         // The same sweeps give the same plan, in the same order.
-        let again =
-            Plan::build("quick", &registry, &sweeps, suite.repeat(None, None, None)).unwrap();
+        let again = Plan::build(
+            "quick",
+            &registry,
+            &sweeps,
+            suite.repeat(Default::default()).unwrap(),
+        )
+        .unwrap();
         let order = |p: &Plan| p.cases.iter().map(Case::id).collect::<Vec<_>>();
         assert_eq!(order(&plan), order(&again));
         // Each CPU configuration starts with its seq case, and its cases

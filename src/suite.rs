@@ -9,7 +9,9 @@ use anyhow::{anyhow, Context, Result};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::plan::{Repeat, Sweep};
+use std::time::Duration;
+
+use crate::plan::{Repeat, RepeatSettings, Sweep};
 
 /// Built-in suites: name and TOML text.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -68,6 +70,11 @@ struct SuiteFile {
     reps: Option<Spanned<usize>>,
     warmup: Option<usize>,
     seed: Option<u64>,
+    rep_time: Option<Spanned<String>>,
+    precision: Option<f64>,
+    budget: Option<Spanned<String>>,
+    min_reps: Option<usize>,
+    max_reps: Option<usize>,
     #[serde(default, rename = "sweep")]
     sweeps: Vec<Spanned<SweepFile>>,
 }
@@ -89,12 +96,9 @@ struct SweepFile {
 pub struct Suite {
     /// Its name.
     pub name: String,
-    /// Repetitions, warm-up and seed from the file, if it sets them.
-    pub reps: Option<usize>,
-    /// Warm-up batches, if set.
-    pub warmup: Option<usize>,
-    /// Seed, if set.
-    pub seed: Option<u64>,
+    /// Repetitions, warm-up, seed, calibration target and stopping rule
+    /// from the file, where it sets them.
+    pub repeat: RepeatSettings,
     /// Its sweeps, each with the line it starts on.
     pub sweeps: Vec<(usize, Sweep)>,
 }
@@ -169,22 +173,37 @@ impl Suite {
         if sweeps.is_empty() {
             return Err(anyhow!("{file}: the suite has no [[sweep]] table; add one with at least `workload = \"…\"`"));
         }
-        Ok(Suite {
-            name: parsed.name.unwrap_or_else(|| default_name.to_string()),
+        let duration = |key: &str, value: &Option<Spanned<String>>| -> Result<Option<Duration>> {
+            let Some(v) = value else { return Ok(None) };
+            bakeoff_workloads::io::parse_duration(v.get_ref())
+                .map(Some)
+                .map_err(|e| {
+                    let line = line_of(text, v.span().start);
+                    anyhow!("{file}:{line}: `{key}`: {e}")
+                })
+        };
+        let repeat = RepeatSettings {
             reps: parsed.reps.map(Spanned::into_inner),
             warmup: parsed.warmup,
             seed: parsed.seed,
+            target: duration("rep_time", &parsed.rep_time)?,
+            precision: parsed.precision,
+            budget: duration("budget", &parsed.budget)?,
+            min_reps: parsed.min_reps,
+            max_reps: parsed.max_reps,
+        };
+        repeat.resolve().map_err(|e| anyhow!("{file}: {e:#}"))?;
+        Ok(Suite {
+            name: parsed.name.unwrap_or_else(|| default_name.to_string()),
+            repeat,
             sweeps,
         })
     }
 
-    /// Repeat settings: the file's, overridden by the command line's.
-    pub fn repeat(&self, reps: Option<usize>, warmup: Option<usize>, seed: Option<u64>) -> Repeat {
-        Repeat {
-            reps: reps.or(self.reps).unwrap_or(3),
-            warmup: warmup.or(self.warmup).unwrap_or(1),
-            seed: seed.or(self.seed).unwrap_or(crate::DEFAULT_SEED),
-        }
+    /// Repeat settings: the command line's, else the file's, else the
+    /// defaults ([`Repeat::adaptive`]).
+    pub fn repeat(&self, cli: RepeatSettings) -> Result<Repeat> {
+        cli.over(self.repeat).resolve()
     }
 }
 
@@ -203,7 +222,7 @@ mod builtin_tests {
                 &suite.name,
                 &registry,
                 &sweeps,
-                suite.repeat(None, None, None),
+                suite.repeat(RepeatSettings::default()).unwrap(),
             )
             .unwrap_or_else(|e| panic!("{name}: {e:#}"));
             assert!(!plan.cases.is_empty(), "{name} plans no case");

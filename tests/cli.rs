@@ -339,6 +339,29 @@ fn crashing_and_hanging_cases_are_recorded_as_failed_and_the_run_goes_on() {
     assert_eq!(r["complete"], true);
 }
 
+/// Runs `bakeoff case` with `case` on stdin's first line and `commands`
+/// after it; the hello line and the messages it printed.
+fn case_child(case: &Value, commands: &[&str]) -> (String, Vec<Value>) {
+    let mut input = case.to_string() + "\n";
+    for c in commands {
+        input += c;
+        input += "\n";
+    }
+    let out = bakeoff()
+        .arg("case")
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let mut lines = text.lines();
+    let hello = lines.next().unwrap_or_default().to_string();
+    let messages = lines.map(|l| serde_json::from_str(l).unwrap()).collect();
+    (hello, messages)
+}
+
 #[test]
 fn the_case_child_reports_metrics_the_orchestrator_parses() {
     let case = serde_json::json!({
@@ -346,30 +369,85 @@ fn the_case_child_reports_metrics_the_orchestrator_parses() {
         "runner_params": {"cpu": "offload"}, "workers": 2, "concurrency": 2, "tasks": 6,
         "seed": 1, "reps": 2, "warmup": 1
     });
-    let out = bakeoff()
-        .arg("case")
-        .write_stdin(case.to_string())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    // The hello line of the case-child handshake, then the report.
-    let text = String::from_utf8(out).unwrap();
-    let (hello, report) = text.split_once('\n').unwrap();
-    assert_eq!(hello, "bakeoff-case-child protocol=1");
-    let report: Value = serde_json::from_str(report).unwrap();
-    assert!(report["error"].is_null(), "{report:#}");
-    let reps = report["repetitions"].as_array().unwrap();
-    assert_eq!(reps.len(), 2);
-    for r in reps {
+    // The hello line of the case-child handshake, then one message per
+    // line: ready, a repetition per `rep`, done after `stop`.
+    let (hello, messages) = case_child(&case, &["rep", "rep", "stop"]);
+    assert_eq!(hello, "bakeoff-case-child protocol=2");
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    let ready = &messages[0]["ready"];
+    assert!(ready["startup"].as_u64().is_some(), "{messages:#?}");
+    // No target time: one batch per repetition.
+    assert_eq!(ready["calibration"]["batches"], 1);
+    let reps: Vec<&Value> = messages[1..3].iter().map(|m| &m["rep"]).collect();
+    for r in &reps {
         assert!(r["wall"].as_u64().unwrap() > 0);
         assert!(r["latency"]["p50"].as_u64().unwrap() <= r["latency"]["max"].as_u64().unwrap());
         assert!(r["service"]["p99"].as_u64().unwrap() > 0);
         assert_eq!(r["digest"], reps[0]["digest"]);
         assert!(r["digest"].as_str().unwrap().ends_with("/6"));
+        assert!(r.get("batches").is_none(), "{r:#}");
+        let i = &r["interference"];
+        assert!(i["steal"].as_f64().unwrap() >= 0.0 && i["others"].as_f64().unwrap() >= 0.0);
+        assert!(i["flagged"].is_boolean(), "{i:#}");
     }
-    assert!(report["startup"].as_u64().is_some() && report["teardown"].as_u64().is_some());
+    assert!(
+        messages[3]["done"]["teardown"].as_u64().is_some(),
+        "{messages:#?}"
+    );
+}
+
+#[test]
+fn a_case_child_calibrates_batches_to_the_target_or_takes_them_as_given() {
+    let mut case = serde_json::json!({
+        "workload": "countdown", "workload_params": {"n": "1000"}, "runner": "thread-pool",
+        "runner_params": {}, "workers": 2, "tasks": 4,
+        "seed": 1, "reps": 1, "warmup": 0, "target_ns": 20_000_000u64
+    });
+    // 4 countdowns of 1 000 take microseconds: 20 ms needs many batches,
+    // at most Calibration::MAX_BATCHES.
+    let (_, messages) = case_child(&case, &["rep", "stop"]);
+    let calibration = &messages[0]["ready"]["calibration"];
+    let batches = calibration["batches"].as_u64().unwrap();
+    assert!(batches > 1 && batches <= 1000, "{calibration:#}");
+    assert_eq!(calibration["inherited"], false);
+    assert!(calibration["batch_wall"].as_u64().unwrap() > 0);
+    let rep = &messages[1]["rep"];
+    assert_eq!(rep["batches"].as_u64(), Some(batches), "{rep:#}");
+    // Every batch's tasks count: the digest is one batch's, the rate is
+    // over all of them.
+    assert!(rep["digest"].as_str().unwrap().ends_with("/4"));
+    // Batches given (by the other build in an interleaved compare) are
+    // taken as they are.
+    case["batches"] = 7.into();
+    let (_, messages) = case_child(&case, &["rep"]);
+    let calibration = &messages[0]["ready"]["calibration"];
+    assert_eq!(
+        (
+            calibration["batches"].as_u64(),
+            calibration["inherited"].as_bool()
+        ),
+        (Some(7), Some(true))
+    );
+    assert_eq!(messages[1]["rep"]["batches"], 7);
+    // The end of stdin stops the child as `stop` does.
+    assert!(
+        messages.last().unwrap()["done"].is_object(),
+        "{messages:#?}"
+    );
+}
+
+#[test]
+fn a_case_child_answers_an_unknown_command_with_an_error() {
+    let case = serde_json::json!({
+        "workload": "noop", "workload_params": {}, "runner": "seq", "runner_params": {},
+        "workers": null, "tasks": 4, "seed": 1, "reps": 1, "warmup": 0
+    });
+    let (_, messages) = case_child(&case, &["again"]);
+    let error = messages.last().unwrap()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(error.contains("unknown command `again`"), "{messages:#?}");
 }
 
 fn processes_with_marker(marker: &str) -> Vec<u32> {
@@ -1471,4 +1549,145 @@ fn cpython_cases_are_verified_against_rust_seq_and_measured_over_py_seq() {
             );
         }
     }
+}
+
+/// The path of the bakeoff binary these tests run.
+fn bakeoff_path() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("bakeoff")
+}
+
+#[test]
+fn compare_base_new_runs_two_programs_interleaved_and_verifies_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ab");
+    let bin = bakeoff_path();
+    bakeoff()
+        .args(["compare", "--base"])
+        .arg(&bin)
+        .arg("--new")
+        .arg(&bin)
+        .args([
+            "--workload",
+            "countdown",
+            "--runner",
+            "seq,thread-pool",
+            "--workers",
+            "2",
+            "--tasks",
+            "4",
+            "--set",
+            "n=10000",
+            "--reps",
+            "3",
+            "--rep-time",
+            "5ms",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (base, new) = (results(&out.join("base")), results(&out.join("new")));
+    for (side, r) in [("base", &base), ("new", &new)] {
+        assert_eq!(r["complete"], true, "{side}");
+        assert!(
+            r["program"].as_str().unwrap().ends_with("bakeoff"),
+            "{side}"
+        );
+        for c in r["cases"].as_array().unwrap() {
+            assert_eq!(c["status"], "ok", "{side}: {c:#}");
+            assert_eq!(c["verification"]["verified"], true, "{side}");
+            assert_eq!(c["repetitions"].as_array().unwrap().len(), 3);
+            assert_eq!(c["stopping"]["reason"], "fixed");
+        }
+    }
+    // The base calibrates; the new takes its batches per repetition.
+    for (b, n) in base["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(new["cases"].as_array().unwrap())
+    {
+        assert_eq!(b["id"], n["id"]);
+        assert_eq!(b["calibration"]["inherited"], false);
+        assert_eq!(n["calibration"]["inherited"], true);
+        assert_eq!(b["calibration"]["batches"], n["calibration"]["batches"]);
+        assert!(b["calibration"]["batches"].as_u64().unwrap() > 1, "{b:#}");
+    }
+    assert!(out.join("compare.md").exists());
+}
+
+#[test]
+fn compare_drives_an_older_builds_protocol_1_case_children() {
+    // A protocol-1 case child, as builds before protocol 2 were: the case
+    // JSON on stdin to its end, then one report line with every
+    // repetition. It measures through this build's case child, so its
+    // numbers and digests are real.
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old-bakeoff");
+    let script = format!(
+        r#"#!/usr/bin/env python3
+import json, os, subprocess, sys
+print("bakeoff-case-child protocol=1", flush=True)
+# The case child it starts dies with its parent: this script.
+env = dict(os.environ, BAKEOFF_PARENT_PID=str(os.getpid()))
+case = json.loads(sys.stdin.read())
+commands = "\n".join([json.dumps(case)] + ["rep"] * case["reps"] + ["stop"]) + "\n"
+out = subprocess.run([{bin:?}, "case"], input=commands, capture_output=True, text=True, env=env).stdout
+lines = [json.loads(l) for l in out.splitlines()[1:]]
+ready = lines[0]["ready"]
+print(json.dumps({{"startup": ready["startup"], "teardown": lines[-1]["done"]["teardown"],
+    "baseline_rss": ready["baseline_rss"],
+    "repetitions": [l["rep"] for l in lines if "rep" in l], "error": None}}), flush=True)
+"#,
+        bin = bakeoff_path().display().to_string()
+    );
+    std::fs::write(&old, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = dir.path().join("ab");
+    bakeoff()
+        .args(["compare", "--base"])
+        .arg(&old)
+        .arg("--new")
+        .arg(bakeoff_path())
+        .args([
+            "--workload",
+            "countdown",
+            "--runner",
+            "seq,rayon",
+            "--workers",
+            "2",
+            "--tasks",
+            "4",
+            "--set",
+            "n=10000",
+            "--reps",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let base = results(&out.join("base"));
+    for c in base["cases"].as_array().unwrap() {
+        assert_eq!(c["status"], "ok", "{c:#}");
+        assert_eq!(c["verification"]["verified"], true);
+        // One process per repetition, each of one batch.
+        assert_eq!(c["repetitions"].as_array().unwrap().len(), 2);
+        assert_eq!(c["calibration"]["batches"], 1);
+    }
+    assert_eq!(results(&out.join("new"))["cases"][1]["status"], "ok");
+}
+
+#[test]
+fn compare_refuses_a_missing_program_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .args(["compare", "--base", "/nonexistent/bakeoff-old", "--new"])
+        .arg(bakeoff_path())
+        .args(["--workload", "noop", "--runner", "seq", "--out"])
+        .arg(dir.path().join("x"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--base /nonexistent/bakeoff-old"));
 }

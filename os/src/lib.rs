@@ -110,6 +110,69 @@ impl LoadAverage {
     }
 }
 
+/// The whole machine's CPU time since boot, from `/proc/stat` (and
+/// `/proc/pressure/cpu`), in nanoseconds: what [`machine_cpu`] returns,
+/// read before and after a measurement to see what else ran meanwhile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MachineCpu {
+    /// Time the cores ran anything: user, nice, system, irq and softirq
+    /// (a guest's time is inside user).
+    pub busy_ns: u64,
+    /// Time the hypervisor ran other guests on this machine's cores.
+    pub steal_ns: u64,
+    /// Runnable threads now (`procs_running`), the reader's included.
+    pub runnable: u64,
+    /// Logical CPUs `/proc/stat` lists.
+    pub cores: u32,
+    /// The counters' resolution, one clock tick, in ns (10 ms at 100 Hz):
+    /// the kernel charges each tick to whatever runs when it fires.
+    pub tick_ns: u64,
+    /// Time during which some runnable task waited for a CPU (PSI's
+    /// `some total`, microsecond resolution), where the kernel has PSI.
+    pub pressure_ns: Option<u64>,
+}
+
+/// Reads [`MachineCpu`]; `None` when `/proc/stat` cannot be read.
+pub fn machine_cpu() -> Option<MachineCpu> {
+    let stat = <procfs::KernelStats as procfs::CurrentSI>::current().ok()?;
+    let tick_ns = 1_000_000_000 / procfs::ticks_per_second().max(1);
+    let t = &stat.total;
+    let ticks = t.user + t.nice + t.system + t.irq.unwrap_or(0) + t.softirq.unwrap_or(0);
+    let pressure_ns = procfs::CpuPressure::current()
+        .ok()
+        .map(|p| p.some.total.saturating_mul(1000));
+    Some(MachineCpu {
+        busy_ns: ticks.saturating_mul(tick_ns),
+        steal_ns: t.steal.unwrap_or(0).saturating_mul(tick_ns),
+        runnable: u64::from(stat.procs_running.unwrap_or(0)),
+        cores: stat.cpu_time.len().max(1) as u32,
+        tick_ns,
+        pressure_ns,
+    })
+}
+
+/// The mean current frequency of the CPUs, in MHz, from cpufreq's
+/// `scaling_cur_freq`; `None` where the kernel does not expose it (most
+/// virtual machines).
+pub fn cpu_mhz() -> Option<f64> {
+    let mut khz = Vec::new();
+    for entry in std::fs::read_dir("/sys/devices/system/cpu").ok()?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with("cpu") || !name[3..].chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let path = entry.path().join("cpufreq/scaling_cur_freq");
+        if let Some(v) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| s.trim().parse::<f64>().ok())
+        {
+            khz.push(v);
+        }
+    }
+    (!khz.is_empty()).then(|| khz.iter().sum::<f64>() / khz.len() as f64 / 1000.0)
+}
+
 /// A field of `/proc/meminfo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemField {

@@ -83,6 +83,11 @@ pub struct Results {
     pub interrupted_by: Option<String>,
     /// Cases planned in total (the file may hold fewer while running).
     pub planned_cases: u64,
+    /// The program whose case children measured these cases, when it was
+    /// not the bakeoff that wrote the file (`compare --base BIN --new
+    /// BIN`, which writes one file per program); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
     /// The machine and software the run measured.
     pub environment: Environment,
     /// Every case that finished, successfully or not, in run order.
@@ -299,7 +304,7 @@ pub struct CaseRecord {
 /// a repetition lasts at least `target`, as pyperf calibrates its loops.
 /// The task count is never changed (it is part of the question: 10 000
 /// sleeps stay 10 000); more batches of the same tasks are run instead.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Calibration {
     /// The suite's target time per repetition, in nanoseconds (0: no
     /// calibration asked for, one batch per repetition).
@@ -397,9 +402,19 @@ pub struct Interference {
     /// virtual machines).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_mhz: Option<f64>,
+    /// The share of the wall time during which some runnable task on the
+    /// machine waited for a CPU (PSI `cpu some`), where the kernel has
+    /// PSI: a case with more runnable threads than cores raises it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pressure: Option<f64>,
+    /// How far `steal` and `others` may be off: /proc/stat counts whole
+    /// clock ticks, so over a short repetition a tick or two at either end
+    /// is a large share (2 ticks / wall).
+    #[serde(default)]
+    pub resolution: f64,
     /// True when `steal` or `others` is above [`Interference::STEAL_LIMIT`]
-    /// or [`Interference::OTHERS_LIMIT`]: the repetition ran beside enough
-    /// other work to move its timing.
+    /// or [`Interference::OTHERS_LIMIT`] by more than `resolution`: the
+    /// repetition ran beside enough other work to move its timing.
     pub flagged: bool,
 }
 
@@ -409,9 +424,11 @@ impl Interference {
     /// Other processes' CPU above this share flags a repetition.
     pub const OTHERS_LIMIT: f64 = 0.10;
 
-    /// Whether these shares flag a repetition.
-    pub fn flags(steal: f64, others: f64) -> bool {
-        steal > Interference::STEAL_LIMIT || others > Interference::OTHERS_LIMIT
+    /// Whether these shares, known to within `resolution`, flag a
+    /// repetition.
+    pub fn flags(steal: f64, others: f64, resolution: f64) -> bool {
+        steal - resolution > Interference::STEAL_LIMIT
+            || others - resolution > Interference::OTHERS_LIMIT
     }
 }
 
