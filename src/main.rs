@@ -377,7 +377,17 @@ fn plan_options(plan: &Plan, args: &RunArgs) -> String {
         v.dedup();
         v.iter().map(usize::to_string).collect::<Vec<_>>().join("/")
     };
-    let reps = distinct(plan.cases.iter().map(|c| c.reps).collect());
+    let reps = match plan.cases.first().and_then(|c| c.until.map(|u| (c, u))) {
+        Some((c, u)) => format!(
+            "{}–{} until the median is known to ±{} % or {} is spent, each of at least {}",
+            u.min_reps,
+            c.reps,
+            u.precision * 100.0,
+            format::duration(u.budget_ns as f64 / 1e9),
+            format::duration(c.target_ns as f64 / 1e9)
+        ),
+        None => distinct(plan.cases.iter().map(|c| c.reps).collect()),
+    };
     let warmup = distinct(plan.cases.iter().map(|c| c.warmup).collect());
     let seeds: std::collections::BTreeSet<u64> = plan.cases.iter().map(|c| c.seed).collect();
     let seeds: Vec<String> = seeds.iter().map(u64::to_string).collect();
