@@ -205,6 +205,9 @@ pub struct CompareArgs {
     /// Where to write the markdown (default: compare.md beside NEW.json).
     #[arg(long, env = "BAKEOFF_COMPARE_OUT")]
     pub out: Option<PathBuf>,
+    /// Print the comparison as JSON on stdout (for scripts and CI) instead of the markdown.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `bakeoff serve`.

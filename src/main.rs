@@ -64,27 +64,48 @@ fn serve(args: &ServeArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// `bakeoff compare`: prints the comparison and writes it as markdown.
+/// `bakeoff compare`: prints the comparison (markdown, or JSON with
+/// `--json`) and writes both, `compare.md` and `compare.json` beside it.
 fn compare(args: &CompareArgs) -> Result<i32> {
     let base = bakeoff::reports::Results::read(&args.base)?;
     let new = bakeoff::reports::Results::read(&args.new)?;
-    let md = bakeoff::reports::compare::compare(&base, &new).to_markdown(
-        &args.base.display().to_string(),
-        &args.new.display().to_string(),
+    let cmp = bakeoff::reports::compare::compare(&base, &new);
+    let (base_name, new_name) = (
+        args.base.display().to_string(),
+        args.new.display().to_string(),
     );
-    print!("{md}");
+    let md = cmp.to_markdown(&base_name, &new_name);
+    let json = cmp.to_json(&base_name, &new_name);
+    if args.json {
+        print!("{json}");
+    } else {
+        print!("{md}");
+    }
     let out = args.out.clone().unwrap_or_else(|| {
         args.new
             .parent()
             .map(|p| p.join("compare.md"))
             .unwrap_or_else(|| "compare.md".into())
     });
+    // The JSON takes the markdown's name with `.json` (compare.json by
+    // default), never the markdown's own path.
+    let mut out_json = out.with_extension("json");
+    if out_json == out {
+        out_json.as_mut_os_string().push(".json");
+    }
     bakeoff::reports::render::write_atomic(&out, md.as_bytes())?;
-    println!(
-        "
-compare: {}",
-        out.display()
-    );
+    bakeoff::reports::render::write_atomic(&out_json, json.as_bytes())?;
+    if args.json {
+        // stdout is the JSON alone; the paths go to stderr.
+        eprintln!("compare: {} {}", out.display(), out_json.display());
+    } else {
+        println!(
+            "
+compare: {} {}",
+            out.display(),
+            out_json.display()
+        );
+    }
     Ok(0)
 }
 
