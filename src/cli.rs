@@ -287,6 +287,10 @@ pub struct CompareArgs {
     /// compare.json beside it.
     #[command(flatten)]
     pub run: RunArgs,
+    /// Print the comparison as JSON on stdout (for scripts and CI) instead
+    /// of the markdown; progress and paths go to stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `bakeoff serve`.

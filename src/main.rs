@@ -71,9 +71,11 @@ fn compare(args: &CompareArgs, registry: &Registry) -> Result<i32> {
     let (base, new, labels, md_path) = match (&args.base_program, &args.new_program) {
         (Some(base_program), Some(new_program)) => {
             let plan = plan_of(&args.run, registry)?;
-            let opts = run_options(&args.run)?;
+            let mut opts = run_options(&args.run)?;
+            // With --json, stdout is the JSON alone.
+            opts.progress &= !args.json;
             if !args.run.quiet {
-                println!(
+                eprintln!(
                     "bakeoff compare: {} — {} cases, each measured by {} and {} in turn",
                     plan.name,
                     plan.cases.len(),
@@ -88,8 +90,8 @@ fn compare(args: &CompareArgs, registry: &Registry) -> Result<i32> {
                 .parent()
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or_default();
-            println!("results: {}", b.dir.join("results.json").display());
-            println!("results: {}", n.dir.join("results.json").display());
+            eprintln!("results: {}", b.dir.join("results.json").display());
+            eprintln!("results: {}", n.dir.join("results.json").display());
             let labels = (
                 base_program.display().to_string(),
                 new_program.display().to_string(),
@@ -115,14 +117,32 @@ fn compare(args: &CompareArgs, registry: &Registry) -> Result<i32> {
             (base, new, labels, out)
         }
     };
-    let md = bakeoff::reports::compare::compare(&base, &new).to_markdown(&labels.0, &labels.1);
-    print!("{md}");
+    let cmp = bakeoff::reports::compare::compare(&base, &new);
+    let md = cmp.to_markdown(&labels.0, &labels.1);
+    let json = cmp.to_json(&labels.0, &labels.1);
+    if args.json {
+        print!("{json}");
+    } else {
+        print!("{md}");
+    }
+    // The JSON takes the markdown's name with `.json` (compare.json by
+    // default), never the markdown's own path.
+    let mut json_path = md_path.with_extension("json");
+    if json_path == md_path {
+        json_path.as_mut_os_string().push(".json");
+    }
     bakeoff::reports::render::write_atomic(&md_path, md.as_bytes())?;
-    println!(
-        "
-compare: {}",
-        md_path.display()
-    );
+    bakeoff::reports::render::write_atomic(&json_path, json.as_bytes())?;
+    if args.json {
+        eprintln!("compare: {} {}", md_path.display(), json_path.display());
+    } else {
+        println!(
+            "
+compare: {} {}",
+            md_path.display(),
+            json_path.display()
+        );
+    }
     Ok(match orchestrator::interrupt_signal() {
         Some(sig) if base.interrupted || new.interrupted => 128 + sig,
         _ => 0,

@@ -38,6 +38,7 @@ pub const RUN_FILES: &[&str] = &[
     "index.html",
     "summary.md",
     "compare.md",
+    "compare.json",
     "figures",
 ];
 

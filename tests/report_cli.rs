@@ -122,12 +122,21 @@ fn compare_prints_and_writes_markdown() {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    // Two repetitions a side: no interval reaches 95 %, so nothing is a
+    // change.
     assert!(
-        stdout.contains("within noise") && !stdout.contains("| slower |"),
+        stdout.contains("18 cases: ")
+            && stdout.contains("| inconclusive |")
+            && !stdout.contains("| slower |")
+            && !stdout.contains("| faster |"),
         "{stdout}"
     );
     let md = std::fs::read_to_string(&out).unwrap();
     assert!(md.starts_with("# bakeoff compare"), "{md}");
+    // The JSON beside it, named after it.
+    let json = std::fs::read_to_string(dir.path().join("cmp.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["summary"]["slower"], 0, "{json}");
     // A file of another schema version is refused in one line.
     let old = dir.path().join("old.json");
     let text = std::fs::read_to_string(fixture)
@@ -145,6 +154,97 @@ fn compare_prints_and_writes_markdown() {
         stderr.contains("bakeoff.results/1") && stderr.trim().lines().count() == 1,
         "{stderr}"
     );
+}
+
+/// `results` with every measured case given 6 repetitions copied from
+/// its first, about ±0.6 % apart, at `speed(id)` times its throughput
+/// and over it its CPU time.
+fn with_reps(results: &mut bakeoff::reports::Results, speed: impl Fn(&str) -> f64) {
+    use bakeoff::reports::{CaseStatus, Nanos};
+    for c in &mut results.cases {
+        if c.status != CaseStatus::Ok {
+            continue;
+        }
+        let k = speed(&c.id);
+        let first = c.repetitions[0].clone();
+        c.repetitions = (0..6)
+            .map(|i| {
+                let noise = 1.0 + 0.002 * (i as f64 - 2.5);
+                let mut r = first.clone();
+                r.throughput = first.throughput * k * noise;
+                let cpu = |x: Nanos| Nanos((x.0 as f64 * noise / k).round() as u64);
+                r.cpu_user = cpu(first.cpu_user);
+                r.cpu_system = cpu(first.cpu_system);
+                r
+            })
+            .collect();
+    }
+}
+
+#[test]
+fn compare_json_prints_only_the_json_and_writes_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = bakeoff::reports::Results::read(fixture()).unwrap();
+    let victim = fixture.cases[0].id.clone();
+    let mut base = fixture.clone();
+    with_reps(&mut base, |_| 1.0);
+    let mut new = fixture;
+    with_reps(&mut new, |id| if id == victim { 0.5 } else { 1.0 });
+    let (base_path, new_path) = (dir.path().join("base.json"), dir.path().join("new.json"));
+    std::fs::write(&base_path, serde_json::to_string(&base).unwrap()).unwrap();
+    std::fs::write(&new_path, serde_json::to_string(&new).unwrap()).unwrap();
+    let out = bakeoff()
+        .env_remove("BAKEOFF_COMPARE_OUT")
+        .args(["compare", "--json"])
+        .arg(&base_path)
+        .arg(&new_path)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    // stdout is one JSON document and nothing else.
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["threshold"], 0.05);
+    let cases = json["cases"].as_array().unwrap();
+    assert!(!cases.is_empty());
+    for c in cases {
+        for key in [
+            "id", "metric", "primary", "base", "new", "change", "low", "high", "verdict", "p",
+        ] {
+            assert!(c.get(key).is_some(), "{key} missing in {c}");
+        }
+        assert!(
+            ["faster", "slower", "same", "inconclusive"].contains(&c["verdict"].as_str().unwrap()),
+            "{c}"
+        );
+        assert!(
+            ["throughput", "cpu_per_task", "latency_p99", "peak_rss"]
+                .contains(&c["metric"].as_str().unwrap()),
+            "{c}"
+        );
+    }
+    let speed = |id: &str| {
+        cases
+            .iter()
+            .find(|c| c["id"] == id && c["primary"] == true)
+            .unwrap()
+            .clone()
+    };
+    let slowed = speed(&victim);
+    assert_eq!(
+        (slowed["metric"].as_str(), slowed["verdict"].as_str()),
+        (Some("cpu_per_task"), Some("slower")),
+        "{slowed}"
+    );
+    assert_eq!(speed(&new.cases[1].id)["verdict"], "same");
+    assert_eq!(json["summary"]["slower"], 1, "{json}");
+    // Both files beside NEW.json.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("compare.json")).unwrap())
+            .unwrap();
+    assert_eq!(written, json);
+    let md = std::fs::read_to_string(dir.path().join("compare.md")).unwrap();
+    assert!(md.contains("| slower |"), "{md}");
 }
 
 #[test]

@@ -230,6 +230,7 @@ pub mod render;
 pub mod schema;
 pub mod stats;
 pub mod summary;
+pub mod twosample;
 mod validate;
 pub mod view;
 

@@ -535,8 +535,8 @@ fn compare_neither_compares_nor_misses_skipped_cases() {
     }
     assert!(cmp.added.is_empty() && cmp.removed.is_empty(), "{cmp:?}");
     assert!(cmp.failed.is_empty(), "{:?}", cmp.failed);
-    assert!(cmp.changed.iter().all(|c| !c.id.contains("py-spawn")));
-    assert!(cmp.changed.iter().any(|c| c.id.contains("py-fork")));
+    assert!(cmp.cases.iter().all(|c| !c.id.contains("py-spawn")));
+    assert!(cmp.cases.iter().any(|c| c.id.contains("py-fork")));
     let md = cmp.to_markdown("a", "b");
     assert!(md.contains("Not compared (skipped, not run):"), "{md}");
     // One line per side and reason, not one per case.
