@@ -110,7 +110,9 @@ pub struct RunArgs {
     pub target: Option<String>,
     /// Exactly this many measured repetitions per case, instead of
     /// repeating until the median is known to --precision (default: the
-    /// suite's rule, else 6 to 30 repetitions to ±2 % within 3 s a case).
+    /// suite's rule, else 6 to 30 repetitions to ±2 % within 3 s a case);
+    /// each still lasts the suite's --rep-time (give --rep-time 0 for one
+    /// batch each).
     #[arg(long, env = "BAKEOFF_REPS")]
     pub reps: Option<usize>,
     /// The time a repetition should last at least: each case runs as many

@@ -455,12 +455,11 @@ impl CaseChild {
                 )));
             }
         };
-        let status = process.finish();
+        process.finish();
         if let Some(reason) = report.error {
             return Err(Stop::Failed(reason));
         }
         if report.repetitions.is_empty() {
-            let _ = status;
             return Err(Stop::Failed(
                 "case process reported no repetition".to_string(),
             ));

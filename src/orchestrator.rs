@@ -429,8 +429,8 @@ fn precision_of(reps: &[Repetition]) -> f64 {
 }
 
 /// Measures `case` with every program in `programs`, repetitions
-/// alternating (ABAB) when there are several: the first calibrates, the
-/// others take its batches per repetition. Each program's tail of stderr
+/// alternating when there are several (AB BA AB…): the first calibrates,
+/// the others take its batches per repetition. Each program's tail of stderr
 /// goes to its entry in `tails`.
 fn measure_case(
     programs: &[PathBuf],
@@ -442,11 +442,6 @@ fn measure_case(
     let mut measured: Vec<Measured> = programs.iter().map(|_| Measured::default()).collect();
     let mut children: Vec<Option<CaseChild>> = Vec::new();
     let mut batches: Option<u64> = None;
-    let abort = |stop: Stop| match stop {
-        Stop::Interrupted => Some(Abort::Interrupted),
-        Stop::NotACaseChild(reason) => Some(Abort::NotACaseChild(reason)),
-        Stop::Failed(_) => None,
-    };
     for (i, program) in programs.iter().enumerate() {
         let mut this = case.clone();
         if batches.is_some() {
@@ -469,49 +464,57 @@ fn measure_case(
             }
         }
     }
-    let started = Instant::now();
-    loop {
-        let running = children.iter().filter(|c| c.is_some()).count();
-        if running == 0 {
+    // Each program's time spent measuring, for its budget.
+    let mut spent = vec![Duration::ZERO; programs.len()];
+    for round in 0.. {
+        if children.iter().all(Option::is_none) {
             break;
         }
-        for (i, slot) in children.iter_mut().enumerate() {
-            let Some(child) = slot.as_mut() else { continue };
-            match child.repetition(&interrupted) {
+        // AB, then BA: the order swaps every round, so that neither
+        // program always measures first after the other (ABBA cancels a
+        // drift of the machine's speed across a round).
+        let mut order: Vec<usize> = (0..children.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let Some(child) = children[i].as_mut() else {
+                continue;
+            };
+            let t = Instant::now();
+            let rep = child.repetition(&interrupted);
+            spent[i] += t.elapsed();
+            match rep {
                 Ok(rep) => measured[i].repetitions.push(rep),
                 Err(stop) => {
-                    if let Some(a) = abort(stop_clone(&stop)) {
+                    if let Some(a) = abort_of(&stop) {
                         return Ok(Err(a));
                     }
                     if let Stop::Failed(reason) = stop {
                         measured[i].failure = Some(reason);
                     }
-                    *slot = None;
+                    children[i] = None;
                 }
             }
         }
         // Every program still running stops together, when each has been
-        // repeated enough (its share of the time spent).
-        let share = started.elapsed() / running.max(1) as u32;
-        let reasons: Vec<Option<StopReason>> = children
-            .iter()
-            .zip(&measured)
-            .filter(|(c, _)| c.is_some())
-            .map(|(_, m)| stop_reason(case, &m.repetitions, share))
+        // repeated enough within its own time.
+        let reasons: Vec<Option<StopReason>> = (0..children.len())
+            .filter(|&i| children[i].is_some())
+            .map(|i| stop_reason(case, &measured[i].repetitions, spent[i]))
             .collect();
         if reasons.iter().all(Option::is_some) {
-            for ((slot, m), reason) in children
-                .iter_mut()
-                .zip(measured.iter_mut())
-                .filter(|(c, _)| c.is_some())
-                .zip(reasons)
-            {
+            let running: Vec<usize> = (0..children.len())
+                .filter(|&i| children[i].is_some())
+                .collect();
+            for (i, reason) in running.into_iter().zip(reasons) {
+                let m = &mut measured[i];
                 m.stopping = Some(stopping_of(case, &m.repetitions, reason.expect("all some")));
-                let child = slot.take().expect("running");
+                let child = children[i].take().expect("running");
                 match child.stop(&interrupted) {
                     Ok(teardown) => m.teardown = teardown,
                     Err(stop) => {
-                        if let Some(a) = abort(stop_clone(&stop)) {
+                        if let Some(a) = abort_of(&stop) {
                             return Ok(Err(a));
                         }
                         if let Stop::Failed(reason) = stop {
@@ -529,16 +532,6 @@ fn measure_case(
         }
     }
     Ok(Ok(measured))
-}
-
-/// [`Stop`] is not `Clone` (it ends a child); what [`measure_case`]
-/// needs of it twice is its kind and reason.
-fn stop_clone(stop: &Stop) -> Stop {
-    match stop {
-        Stop::Failed(r) => Stop::Failed(r.clone()),
-        Stop::Interrupted => Stop::Interrupted,
-        Stop::NotACaseChild(r) => Stop::NotACaseChild(r.clone()),
-    }
 }
 
 /// The run-stopping part of a [`Stop`].

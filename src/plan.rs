@@ -80,6 +80,15 @@ impl Repeat {
         }
     }
 
+    /// Calibration times the warm-up: with a target, at least one
+    /// warm-up batch (the record then says so).
+    fn calibrating(mut self) -> Repeat {
+        if !self.target.is_zero() {
+            self.warmup = self.warmup.max(1);
+        }
+        self
+    }
+
     /// Exactly `reps` repetitions of one batch each (no calibration).
     pub fn fixed(reps: usize, warmup: usize, seed: u64) -> Repeat {
         Repeat {
@@ -149,7 +158,12 @@ impl RepeatSettings {
             }
             let mut r = Repeat::fixed(reps, self.warmup.unwrap_or(1), seed);
             r.target = self.target.unwrap_or_default();
-            return Ok(r);
+            return Ok(r.calibrating());
+        }
+        if let (Some(min), Some(max)) = (self.min_reps, self.max_reps) {
+            if min > max {
+                bail!("--min-reps {min} is more than --max-reps {max}: give a range, e.g. --min-reps 6 --max-reps 30");
+            }
         }
         let mut r = Repeat::adaptive(seed);
         r.warmup = self.warmup.unwrap_or(r.warmup);

@@ -657,8 +657,11 @@ pub struct Summary {
     pub cpu_s: Stat,
     /// Peak RSS above idle per batch (`peak_rss`), in bytes (as a float).
     pub peak_rss_bytes: Stat,
-    /// True when throughput varied by more than 10 % (its coefficient of
-    /// variation, `stddev / |mean|`, exceeds 0.10).
+    /// True when the median throughput is known less well than ±5 %: the
+    /// half-width of its 95 % order-statistic interval over the median
+    /// exceeds 0.05 (from 6 repetitions on); with fewer repetitions, or in
+    /// files written before this rule, when throughput varied by more
+    /// than 10 % (coefficient of variation `stddev / |mean|` above 0.10).
     pub noisy: bool,
 }
 
