@@ -232,6 +232,7 @@ pub mod stats;
 pub mod summary;
 mod validate;
 pub mod view;
+pub mod warnings;
 
 pub use axes::{Axes, Axis};
 pub use figures::Style;

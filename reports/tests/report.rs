@@ -692,7 +692,7 @@ fn a_case_whose_embedded_server_kept_a_quarter_of_the_cores_busy_is_warned_about
         per_request_ns as f64 * 1e-9 * c.summary.as_ref().unwrap().throughput.median
     };
     let server_warnings = |r: &Results| -> Vec<String> {
-        bakeoff_reports::view::warnings(r)
+        bakeoff_reports::view::warnings(r, Lang::En)
             .into_iter()
             .filter(|w| w.kind == bakeoff_reports::view::WarningKind::Server)
             .map(|w| format!("{} — {}", w.case, w.reason))
