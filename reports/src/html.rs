@@ -362,10 +362,18 @@ pub fn workload_view(
     plots: &[(Plot, String, Option<String>)],
     lang: Lang,
 ) -> WorkloadView {
+    let table = case_table(g, lang);
+    // Under a speed-up figure: the cores limit, and what a bar above it
+    // means when the group has one.
+    let cores = crate::view::cores_note(g.cores, lang);
+    let note = match &table.above_cores_note {
+        Some(legend) => format!("{cores}. {legend}"),
+        None => cores,
+    };
     WorkloadView {
         label: g.label(lang),
-        figures: figure_views(plots, Some((g.cores, lang))),
-        table: case_table(g, lang),
+        figures: figure_views(plots, Some(&note)),
+        table,
         server: g.cases.iter().any(|c| c.server.is_some()),
         speedup_note: crate::view::speedup_note(g.cases.iter().copied(), lang),
         all_skipped: g
@@ -375,11 +383,11 @@ pub fn workload_view(
     }
 }
 
-/// The template's view of drawn plots; with the machine's logical cores
-/// (and the language), a speed-up figure gets the cores limit as a note.
+/// The template's view of drawn plots; a speed-up figure gets
+/// `speedup_note` (the cores limit) beside its caption.
 fn figure_views(
     plots: &[(Plot, String, Option<String>)],
-    cores: Option<(u32, Lang)>,
+    speedup_note: Option<&str>,
 ) -> Vec<FigureView> {
     plots
         .iter()
@@ -389,9 +397,9 @@ fn figure_views(
             finding: p.finding.clone(),
             caption: p.caption.clone(),
             svg: svg.clone(),
-            note: cores
+            note: speedup_note
                 .filter(|_| p.kind == FigureKind::Speedup)
-                .map(|(n, lang)| crate::view::cores_note(n, lang)),
+                .map(str::to_string),
             png: png.clone(),
         })
         .collect()

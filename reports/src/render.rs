@@ -159,7 +159,10 @@ pub fn render_report(
                 .map(|p| format!("python: {p}"))
                 .into_iter()
                 .chain(crate::view::skipped(runs()).iter().map(|g| g.line(lang)))
-                .chain(crate::view::steal(runs(), lang).map(|s| format!("{}: {s}", crate::view::steal_label(lang))))
+                .chain(
+                    crate::view::steal(runs(), lang)
+                        .map(|s| format!("{}: {s}", crate::view::steal_label(lang))),
+                )
                 .collect(),
             warnings: crate::view::group_warnings(machine_warnings, lang),
             groups,

@@ -13,8 +13,8 @@ use crate::warnings::{above_cores, above_cores_legend, duration_in, noisy};
 use crate::{Axes, CaseRecord, CaseStatus, Family, Lang, Results, Stat, StopReason};
 
 pub use crate::warnings::{
-    cores_note, group as group_warnings, steal, steal_label, warnings, Warning, WarningGroup, WarningKind,
-    SERVER_SHARE,
+    cores_note, group as group_warnings, steal, steal_label, warnings, Warning, WarningGroup,
+    WarningKind, SERVER_SHARE,
 };
 
 /// A group's table of cases, as the HTML report and summary.md show it.
@@ -194,7 +194,7 @@ fn batches(c: &CaseRecord) -> u64 {
 /// The word for why the harness stopped repeating a case.
 pub fn stop_word(reason: StopReason, lang: Lang) -> &'static str {
     match reason {
-        StopReason::Precise => lang.pick("precise", "точно"),
+        StopReason::Precise => lang.pick("precise", "точность"),
         StopReason::Budget => lang.pick("budget", "бюджет"),
         StopReason::MaxReps => lang.pick("max reps", "предел"),
         StopReason::Fixed => lang.pick("fixed", "задано"),
@@ -242,11 +242,8 @@ fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
         });
         if k.inherited {
             parts.push(
-                lang.pick(
-                    "taken over from the other build",
-                    "взято у другой сборки",
-                )
-                .into(),
+                lang.pick("taken over from the other build", "взято у другой сборки")
+                    .into(),
             );
         }
     }
@@ -266,10 +263,7 @@ fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
                 "the most repetitions allowed were measured first",
                 "раньше набралось наибольшее число повторов",
             ),
-            StopReason::Fixed => lang.pick(
-                "a fixed count was asked for",
-                "число повторов задано",
-            ),
+            StopReason::Fixed => lang.pick("a fixed count was asked for", "число повторов задано"),
             StopReason::Failed => lang.pick(
                 "a repetition failed, or the run was stopped",
                 "повтор упал или прогон остановлен",

@@ -175,7 +175,11 @@ pub fn group(warnings: Vec<Warning>, lang: Lang) -> Vec<WarningGroup> {
     WarningKind::ALL
         .iter()
         .filter_map(|&kind| {
-            let of_kind: Vec<Warning> = warnings.iter().filter(|w| w.kind == kind).cloned().collect();
+            let of_kind: Vec<Warning> = warnings
+                .iter()
+                .filter(|w| w.kind == kind)
+                .cloned()
+                .collect();
             (!of_kind.is_empty()).then(|| WarningGroup {
                 kind,
                 name: kind.name(lang).to_string(),
@@ -249,7 +253,10 @@ fn percent(share: f64, lang: Lang) -> String {
 /// `over 9 repetitions` in `lang` («по 9 повторам»).
 fn over_reps(n: u64, lang: Lang) -> String {
     lang.pick(
-        format!("over {}", Lang::En.count(n, ("repetition", "repetitions"), ("", "", ""))),
+        format!(
+            "over {}",
+            Lang::En.count(n, ("repetition", "repetitions"), ("", "", ""))
+        ),
         format!(
             "по {}",
             Lang::Ru.count(n, ("", ""), ("повтору", "повторам", "повторам"))
@@ -395,9 +402,8 @@ fn speedup_reason(c: &CaseRecord, cores: u32, lang: Lang) -> String {
 /// The reason of a case whose workers died during measured batches: how
 /// many died and how, and what was retried, over its repetitions.
 fn disturbed_reason(c: &CaseRecord, lang: Lang) -> String {
-    let sum = |f: fn(&Repetition) -> Option<u64>| -> u64 {
-        c.repetitions.iter().filter_map(f).sum()
-    };
+    let sum =
+        |f: fn(&Repetition) -> Option<u64>| -> u64 { c.repetitions.iter().filter_map(f).sum() };
     let (deaths, retried, replaced) = (
         sum(|r| r.worker_deaths),
         sum(|r| r.tasks_retried),
@@ -468,7 +474,9 @@ fn interference_reason(c: &CaseRecord, lang: Lang) -> Option<String> {
             Lang::En.count(n, ("repetition", "repetitions"), ("", "", ""))
         ),
         format!(
-            "рядом с другой работой шли {k} из {}: гипервизор забирал до {steal} %, чужие процессы — до {others} % ядер",
+            "рядом с другой работой {} {k} из {}: гипервизор забирал до {steal} %, чужие процессы — до {others} % ядер",
+            // «шёл 1 из 9 повторов», «шли 2 из 9», «шли 5 из 9».
+            if k % 10 == 1 && k % 100 != 11 { "шёл" } else { "шли" },
             Lang::Ru.count(n, ("", ""), ("повтора", "повторов", "повторов"))
         ),
     ))
@@ -531,7 +539,11 @@ pub fn cores_note(cores: u32, lang: Lang) -> String {
             format!("with {n} logical cores, no model can show more than a {n}× speed-up"),
             format!(
                 "на {} ни одна модель не покажет ускорения больше чем в {n} раз",
-                Lang::Ru.count(n, ("", ""), ("логическом ядре", "логических ядрах", "логических ядрах"))
+                Lang::Ru.count(
+                    n,
+                    ("", ""),
+                    ("логическом ядре", "логических ядрах", "логических ядрах")
+                )
             ),
         )
     }
