@@ -6,7 +6,9 @@
 //! pairs, [`COLUMNS`], so the header and the cells cannot drift apart,
 //! and docs/RESULTS-SCHEMA.md is tested against the same table. Columns
 //! that describe the case come first and repeat on each of its rows; the
-//! repetition's own measurements follow.
+//! repetition's own measurements follow. Columns added since (batches,
+//! interference, calibration, stopping) are appended at the end, so a
+//! reader of the earlier layout keeps its positions.
 //!
 //! `runner_label` and `series_label` are the columns that are not copies
 //! of a field. `series_label` is the runner's legend label plus every axis
@@ -167,6 +169,26 @@ pub const COLUMNS: &[Column] = &[
         rep(r, |_, x| opt(x.process_peak_rss.map(|b| b.0)))
     }),
     ("digest", |r| rep(r, |_, x| x.digest.clone())),
+    // Added later, at the end so that older readers' positions hold:
+    // per repetition, then per case.
+    ("batches", |r| {
+        rep(r, |_, x| x.batches.unwrap_or(1).to_string())
+    }),
+    ("steal", |r| {
+        rep(r, |_, x| opt(x.interference.map(|i| i.steal)))
+    }),
+    ("others", |r| {
+        rep(r, |_, x| opt(x.interference.map(|i| i.others)))
+    }),
+    ("interfered", |r| {
+        rep(r, |_, x| opt(x.interference.map(|i| i.flagged)))
+    }),
+    ("calibration_batches", |r| {
+        opt(r.case.calibration.map(|k| k.batches))
+    }),
+    ("stop_reason", |r| {
+        opt(r.case.stopping.map(|s| s.reason.as_str()))
+    }),
 ];
 
 /// The header row: every column's name, in order.

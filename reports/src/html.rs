@@ -8,9 +8,9 @@
 
 use serde::Serialize;
 
-use crate::figures::{Group, Plot};
+use crate::figures::{FigureKind, Group, Plot};
 use crate::format::{bytes, duration};
-use crate::view::{case_table, CaseTable, Warning};
+use crate::view::{case_table, CaseTable, WarningGroup};
 use crate::{Environment, Lang, Results};
 
 /// The template, embedded so the binary needs no files beside it.
@@ -78,6 +78,9 @@ pub struct FigureView {
     pub caption: String,
     /// The SVG document (text escaped by plotters).
     pub svg: String,
+    /// A sentence to read beside it: the cores limit under a speed-up
+    /// figure ([`crate::view::cores_note`]).
+    pub note: Option<String>,
     /// Relative link to the PNG, when one was written.
     pub png: Option<String>,
 }
@@ -128,6 +131,15 @@ pub struct Words {
     pub primitive_columns: [&'static str; 5],
     /// Heading of the server column of IO cases' tables.
     pub server_column: &'static str,
+    /// Heading of the column of what calibration and the stopping rule
+    /// chose (`4×9 precise`).
+    pub reps_column: &'static str,
+    /// The tooltip of `~` beside a noisy case's throughput.
+    pub noisy_title: &'static str,
+    /// The tooltip of `!` beside a speed-up above the cores.
+    pub above_cores_title: &'static str,
+    /// The line under summary.md's tables that says what its marks mean.
+    pub markdown_legend: &'static str,
 }
 
 impl Words {
@@ -155,6 +167,10 @@ impl Words {
                 primitives_intro: "What the costs behind the figures are, as criterion measured them: the median time per operation (per element where a bench handles several per iteration) with the 95 % interval of the median.",
                 primitive_columns: ["bench", "median per operation", "CI95", "elements per iteration", "bandwidth"],
                 server_column: "server: cores busy, CPU per request",
+                reps_column: "reps",
+                noisy_title: "~ noisy: the median throughput is known only to worse than ±5 % (with fewer than 6 repetitions: it varied by more than 10 %)",
+                above_cores_title: "! more than the machine's cores allow: a measurement problem, not a result",
+                markdown_legend: "`~` marks noisy throughput (its median known only to worse than ±5 %; with fewer than 6 repetitions, a coefficient of variation above 10 %); `!` a speed-up above what the machine's logical cores allow (a measurement problem); `†` a case whose worker process died during a measured batch (its tasks were retried: timing is not a clean measurement); `—` means not set or not measured; `skipped` a case this machine could not run (the reason is under the machine's heading).",
             },
             Lang::Ru => Words {
                 written_by: "Создано bakeoff",
@@ -177,6 +193,10 @@ impl Words {
                 primitives_intro: "Стоимость примитивов, стоящих за рисунками, по замерам criterion: медиана времени на операцию (на элемент, если замер обрабатывает несколько за итерацию) с 95 % интервалом медианы.",
                 primitive_columns: ["замер", "медиана на операцию", "ДИ95", "элементов за итерацию", "пропускная способность"],
                 server_column: "сервер: занято ядер, CPU на запрос",
+                reps_column: "повторы",
+                noisy_title: "~ шумный: медиана пропускной способности известна лишь с точностью хуже ±5 % (при менее чем 6 повторах: разброс больше 10 %)",
+                above_cores_title: "! больше, чем позволяют ядра машины: ошибка измерения, а не результат",
+                markdown_legend: "`~` — шумная пропускная способность (медиана известна лишь с точностью хуже ±5 %; при менее чем 6 повторах — коэффициент вариации больше 10 %); `!` — ускорение больше, чем позволяют логические ядра машины (ошибка измерения); `†` — случай, у которого во время замера погиб рабочий процесс (его задачи выполнены заново: замер не чистый); `—` — не задано или не измерено; `skipped` — случай, который эта машина не смогла запустить (причина — под заголовком машины).",
             },
         }
     }
@@ -212,7 +232,7 @@ pub fn primitives_view(
     plots: &[(Plot, String, Option<String>)],
 ) -> PrimitivesView {
     PrimitivesView {
-        figures: figure_views(plots),
+        figures: figure_views(plots, None),
         rows: estimates
             .iter()
             .map(|e| {
@@ -249,8 +269,11 @@ pub struct ReportView {
     pub versions: String,
     /// Machine sections.
     pub machines: Vec<MachineView>,
-    /// Failed, unverified and noisy cases.
-    pub warnings: Vec<Warning>,
+    /// Every warning, one group per kind, in the order of
+    /// [`crate::view::WarningKind`] ([`crate::view::group_warnings`]).
+    pub warnings: Vec<WarningGroup>,
+    /// How many warnings the groups hold together.
+    pub warning_count: usize,
     /// Skipped cases, one line per reason
     /// ([`crate::view::SkippedGroup::line`]).
     pub skipped: Vec<String>,
@@ -339,10 +362,18 @@ pub fn workload_view(
     plots: &[(Plot, String, Option<String>)],
     lang: Lang,
 ) -> WorkloadView {
+    let table = case_table(g, lang);
+    // Under a speed-up figure: the cores limit, and what a bar above it
+    // means when the group has one.
+    let cores = crate::view::cores_note(g.cores, lang);
+    let note = match &table.above_cores_note {
+        Some(legend) => format!("{cores}. {legend}"),
+        None => cores,
+    };
     WorkloadView {
         label: g.label(lang),
-        figures: figure_views(plots),
-        table: case_table(g, lang),
+        figures: figure_views(plots, Some(&note)),
+        table,
         server: g.cases.iter().any(|c| c.server.is_some()),
         speedup_note: crate::view::speedup_note(g.cases.iter().copied(), lang),
         all_skipped: g
@@ -352,8 +383,12 @@ pub fn workload_view(
     }
 }
 
-/// The template's view of drawn plots.
-fn figure_views(plots: &[(Plot, String, Option<String>)]) -> Vec<FigureView> {
+/// The template's view of drawn plots; a speed-up figure gets
+/// `speedup_note` (the cores limit) beside its caption.
+fn figure_views(
+    plots: &[(Plot, String, Option<String>)],
+    speedup_note: Option<&str>,
+) -> Vec<FigureView> {
     plots
         .iter()
         .map(|(p, svg, png)| FigureView {
@@ -362,6 +397,9 @@ fn figure_views(plots: &[(Plot, String, Option<String>)]) -> Vec<FigureView> {
             finding: p.finding.clone(),
             caption: p.caption.clone(),
             svg: svg.clone(),
+            note: speedup_note
+                .filter(|_| p.kind == FigureKind::Speedup)
+                .map(str::to_string),
             png: png.clone(),
         })
         .collect()

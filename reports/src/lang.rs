@@ -49,6 +49,15 @@ impl Lang {
         format!("{n} {word}")
     }
 
+    /// A number written in English (`2.6`, `52.3k`) with the decimal
+    /// separator of the language: `2,6` in Russian.
+    pub fn decimal(self, number: &str) -> String {
+        match self {
+            Lang::En => number.to_string(),
+            Lang::Ru => number.replace('.', ","),
+        }
+    }
+
     /// The HTML `lang` attribute.
     pub fn code(self) -> &'static str {
         self.pick("en", "ru")
@@ -90,5 +99,12 @@ mod tests {
         assert_eq!(ru(104), "104 задачи");
         assert_eq!(Lang::En.count(1, ("task", "tasks"), forms), "1 task");
         assert_eq!(Lang::En.count(8, ("task", "tasks"), forms), "8 tasks");
+    }
+
+    #[test]
+    fn russian_numbers_have_a_decimal_comma() {
+        assert_eq!(Lang::Ru.decimal("2.6"), "2,6");
+        assert_eq!(Lang::Ru.decimal("52.3k"), "52,3k");
+        assert_eq!(Lang::En.decimal("2.6"), "2.6");
     }
 }

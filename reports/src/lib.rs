@@ -233,6 +233,7 @@ pub mod summary;
 pub mod twosample;
 mod validate;
 pub mod view;
+pub mod warnings;
 
 pub use axes::{Axes, Axis};
 pub use figures::Style;

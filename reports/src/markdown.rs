@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use crate::figures::Group;
 use crate::html::Words;
-use crate::view::{case_table, speedup_note};
+use crate::summary::FOLDED;
+use crate::view::{case_table, speedup_note, WarningGroup};
 use crate::Lang;
 
 /// One machine's part of the summary.
@@ -17,6 +18,8 @@ pub struct MachineSummary<'a> {
     /// CPython cases ([`crate::view::python`]), and one line per reason
     /// cases were skipped ([`crate::view::SkippedGroup::line`]).
     pub notes: Vec<String>,
+    /// Its runs' warnings, one group per kind ([`crate::view::group_warnings`]).
+    pub warnings: Vec<WarningGroup>,
     /// Its workload groups, in report order.
     pub groups: Vec<Group<'a>>,
 }
@@ -45,6 +48,20 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
                 let _ = writeln!(out, "- {}", cell(note));
             }
         }
+        if !m.warnings.is_empty() {
+            let total: usize = m.warnings.iter().map(WarningGroup::count).sum();
+            let _ = write!(out, "\n**{} ({total})**\n\n", words.warnings);
+            for g in &m.warnings {
+                let _ = writeln!(
+                    out,
+                    "- **{}** ({}): {}. {}.",
+                    cell(&g.name),
+                    g.count(),
+                    cell(&g.meaning),
+                    g.first_cases(FOLDED, lang, cell)
+                );
+            }
+        }
         for g in &m.groups {
             let table = case_table(g, lang);
             let _ = write!(out, "\n### {}\n\n", cell(&g.label(lang)));
@@ -61,9 +78,14 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
                 .iter()
                 .map(|a| if a.numeric { " ---: |" } else { " --- |" })
                 .collect();
+            let (reps_head, reps_align) = if table.reps {
+                (format!(" {} |", words.reps_column), " ---: |")
+            } else {
+                (String::new(), "")
+            };
             let _ = writeln!(
                 out,
-                "| runner |{axes} status | throughput (median) | CI95 | speed-up | p99 latency | start-up |\n| --- |{align} --- | ---: | ---: | ---: | ---: | ---: |"
+                "| runner |{axes} status | throughput (median) | CI95 |{reps_head} speed-up | p99 latency | start-up |\n| --- |{align} --- | ---: | ---: |{reps_align} ---: | ---: | ---: |"
             );
             for r in &table.rows {
                 let marks = match (r.disturbed, r.noisy) {
@@ -73,14 +95,20 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
                     (false, false) => "",
                 };
                 let values: String = r.axes.iter().map(|v| format!(" {} |", cell(v))).collect();
+                let reps = if table.reps {
+                    format!(" {} |", r.reps.as_deref().unwrap_or("—"))
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     out,
-                    "| {} |{values} {} | {marks}{} | {} | {} | {} | {} |",
+                    "| {} |{values} {} | {marks}{} | {} |{reps} {}{} | {} | {} |",
                     cell(&r.runner),
                     r.status,
                     r.throughput,
                     r.throughput_ci,
                     r.speedup,
+                    if r.above_cores { " !" } else { "" },
                     r.p99,
                     cell(&r.startup)
                 );
@@ -88,8 +116,11 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
             if let Some(note) = speedup_note(g.cases.iter().copied(), lang) {
                 let _ = write!(out, "\n{}.\n", cell(&note));
             }
+            if let Some(legend) = &table.above_cores_note {
+                let _ = write!(out, "\n{}.\n", cell(legend));
+            }
         }
     }
-    out.push_str("\n`~` marks noisy throughput (coefficient of variation above 10 %); `†` a case whose worker process died during a measured batch (its tasks were retried: timing is not a clean measurement); `—` means not set or not measured; `skipped` a case this machine could not run (the reason is under the machine's heading).\n");
+    let _ = write!(out, "\n{}\n", words.markdown_legend);
     out
 }

@@ -134,11 +134,17 @@ pub fn render_report(
             workloads.push(html::workload_view(g, &drawn, lang));
             all_plots.extend(drawn.into_iter().map(|(p, _, _)| p));
         }
-        for s in srcs {
-            warnings.extend(crate::view::warnings(&s.results));
-        }
+        let machine_warnings: Vec<crate::view::Warning> = srcs
+            .iter()
+            .flat_map(|s| crate::view::warnings(&s.results, lang))
+            .collect();
+        warnings.extend(machine_warnings.iter().cloned());
         let mut environment = html::environment_rows(env, lang);
         environment.extend(html::python_row(srcs.iter().map(|s| &s.results), lang));
+        environment.extend(
+            crate::view::steal(srcs.iter().map(|s| &s.results), lang)
+                .map(|steal| (crate::view::steal_label(lang).to_string(), steal)),
+        );
         views.push(MachineView {
             title: title.clone(),
             environment,
@@ -153,7 +159,12 @@ pub fn render_report(
                 .map(|p| format!("python: {p}"))
                 .into_iter()
                 .chain(crate::view::skipped(runs()).iter().map(|g| g.line(lang)))
+                .chain(
+                    crate::view::steal(runs(), lang)
+                        .map(|s| format!("{}: {s}", crate::view::steal_label(lang))),
+                )
                 .collect(),
+            warnings: crate::view::group_warnings(machine_warnings, lang),
             groups,
         });
     }
@@ -191,7 +202,8 @@ pub fn render_report(
         ),
         versions: versions.join(", "),
         machines: views,
-        warnings,
+        warning_count: warnings.len(),
+        warnings: crate::view::group_warnings(warnings, lang),
         skipped: crate::view::skipped(sources.iter().map(|s| &s.results))
             .iter()
             .map(|g| g.line(lang))

@@ -481,13 +481,18 @@ impl CaseRecord {
     }
 
     /// How many cores the embedded server kept busy while the case's
-    /// batches ran: its CPU time per task (over the warm-up and measured
-    /// batches) times the median tasks per second. `None` without a
-    /// server or a summary.
+    /// batches ran: its CPU time per task (over the warm-up batches and
+    /// every batch of every repetition, [`Repetition::batches`]) times the
+    /// median tasks per second. `None` without a server or a summary.
     pub fn server_cores(&self) -> Option<f64> {
         let server = self.server.as_ref()?;
         let summary = self.summary.as_ref()?;
-        let batches = self.warmup + self.repetitions.len() as u64;
+        let measured: u64 = self
+            .repetitions
+            .iter()
+            .map(|r| r.batches.unwrap_or(1))
+            .sum();
+        let batches = self.warmup + measured;
         let tasks = (self.tasks * batches) as f64;
         (tasks > 0.0).then(|| {
             (server.cpu_user.0 + server.cpu_system.0) as f64 / 1e9 / tasks

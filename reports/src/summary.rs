@@ -4,7 +4,10 @@
 //! the HTML report.
 
 use crate::format::bytes;
-use crate::view::{case_table, python, skipped, speedup_note, warnings, Status, WarningKind};
+use crate::view::{
+    case_table, cores_note, group_warnings, python, skipped, speedup_note, steal, warnings, Status,
+    WarningKind,
+};
 use crate::{figures, Lang, Results};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
@@ -24,8 +27,11 @@ pub fn render(results: &Results) -> String {
     if let Some(python) = python(results, Lang::En) {
         out += &format!("python: {python}\n");
     }
+    if let Some(steal) = steal([results], Lang::En) {
+        out += &format!("steal: {steal}\n");
+    }
     if env.logical_cores <= 2 {
-        out += "note: with 2 or fewer cores, no model can show more than a 2× speed-up, and the harness shares the cores.\n";
+        out += &format!("note: {}.\n", cores_note(env.logical_cores, Lang::En));
     }
     for g in figures::groups(results, "m0") {
         let view = case_table(&g, Lang::En);
@@ -70,7 +76,7 @@ pub fn render(results: &Results) -> String {
                     r.p99,
                     r.cpu,
                     r.rss,
-                    r.speedup,
+                    format!("{}{}", r.speedup, if r.above_cores { " !" } else { "" }),
                     if r.status == Status::Ok { "✓" } else { "?" }.into(),
                 ]),
             }
@@ -97,8 +103,11 @@ pub fn render(results: &Results) -> String {
         if let Some(note) = speedup_note(g.cases.iter().copied(), Lang::En) {
             out += &format!("note: {note}\n");
         }
+        if let Some(legend) = view.above_cores_note {
+            out += &format!("{legend}\n");
+        }
     }
-    let warnings = warnings(results);
+    let warnings = warnings(results, Lang::En);
     let count = |kind: WarningKind| warnings.iter().filter(|w| w.kind == kind).count();
     let (failed, noisy, disturbed) = (
         count(WarningKind::Failed),
@@ -108,7 +117,7 @@ pub fn render(results: &Results) -> String {
     let skipped = skipped([results]);
     let skipped_count: usize = skipped.iter().map(|g| g.cases.len()).sum();
     out += &format!(
-        "\n{} cases, {} failed, {}{} noisy (~: throughput varied >10% across repetitions){}{}\n",
+        "\n{} cases, {} failed, {}{} noisy (~: median throughput known only to worse than ±5%, or, under 6 repetitions, varied >10%){}{}\n",
         results.cases.len(),
         failed,
         if skipped_count > 0 {
@@ -137,8 +146,23 @@ pub fn render(results: &Results) -> String {
     for g in &skipped {
         out += &format!("{}\n", g.line(Lang::En));
     }
+    let groups = group_warnings(warnings, Lang::En);
+    if !groups.is_empty() {
+        out += "warnings, by kind (what changes a conclusion first):\n";
+        for g in &groups {
+            out += &format!(
+                "  {} — {}\n",
+                g.line(),
+                g.first_cases(FOLDED, Lang::En, str::to_string)
+            );
+        }
+    }
     out
 }
+
+/// How many cases of a warning group the terminal and summary.md name
+/// before `and N more`.
+pub const FOLDED: usize = 3;
 
 #[cfg(test)]
 mod tests {

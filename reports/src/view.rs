@@ -9,7 +9,13 @@ use serde::Serialize;
 
 use crate::figures::{self, Group};
 use crate::format::{bytes, duration, number, rate, ratio};
-use crate::{Axes, CaseRecord, CaseStatus, Family, Lang, Results, Stat};
+use crate::warnings::{above_cores, above_cores_legend, duration_in, noisy};
+use crate::{Axes, CaseRecord, CaseStatus, Family, Lang, Results, Stat, StopReason};
+
+pub use crate::warnings::{
+    cores_note, group as group_warnings, steal, steal_label, warnings, Warning, WarningGroup,
+    WarningKind, SERVER_SHARE,
+};
 
 /// A group's table of cases, as the HTML report and summary.md show it.
 #[derive(Debug, Serialize)]
@@ -22,6 +28,12 @@ pub struct CaseTable {
     pub common: String,
     /// One row per case, in run order.
     pub rows: Vec<CaseRow>,
+    /// Whether any case records what calibration or the stopping rule
+    /// chose: the table then has a `reps` column ([`CaseRow::reps`]).
+    pub reps: bool,
+    /// The legend of `!` ([`above_cores_legend`]), for under the table,
+    /// when a row's speed-up is marked ([`CaseRow::above_cores`]).
+    pub above_cores_note: Option<String>,
 }
 
 /// The column of one varying axis.
@@ -37,6 +49,11 @@ pub struct AxisColumn {
 /// inside its cells) in `lang`.
 pub fn case_table(g: &Group<'_>, lang: Lang) -> CaseTable {
     let axes = Axes::of(&g.cases);
+    let rows: Vec<CaseRow> = g
+        .cases
+        .iter()
+        .map(|c| case_row(c, &axes, g.cores, lang))
+        .collect();
     CaseTable {
         axes: axes
             .varying
@@ -47,7 +64,12 @@ pub fn case_table(g: &Group<'_>, lang: Lang) -> CaseTable {
             })
             .collect(),
         common: axes.common(lang),
-        rows: g.cases.iter().map(|c| case_row(c, &axes, lang)).collect(),
+        reps: rows.iter().any(|r| r.reps.is_some()),
+        above_cores_note: rows
+            .iter()
+            .any(|r| r.above_cores)
+            .then(|| above_cores_legend(g.cores, lang)),
+        rows,
     }
 }
 
@@ -75,6 +97,17 @@ pub struct CaseRow {
     pub speedup: String,
     /// The runner its speed-up is over, when it is not `seq`.
     pub speedup_baseline: Option<String>,
+    /// Whether its speed-up is above what the machine's cores allow
+    /// ([`crate::warnings::above_cores`]): marked `!` wherever it is shown.
+    pub above_cores: bool,
+    /// What calibration and the stopping rule chose, `4×9 precise`
+    /// (batches per repetition × repetitions, and why it stopped); `None`
+    /// when the case records neither (older files).
+    pub reps: Option<String>,
+    /// The details of [`CaseRow::reps`], for its tooltip: the target
+    /// per repetition, one batch's measured wall time, the precision
+    /// reached against the one asked for.
+    pub reps_title: Option<String>,
     /// Start-up time, with the interpreter's share for runners that have
     /// one: `41 ms (interpreter 18 ms)`; `—` when not measured.
     pub startup: String,
@@ -86,7 +119,7 @@ pub struct CaseRow {
     pub cpu: String,
     /// Median peak RSS above idle (`peak_rss`).
     pub rss: String,
-    /// Whether throughput was noisy.
+    /// Whether throughput was noisy ([`crate::warnings::noisy`]).
     pub noisy: bool,
     /// Whether a worker died during a measured batch
     /// ([`CaseRecord::disturbed`]).
@@ -94,17 +127,6 @@ pub struct CaseRow {
     /// The embedded server's share: cores kept busy and CPU per request,
     /// e.g. `0.77 cores, 51.2 µs`; `—` without one.
     pub server: String,
-}
-
-/// A case the reader should not trust, with why.
-#[derive(Debug, Serialize)]
-pub struct Warning {
-    /// Case id.
-    pub case: String,
-    /// What is wrong with it.
-    pub kind: WarningKind,
-    /// The reason.
-    pub reason: String,
 }
 
 /// Whether a case's numbers can be trusted, as every table shows it.
@@ -150,22 +172,6 @@ impl fmt::Display for Status {
     }
 }
 
-/// Why the reader should not trust a case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WarningKind {
-    /// The case failed.
-    Failed,
-    /// Its digests were not checked.
-    Unverified,
-    /// A worker died during a measured batch.
-    Disturbed,
-    /// Its throughput varied by more than 10 % across repetitions.
-    Noisy,
-    /// Its embedded server kept a large share of the cores busy.
-    Server,
-}
-
 /// The reason a case with `status` records (`no reason recorded` when
 /// its record says none); `None` for a case of another status.
 fn reason_if(c: &CaseRecord, status: CaseStatus) -> Option<String> {
@@ -176,8 +182,115 @@ fn reason_if(c: &CaseRecord, status: CaseStatus) -> Option<String> {
     })
 }
 
+/// Batches per repetition: calibration's choice, else what the
+/// repetitions record, else 1.
+fn batches(c: &CaseRecord) -> u64 {
+    c.calibration
+        .map(|k| k.batches)
+        .or_else(|| c.repetitions.iter().find_map(|r| r.batches))
+        .unwrap_or(1)
+}
+
+/// The word for why the harness stopped repeating a case.
+pub fn stop_word(reason: StopReason, lang: Lang) -> &'static str {
+    match reason {
+        StopReason::Precise => lang.pick("precise", "точность"),
+        StopReason::Budget => lang.pick("budget", "бюджет"),
+        StopReason::MaxReps => lang.pick("max reps", "предел"),
+        StopReason::Fixed => lang.pick("fixed", "задано"),
+        StopReason::Failed => lang.pick("failed", "сбой"),
+    }
+}
+
+/// `4×9 precise`: batches per repetition × repetitions, and why the
+/// harness stopped; `None` when the case records neither calibration nor
+/// a stopping rule, nor batches per repetition.
+fn reps(c: &CaseRecord, lang: Lang) -> Option<String> {
+    let known = c.calibration.is_some()
+        || c.stopping.is_some()
+        || c.repetitions.iter().any(|r| r.batches.is_some());
+    known.then(|| {
+        let counts = format!("{}×{}", batches(c), c.repetitions.len());
+        match c.stopping {
+            Some(s) => format!("{counts} {}", stop_word(s.reason, lang)),
+            None => counts,
+        }
+    })
+}
+
+/// The tooltip of [`reps`]: what calibration measured and chose, and
+/// when and why the harness stopped.
+fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(k) = c.calibration {
+        let batches = Lang::En.count(k.batches, ("batch", "batches"), ("", "", ""));
+        let batches_ru = Lang::Ru.count(k.batches, ("", ""), ("прогон", "прогона", "прогонов"));
+        parts.push(if k.target.0 == 0 {
+            lang.pick(
+                "no calibration asked for: one batch per repetition".to_string(),
+                "калибровка не задана: один прогон на повтор".to_string(),
+            )
+        } else {
+            let (target, wall) = (
+                duration_in(k.target.secs(), lang),
+                duration_in(k.batch_wall.secs(), lang),
+            );
+            lang.pick(
+                format!("{batches} per repetition, for at least {target} each: one batch took {wall} in the warm-up"),
+                format!("{batches_ru} на повтор, чтобы повтор длился не меньше {target}: один прогон на разогреве занял {wall}"),
+            )
+        });
+        if k.inherited {
+            parts.push(
+                lang.pick("taken over from the other build", "взято у другой сборки")
+                    .into(),
+            );
+        }
+    }
+    let n = c.repetitions.len() as u64;
+    if let Some(s) = c.stopping {
+        let pct = |share: f64| lang.decimal(&number(share * 100.0));
+        let why = match s.reason {
+            StopReason::Precise => lang.pick(
+                "the median's interval became narrow enough",
+                "интервал медианы стал достаточно узким",
+            ),
+            StopReason::Budget => lang.pick(
+                "the time budget was spent first",
+                "время на случай кончилось раньше",
+            ),
+            StopReason::MaxReps => lang.pick(
+                "the most repetitions allowed were measured first",
+                "раньше набралось наибольшее число повторов",
+            ),
+            StopReason::Fixed => lang.pick("a fixed count was asked for", "число повторов задано"),
+            StopReason::Failed => lang.pick(
+                "a repetition failed, or the run was stopped",
+                "повтор упал или прогон остановлен",
+            ),
+        };
+        parts.push(lang.pick(
+            format!(
+                "stopped after {}: {why}; median known to ±{} % (asked ±{} %), budget {}",
+                Lang::En.count(n, ("repetition", "repetitions"), ("", "", "")),
+                pct(s.precision),
+                pct(s.precision_target),
+                duration_in(s.budget.secs(), lang),
+            ),
+            format!(
+                "остановлено после {}: {why}; медиана известна с точностью ±{} % (задано ±{} %), бюджет {}",
+                Lang::Ru.count(n, ("", ""), ("повтора", "повторов", "повторов")),
+                pct(s.precision),
+                pct(s.precision_target),
+                duration_in(s.budget.secs(), lang),
+            ),
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 /// Why a failed case failed; `None` for a case that did not fail.
-fn failure_reason(c: &CaseRecord) -> Option<String> {
+pub(crate) fn failure_reason(c: &CaseRecord) -> Option<String> {
     reason_if(c, CaseStatus::Failed)
 }
 
@@ -202,9 +315,9 @@ pub fn startup(c: &CaseRecord, lang: Lang) -> String {
     }
 }
 
-/// A table row for a case, with a cell for each of `axes`' varying axes
-/// and its words in `lang`.
-pub fn case_row(c: &CaseRecord, axes: &Axes, lang: Lang) -> CaseRow {
+/// A table row for a case of a run on `cores` logical cores, with a cell
+/// for each of `axes`' varying axes and its words in `lang`.
+pub fn case_row(c: &CaseRecord, axes: &Axes, cores: u32, lang: Lang) -> CaseRow {
     let dash = || "—".to_string();
     let median = |f: fn(&crate::Summary) -> &Stat, fmt: fn(f64) -> String| {
         c.summary
@@ -238,12 +351,15 @@ pub fn case_row(c: &CaseRecord, axes: &Axes, lang: Lang) -> CaseRow {
             .filter(|_| figures::is_drawable(c))
             .map_or_else(dash, ratio),
         speedup_baseline: c.speedup_baseline.clone(),
+        above_cores: above_cores(c, cores),
+        reps: reps(c, lang),
+        reps_title: reps_title(c, lang),
         startup: startup(c, lang),
         p50: median(|s| &s.latency_p50_s, duration),
         p99: median(|s| &s.latency_p99_s, duration),
         cpu: median(|s| &s.cpu_s, duration),
         rss: median(|s| &s.peak_rss_bytes, bytes),
-        noisy: c.summary.as_ref().is_some_and(|s| s.noisy),
+        noisy: noisy(c).is_some(),
         disturbed: c.disturbed(),
         server: match (&c.server, c.server_cores()) {
             (Some(server), Some(busy)) => format!(
@@ -253,107 +369,6 @@ pub fn case_row(c: &CaseRecord, axes: &Axes, lang: Lang) -> CaseRow {
             ),
             _ => dash(),
         },
-    }
-}
-
-/// The share of the machine's cores an embedded server may keep busy
-/// during a case before the report says the case's rate is the machine's
-/// (runner and server together), not the runner's alone.
-pub const SERVER_SHARE: f64 = 0.25;
-
-/// Failed, unverified, disturbed and noisy cases of `results`, and IO cases whose
-/// embedded server kept more than [`SERVER_SHARE`] of the cores busy.
-/// Skipped cases are not among them: nothing they measured is wrong, and
-/// [`skipped`] groups them by reason.
-pub fn warnings(results: &Results) -> Vec<Warning> {
-    let mut out = Vec::new();
-    let machine = f64::from(results.environment.logical_cores.max(1));
-    for c in &results.cases {
-        match Status::of(c) {
-            Status::Failed => out.push(Warning {
-                case: c.id.clone(),
-                kind: WarningKind::Failed,
-                reason: failure_reason(c).unwrap_or_default(),
-            }),
-            Status::Unverified => out.push(Warning {
-                case: c.id.clone(),
-                kind: WarningKind::Unverified,
-                reason: "its digests were not checked against a seq reference".into(),
-            }),
-            // Not a reason to distrust anything: [`skipped`] lists them.
-            Status::Skipped | Status::Ok => {}
-        }
-        if let (Some(server), Some(busy)) = (&c.server, c.server_cores()) {
-            if busy >= SERVER_SHARE * machine {
-                out.push(Warning {
-                    case: c.id.clone(),
-                    kind: WarningKind::Server,
-                    reason: format!(
-                        "the embedded {} server kept {} of the {} cores busy ({} of CPU per request): the rate is the machine's, runner and server together",
-                        server.kind,
-                        number(busy),
-                        machine,
-                        server.cpu_per_request().map_or_else(|| "—".into(), duration),
-                    ),
-                });
-            }
-        }
-        if c.status == CaseStatus::Ok && c.disturbed() {
-            out.push(disturbed(c));
-        }
-        if let Some(s) = c.summary.as_ref().filter(|s| s.noisy) {
-            out.push(Warning {
-                case: c.id.clone(),
-                kind: WarningKind::Noisy,
-                reason: format!(
-                    "throughput varied by {:.0} % across {} repetitions (more than 10 %)",
-                    s.throughput.cv() * 100.0,
-                    s.throughput.n
-                ),
-            });
-        }
-    }
-    out
-}
-
-/// The warning for a case whose workers died during measured batches:
-/// how many died and how, and what was retried, over its repetitions.
-fn disturbed(c: &CaseRecord) -> Warning {
-    let sum = |f: fn(&crate::Repetition) -> Option<u64>| -> u64 {
-        c.repetitions.iter().filter_map(f).sum()
-    };
-    let (deaths, retried, replaced) = (
-        sum(|r| r.worker_deaths),
-        sum(|r| r.tasks_retried),
-        sum(|r| r.workers_replaced),
-    );
-    let mut causes: Vec<&str> = Vec::new();
-    for cause in c
-        .repetitions
-        .iter()
-        .flat_map(|r| r.worker_death_causes.iter().flatten())
-    {
-        if !causes.contains(&cause.as_str()) {
-            causes.push(cause);
-        }
-    }
-    let hit = c.repetitions.iter().filter(|r| r.disturbed()).count();
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    Warning {
-        case: c.id.clone(),
-        kind: WarningKind::Disturbed,
-        reason: format!(
-            "{} died{} and {} retried ({} replaced, in {hit} of {} repetitions): timing is not a clean measurement",
-            plural(deaths, "worker", "workers"),
-            if causes.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", causes.join(", "))
-            },
-            plural(retried, "task was", "tasks were"),
-            plural(replaced, "worker", "workers"),
-            c.repetitions.len(),
-        ),
     }
 }
 

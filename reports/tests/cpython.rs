@@ -185,7 +185,7 @@ fn skipped_cases_are_one_line_per_reason_and_never_failures() {
         "{text}"
     );
     // Not a warning: nothing they measured is wrong.
-    let warnings = bakeoff_reports::view::warnings(&r);
+    let warnings = bakeoff_reports::view::warnings(&r, Lang::En);
     assert!(
         warnings.iter().all(|w| !w.case.contains("py-spawn")),
         "{warnings:?}"

@@ -692,7 +692,7 @@ fn a_case_whose_embedded_server_kept_a_quarter_of_the_cores_busy_is_warned_about
         per_request_ns as f64 * 1e-9 * c.summary.as_ref().unwrap().throughput.median
     };
     let server_warnings = |r: &Results| -> Vec<String> {
-        bakeoff_reports::view::warnings(r)
+        bakeoff_reports::view::warnings(r, Lang::En)
             .into_iter()
             .filter(|w| w.kind == bakeoff_reports::view::WarningKind::Server)
             .map(|w| format!("{} — {}", w.case, w.reason))
@@ -740,4 +740,16 @@ fn a_case_whose_embedded_server_kept_a_quarter_of_the_cores_busy_is_warned_about
     let busy = give(&mut r, 20_000);
     assert!(busy < 0.5, "{busy}");
     assert_eq!(server_warnings(&r), Vec::<String>::new());
+    // Regression: with 4 batches per repetition the server answered 4
+    // times the tasks of one batch per repetition; its CPU per task is
+    // over all of them.
+    let single = r.cases[at].server_cores().unwrap();
+    for rep in &mut r.cases[at].repetitions {
+        rep.batches = Some(4);
+    }
+    let c = &r.cases[at];
+    let all = (c.warmup + 4 * c.repetitions.len() as u64) as f64;
+    let one = (c.warmup + c.repetitions.len() as u64) as f64;
+    let four = c.server_cores().unwrap();
+    assert!((four - single * one / all).abs() < 1e-9, "{four} {single}");
 }
