@@ -189,6 +189,8 @@ fn repetitions_beside_other_work_are_counted() {
             others: 0.4,
             runnable: 4,
             cpu_mhz: None,
+            pressure: None,
+            resolution: 0.02,
             flagged: true,
         });
     }

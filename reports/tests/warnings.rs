@@ -147,6 +147,8 @@ fn a_repetition_beside_other_work_warns_and_the_machine_states_the_steal() {
         others: 0.25,
         runnable: 3,
         cpu_mhz: None,
+        pressure: None,
+        resolution: 0.02,
         flagged: true,
     };
     let calm = Interference {
@@ -154,6 +156,8 @@ fn a_repetition_beside_other_work_warns_and_the_machine_states_the_steal() {
         others: 0.01,
         runnable: 1,
         cpu_mhz: None,
+        pressure: None,
+        resolution: 0.02,
         flagged: false,
     };
     for c in &mut r.cases {
@@ -433,6 +437,8 @@ fn the_csv_appends_batches_interference_calibration_and_stop_reason() {
         others: 0.25,
         runnable: 3,
         cpu_mhz: Some(2400.0),
+        pressure: None,
+        resolution: 0.02,
         flagged: true,
     });
     let after = rows(&r);
