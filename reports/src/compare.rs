@@ -266,6 +266,11 @@ pub struct Comparison {
     /// Cases skipped in either run (that machine could not run them), with
     /// the reason: neither compared nor counted as added or removed.
     pub skipped: Vec<(String, String)>,
+    /// True when the two runs were measured interleaved, repetition by
+    /// repetition (`compare --base BIN --new BIN`: both files name their
+    /// `program`); false for two separate runs, whose difference also
+    /// carries whatever the machine did differently between them.
+    pub interleaved: bool,
 }
 
 /// Compares two runs of one case, metric by metric.
@@ -295,7 +300,10 @@ pub fn compare_case(base: &CaseRecord, new: &CaseRecord) -> CaseComparison {
 
 /// Compares `new` against `base`.
 pub fn compare(base: &Results, new: &Results) -> Comparison {
-    let mut out = Comparison::default();
+    let mut out = Comparison {
+        interleaved: base.program.is_some() && new.program.is_some(),
+        ..Comparison::default()
+    };
     // Ids are unique within a results file: the first match is the case.
     for n in &new.cases {
         let b = find(base, &n.id);
@@ -465,6 +473,7 @@ fn reasons(list: &[(String, String)]) -> Vec<JsonReason<'_>> {
 struct JsonComparison<'a> {
     base: &'a str,
     new: &'a str,
+    interleaved: bool,
     threshold: f64,
     level: f64,
     summary: Counts,
@@ -528,6 +537,7 @@ impl Comparison {
         let out = JsonComparison {
             base,
             new,
+            interleaved: self.interleaved,
             threshold: THRESHOLD,
             level: LEVEL,
             summary: self.counts(),
@@ -592,6 +602,16 @@ impl Comparison {
              {level:.0} % and never make a change. See docs/STATISTICS.md.\n",
             level = LEVEL * 100.0,
         );
+        if !self.interleaved {
+            let _ = writeln!(
+                md,
+                "These are two separate runs: besides the code, their difference carries whatever the \
+                 machine did differently between them, which no interval inside one run can see (on a \
+                 shared virtual machine the same batch can take twice as long for seconds at a time). \
+                 For a verdict on the code alone, measure both builds interleaved: \
+                 `bakeoff compare --base OLD_BIN --new NEW_BIN`.\n"
+            );
+        }
         let _ = writeln!(md, "{}.\n", self.counts_line());
         if !self.cases.is_empty() {
             let _ = writeln!(
