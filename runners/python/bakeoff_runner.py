@@ -22,6 +22,9 @@ the exchange):
 
 Every timestamp is ``time.monotonic_ns()``: CLOCK_MONOTONIC, the clock
 bakeoff's own runners use, so latency means the same thing on both sides.
+A task's ``submit`` follows bakeoff's rule: the batch's start (when the
+batch is handed to the model), or, under a concurrency limit (py-asyncio's
+Semaphore), when the limit admits the task.
 The models are the standard library's, written as the course writes them:
 a plain loop, ``ThreadPoolExecutor``, ``multiprocessing.get_context(m).Pool``
 and one asyncio event loop with ``gather``.
@@ -283,8 +286,11 @@ class Seq:
     def run(self, batch, records):
         # run_task's work, inlined: what a task costs here beyond its own
         # work is two clock reads and four array stores.
+        # Every task is handed over at the batch's start: the last one
+        # waits for all the others.
         run, spec = batch.workload.run, batch.spec
         submit, start, end, digest = records.submit, records.start, records.end, records.digest
+        handover = now()
         for index, task in enumerate(batch.tasks):
             t = now()
             try:
@@ -293,7 +299,8 @@ class Seq:
                 records.put((index, None, None, "%s (Python): %s" % (spec[0], one_line(e))))
                 continue
             end[index] = now()
-            submit[index] = start[index] = t
+            submit[index] = handover
+            start[index] = t
             digest[index] = d
 
     def stop(self):
@@ -315,9 +322,13 @@ class Threads:
             f.result()
 
     def run(self, batch, records):
+        # No limit: every task is handed over at the batch's start, so its
+        # latency includes the submits before its own.
+        t = now()
+        for i in range(len(batch.tasks)):
+            records.submit[i] = t
         futures = []
         for item in enumerate(batch.tasks):
-            records.submit[item[0]] = now()
             futures.append(self.executor.submit(run_task, batch.spec, item))
         for f in concurrent.futures.as_completed(futures):
             records.put(f.result())
@@ -441,6 +452,8 @@ class Asyncio:
         async def one(index, task):
             if sem is not None:
                 await sem.acquire()
+                # Admitted by the limit: its latency starts now.
+                records.submit[index] = now()
             try:
                 if not w.is_io:
                     return await self.cpu(run_task, batch.spec, (index, task))
@@ -454,6 +467,8 @@ class Asyncio:
                 if sem is not None:
                     sem.release()
 
+        # Handed over at the batch's start, unless the Semaphore admits
+        # them one by one (``one`` then stamps each).
         t = now()
         for i in range(len(batch.tasks)):
             records.submit[i] = t

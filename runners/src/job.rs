@@ -1,5 +1,12 @@
 //! A batch being run, and the per-task timestamps every runner records.
 //!
+//! A task's latency starts when the batch hands it to the model: at the
+//! batch's handover ([`Job::hand_over`], which every runner calls first
+//! thing in `run`), or, under a concurrency limit, when the limit admits
+//! it ([`Job::submit`]). Its end is when it finished, so under one worker
+//! the last task's latency includes every task before it, as a caller who
+//! submitted the whole batch at once waits.
+//!
 //! Each task owns one cache-line-sized slot (so tasks finishing on
 //! different cores do not share a line) where the thread that runs it
 //! writes its start and end times and its digest with relaxed atomic
@@ -30,7 +37,10 @@ struct Slot {
 /// What the runner recorded for one finished task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TaskRecord {
-    /// When the runner handed the task to the model (ns since batch start).
+    /// When the task was handed to the model (ns since the job was
+    /// created): its admission under a concurrency limit, else the batch's
+    /// handover, else (a runner that never called [`Job::hand_over`]) its
+    /// start.
     pub submit_ns: u64,
     /// When the task began executing.
     pub start_ns: u64,
@@ -41,7 +51,8 @@ pub struct TaskRecord {
 }
 
 impl TaskRecord {
-    /// Submit → done: what a caller waits.
+    /// Submit → done: what a caller waits, from the batch's handover (or
+    /// the task's admission under a concurrency limit).
     pub fn latency_ns(&self) -> u64 {
         self.end_ns.saturating_sub(self.submit_ns)
     }
@@ -60,6 +71,8 @@ pub struct Job {
     t0: Instant,
     slots: Box<[Slot]>,
     submits: Box<[AtomicU64]>,
+    /// When the runner took the batch ([`Job::now`] units, 0: not yet).
+    handover: AtomicU64,
     panic: OnceLock<(usize, String)>,
 }
 
@@ -80,6 +93,7 @@ impl Job {
             t0: Instant::now(),
             slots,
             submits,
+            handover: AtomicU64::new(0),
             panic: OnceLock::new(),
         })
     }
@@ -100,13 +114,28 @@ impl Job {
         self.t0.elapsed().as_nanos() as u64 + 1
     }
 
-    /// Records that task `i` was handed to the model now.
+    /// Records that the runner took the batch now: the submit time of
+    /// every task not given one of its own by [`Job::submit`] (or
+    /// [`Job::complete_at`]). Every runner calls it first thing in `run`;
+    /// only the first call counts, so a runner that wraps another may
+    /// call it too.
+    #[inline]
+    pub fn hand_over(&self) {
+        let _ = self
+            .handover
+            .compare_exchange(0, self.now(), Relaxed, Relaxed);
+    }
+
+    /// Records that task `i` was handed to the model now: for a runner
+    /// whose concurrency limit has just admitted it. (A task retried
+    /// elsewhere is not submitted again: it keeps its first time.)
     #[inline]
     pub fn submit(&self, i: usize) {
         self.submits[i].store(self.now(), Relaxed);
     }
 
-    /// Executes task `i` after an earlier [`Job::submit`].
+    /// Executes task `i`, submitted at the batch's handover or by an
+    /// earlier [`Job::submit`].
     #[inline]
     pub fn execute(&self, i: usize) {
         let start = self.now();
@@ -114,20 +143,19 @@ impl Job {
     }
 
     /// Executes task `i` that was submitted at `submitted` (a [`Job::now`]
-    /// value), for models that take a whole batch at once.
+    /// value, at least 1), for a model that times its own handover.
     #[inline]
     pub fn execute_submitted_at(&self, i: usize, submitted: u64) {
-        self.submits[i].store(submitted, Relaxed);
+        self.submits[i].store(submitted.max(1), Relaxed);
         self.execute(i);
     }
 
-    /// Executes task `i` with no queue in between: submit time is start
-    /// time (the sequential baseline).
+    /// Executes task `i` on the calling thread, right now: the sequential
+    /// baseline. Its submit time is the batch's handover like any other
+    /// runner's, so its latency includes the tasks run before it.
     #[inline]
     pub fn execute_inline(&self, i: usize) {
-        let start = self.now();
-        self.submits[i].store(start, Relaxed);
-        self.finish(i, start);
+        self.execute(i);
     }
 
     #[inline]
@@ -234,9 +262,20 @@ impl Job {
         if end == 0 {
             return None;
         }
+        let start = s.start.load(Relaxed);
+        // Its own submit time, else the batch's handover, else its start;
+        // never after its start (a handover stamped late by a runner that
+        // ran tasks first would otherwise give a negative wait).
+        let submit = match self.submits[i].load(Relaxed) {
+            0 => match self.handover.load(Relaxed) {
+                0 => start,
+                h => h.min(start),
+            },
+            own => own,
+        };
         Some(TaskRecord {
-            submit_ns: self.submits[i].load(Relaxed).saturating_sub(1),
-            start_ns: s.start.load(Relaxed) - 1,
+            submit_ns: submit - 1,
+            start_ns: start - 1,
             end_ns: end - 1,
             digest: s.digest.load(Relaxed),
         })

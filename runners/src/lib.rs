@@ -1,10 +1,12 @@
 //! Runners for bakeoff: one way each of running a batch of tasks.
 //!
 //! The key design decision: **every runner gets the same [`Job`] and
-//! records into it the same way** — submit time when it hands a task to
-//! its model, start and end time around the work — so that latency,
-//! service time and digests mean the same thing for threads, process pools
-//! and event loops. A runner only decides *how* tasks reach a core.
+//! records into it the same way** — the batch's handover first thing in
+//! `run` ([`Job::hand_over`], every task's submit time) or a task's
+//! admission under a concurrency limit ([`Job::submit`]), start and end
+//! time around the work — so that latency, service time and digests mean
+//! the same thing for threads, process pools and event loops. A runner
+//! only decides *how* tasks reach a core.
 //!
 //! # Adding a runner
 //!

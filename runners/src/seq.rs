@@ -37,6 +37,9 @@ pub struct SeqRunner;
 
 impl Runner for SeqRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        // Every task is handed over now: the last one waits for all the
+        // others, as the batch's caller does.
+        job.hand_over();
         for i in 0..job.len() {
             job.execute_inline(i);
         }

@@ -69,6 +69,14 @@ fn main() {
             "the_fork_servers_channel_has_no_name_to_connect_to",
             the_fork_servers_channel_has_no_name_to_connect_to,
         ),
+        (
+            "one_worker_runs_the_batch_from_its_handover",
+            one_worker_runs_the_batch_from_its_handover,
+        ),
+        (
+            "under_a_limit_a_task_is_timed_from_its_admission",
+            under_a_limit_a_task_is_timed_from_its_admission,
+        ),
     ];
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -575,6 +583,58 @@ fn the_fork_servers_channel_has_no_name_to_connect_to(_: &Registry) -> Result<()
             }
         }
         Box::new(p).stop().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Two batches of `b` through `kind` started with `config`; each job.
+fn two_batches(
+    kind: RunnerKind,
+    config: &RunnerConfig,
+    b: &Arc<dyn bakeoff_workloads::Batch>,
+) -> Result<Vec<Arc<Job>>, String> {
+    let mut runner = kind.start(config).map_err(|e| e.to_string())?;
+    let jobs = (0..2).map(|_| run(&mut runner, b)).collect();
+    runner.stop().map_err(|e| e.to_string())?;
+    Ok(jobs)
+}
+
+/// One worker, no limit: every task is submitted at the batch's handover
+/// (time queued in this process counts, not only from when the worker
+/// takes it), so the last one's latency covers every task's work.
+fn one_worker_runs_the_batch_from_its_handover(registry: &Registry) -> Result<(), String> {
+    let b = batch(registry, "countdown", &[("n", "100000")], 8);
+    for kind in pools() {
+        for chunksize in [1, 3] {
+            let jobs = two_batches(kind, &config(kind, 1, None, chunksize), &b)?;
+            for (n, job) in jobs.iter().enumerate() {
+                let what = format!("{} chunksize {chunksize} batch {n}", kind.id());
+                common::latency::one_worker_from_the_handover(job, &what)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Under `concurrency`, a task is submitted when the limit admits it
+/// (fewer tasks than the limit admitted and not done), on IO (`sleep`)
+/// and CPU tasks, with more workers than the limit and fewer.
+fn under_a_limit_a_task_is_timed_from_its_admission(registry: &Registry) -> Result<(), String> {
+    let sleep = batch(registry, "sleep", &[("duration", "2ms")], 6);
+    let cpu = batch(registry, "countdown", &[("n", "20000")], 7);
+    for kind in pools() {
+        for (workers, limit, chunksize) in [(2, 1, 1), (1, 2, 1), (2, 3, 2)] {
+            for (name, b) in [("sleep", &sleep), ("countdown", &cpu)] {
+                let config = config(kind, workers, Some(limit), chunksize);
+                for (n, job) in two_batches(kind, &config, b)?.iter().enumerate() {
+                    let what = format!(
+                        "{} {name} workers {workers} concurrency {limit} chunksize {chunksize} batch {n}",
+                        kind.id()
+                    );
+                    common::latency::admitted_under(job, limit, &what)?;
+                }
+            }
+        }
     }
     Ok(())
 }

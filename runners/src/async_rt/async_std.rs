@@ -106,6 +106,7 @@ impl AsyncStdRunner {
 
 impl Runner for AsyncStdRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        job.hand_over();
         task::block_on(drive(
             "async-std",
             &AsyncStdSpawner,

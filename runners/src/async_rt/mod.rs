@@ -1,7 +1,8 @@
 //! Async runners: tokio (current-thread and multi-thread), async-std, smol.
 //!
 //! All three run the same driver ([`drive`]): spawn one task per job task
-//! (after taking a permit when `concurrency` is bounded), then await every
+//! (after taking a permit when `concurrency` is bounded, which is when the
+//! task's latency starts; else at the batch's handover), then await every
 //! handle. Only the [`Spawner`] differs — each runtime's own `spawn` and its
 //! own blocking pool — so no runtime is favoured by shared glue.
 
@@ -102,7 +103,8 @@ pub(crate) trait Spawner {
     fn io(cpu: CpuMode) -> &'static dyn AsyncIo;
 }
 
-/// Runs every task of `job` through `spawner`.
+/// Runs every task of `job` through `spawner`; the caller has handed the
+/// batch over ([`Job::hand_over`]) before entering the runtime.
 pub(crate) async fn drive<S: Spawner + 'static>(
     runner: &'static str,
     spawner: &S,
@@ -116,10 +118,14 @@ pub(crate) async fn drive<S: Spawner + 'static>(
     let mut handles = Vec::with_capacity(job.len());
     for i in 0..job.len() {
         let permit = match &permits {
-            Some(s) => Some(s.acquire_arc().await),
+            Some(s) => {
+                let p = s.acquire_arc().await;
+                // Admitted by the limit: its latency starts now.
+                job.submit(i);
+                Some(p)
+            }
             None => None,
         };
-        job.submit(i);
         let j = job.clone();
         handles.push(match io {
             // IO tasks await the runtime's own IO (holding no permit

@@ -131,6 +131,7 @@ impl SmolRunner {
 
 impl Runner for SmolRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        job.hand_over();
         let spawner = SmolSpawner(self.ex.clone());
         future::block_on(drive(
             "smol",

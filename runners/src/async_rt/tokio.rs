@@ -153,6 +153,7 @@ impl TokioRunner {
 
 impl Runner for TokioRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        job.hand_over();
         let rt = self.rt.as_ref().expect("runtime lives until stopped");
         rt.block_on(drive(
             self.id,

@@ -582,6 +582,9 @@ impl Runner for ProcessPool {
     }
 
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        // Every task's latency starts now, time queued in this process
+        // included; under `concurrency`, when the limit admits it.
+        job.hand_over();
         self.incidents = Incidents::default();
         let mut batch = Dispatch::new(job, &self.options);
         while batch.settled < batch.n {
@@ -609,6 +612,12 @@ struct Dispatch<'j> {
     n: usize,
     /// Tasks in flight at most.
     limit: usize,
+    /// Whether `concurrency` set `limit`: tasks are then submitted one by
+    /// one as it admits them, else all at the batch's handover.
+    limited: bool,
+    /// Tasks `0..admitted` have been handed to the model (`0..next` of
+    /// them sent to a worker).
+    admitted: usize,
     /// Retries used per task (empty when retry is off).
     attempts: Vec<u8>,
     /// The next task never handed out.
@@ -632,6 +641,8 @@ impl<'j> Dispatch<'j> {
             spec: job.batch().spec().clone(),
             n,
             limit: options.concurrency.unwrap_or(n).max(1),
+            limited: options.concurrency.is_some(),
+            admitted: if options.concurrency.is_some() { 0 } else { n },
             attempts: vec![0u8; if options.retry > 0 { n } else { 0 }],
             next: 0,
             in_flight: 0,
@@ -642,15 +653,28 @@ impl<'j> Dispatch<'j> {
         }
     }
 
-    /// The next chunk of at most `budget` tasks, retried ones first,
-    /// submitting new ones as they are taken.
+    /// Under `concurrency`, submits the tasks the limit admits now: one
+    /// per free place among the tasks admitted and not settled (in
+    /// flight, waiting for a worker, or waiting to be retried). A retried
+    /// task keeps its first submit time.
+    fn admit(&mut self) {
+        if !self.limited {
+            return;
+        }
+        while self.admitted < self.n && self.admitted - self.settled < self.limit {
+            self.job.submit(self.admitted);
+            self.admitted += 1;
+        }
+    }
+
+    /// The next chunk of at most `budget` admitted tasks, retried ones
+    /// first.
     fn take(&mut self, budget: usize) -> Vec<u32> {
         let mut indices: Vec<u32> = Vec::with_capacity(budget);
         while indices.len() < budget {
             if let Some(t) = self.again.pop_front() {
                 indices.push(t);
-            } else if self.next < self.n {
-                self.job.submit(self.next);
+            } else if self.next < self.admitted {
                 indices.push(self.next as u32);
                 self.next += 1;
             } else {
@@ -664,7 +688,10 @@ impl<'j> Dispatch<'j> {
 impl ProcessPool {
     /// Hands out chunks while a worker has room and the limit allows.
     fn fill(&mut self, batch: &mut Dispatch<'_>) {
-        while (batch.next < batch.n || !batch.again.is_empty()) && batch.in_flight < batch.limit {
+        batch.admit();
+        while (batch.next < batch.admitted || !batch.again.is_empty())
+            && batch.in_flight < batch.limit
+        {
             let Some(i) = self.roomiest(batch.depth) else {
                 break;
             };

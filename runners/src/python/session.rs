@@ -279,6 +279,10 @@ impl PythonRunner {
 
 impl Runner for PythonRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        // The interpreter stamps its own tasks' submit times (its batch's
+        // start, or a task's admission under its Semaphore), which
+        // `complete_at` keeps; this is for any task it does not.
+        job.hand_over();
         let batch = job.batch();
         if !self.loaded.as_ref().is_some_and(|b| Arc::ptr_eq(b, batch)) {
             let spec = batch.spec();

@@ -47,6 +47,9 @@ impl ThreadPerTaskRunner {
 
 impl Runner for ThreadPerTaskRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        // Every task is handed over now, so a task's latency includes the
+        // spawning of the threads before its own.
+        job.hand_over();
         let n = job.len();
         // Threads are detached rather than joined: a joinable thread keeps
         // its stack until joined, which would hold `n` stacks at once even
@@ -56,6 +59,8 @@ impl Runner for ThreadPerTaskRunner {
         for i in 0..n {
             if let Some(g) = &self.gate {
                 g.acquire();
+                // Admitted by the limit: its latency starts now.
+                job.submit(i);
             }
             // Task `i` cannot start: account for the tasks never started,
             // wait for the ones that were, then report the limit.
@@ -78,7 +83,6 @@ impl Runner for ThreadPerTaskRunner {
                 // The limit that would be hit.
                 return give_up(std::io::Error::from_raw_os_error(libc::ENOMEM), limit);
             }
-            job.submit(i);
             let (task_job, task_latch, task_gate) = (job.clone(), latch.clone(), self.gate.clone());
             let spawned = thread::Builder::new().spawn(move || {
                 task_job.execute(i);

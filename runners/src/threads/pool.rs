@@ -1,9 +1,11 @@
 //! `thread-pool`: N long-lived threads pulling from one shared FIFO queue,
 //! the model of Python's `ThreadPoolExecutor`.
 //!
-//! The caller submits tasks one at a time (stamping each submit time, and
-//! waiting for a free slot first when `concurrency` limits tasks in
-//! flight); any idle worker takes the oldest submitted task. The queue is
+//! The caller hands the batch over (its tasks' submit time), then
+//! publishes tasks one at a time (waiting for a free slot first when
+//! `concurrency` limits tasks in flight, and stamping a task's submit time
+//! when the slot admits it); any idle worker takes the oldest published
+//! task. The queue is
 //! specialised to what a batch is: its items are the batch's task indices
 //! in order, so a queue entry is one published counter and taking one is a
 //! compare-and-swap on a claim counter. Nothing is allocated or reference
@@ -232,6 +234,7 @@ fn run_batch(shared: &Shared, batch: &BatchQueue) -> usize {
 
 impl Runner for ThreadPoolRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        job.hand_over();
         let batch = Arc::new(BatchQueue {
             job: Arc::clone(job),
             published: CachePadded::new(AtomicUsize::new(0)),
@@ -248,8 +251,9 @@ impl Runner for ThreadPoolRunner {
         for i in 0..job.len() {
             if let Some(g) = &batch.gate {
                 g.acquire();
+                // Admitted by the limit: its latency starts now.
+                job.submit(i);
             }
-            job.submit(i);
             batch.published.store(i + 1, SeqCst);
             self.shared.wake_sleepers();
         }

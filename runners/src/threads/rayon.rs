@@ -59,16 +59,13 @@ impl RayonRunner {
 
 impl Runner for RayonRunner {
     fn run(&mut self, job: &Arc<Job>) -> Result<(), RunnerError> {
+        job.hand_over();
         match self.concurrency {
             // The whole batch is handed over at once: every task's submit
-            // time is the moment the parallel iterator starts.
+            // time is the handover, just before the parallel iterator.
             None => {
-                let submitted = job.now();
-                self.pool.install(|| {
-                    (0..job.len())
-                        .into_par_iter()
-                        .for_each(|i| job.execute_submitted_at(i, submitted))
-                });
+                self.pool
+                    .install(|| (0..job.len()).into_par_iter().for_each(|i| job.execute(i)));
             }
             // A bounded number in flight: one `spawn` per task, gated from
             // the calling thread (never from a pool thread, which could
@@ -78,6 +75,7 @@ impl Runner for RayonRunner {
                 let latch = Arc::new(Latch::new(job.len()));
                 for i in 0..job.len() {
                     gate.acquire();
+                    // Admitted by the limit: its latency starts now.
                     job.submit(i);
                     let (job, gate, latch) = (job.clone(), gate.clone(), latch.clone());
                     self.pool.spawn(move || {

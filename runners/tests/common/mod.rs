@@ -2,8 +2,11 @@
 //! of `bakeoff serve echo|http` (docs/SERVE.md) with no delay: std
 //! threads on 127.0.0.1, one accepting in a loop and one per connection.
 //! Each starts on first use and lives until the test process exits.
+//! [`latency`]: the latency rule's invariants, for any runner's batch.
 
 #![allow(dead_code)] // each test program uses what it needs
+
+pub mod latency;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
