@@ -148,7 +148,7 @@ impl Words {
         match lang {
             Lang::En => Words {
                 written_by: "Written by bakeoff",
-                method: "Medians across repetitions; intervals are 95 % confidence intervals of the mean. Failed, unverified and skipped cases are listed, never plotted.",
+                method: "Medians across repetitions; whiskers and intervals are the medians' own, from order statistics (95 % from 6 repetitions on; with fewer, the range of the repetitions). Failed, unverified and skipped cases are listed, never plotted.",
                 warnings: "Warnings",
                 no_warnings: "No warnings: every case ran, matched the seq answer and was steady.",
                 no_warnings_ran: "No warnings: every case that ran matched the seq answer and was steady.",
@@ -174,7 +174,7 @@ impl Words {
             },
             Lang::Ru => Words {
                 written_by: "Создано bakeoff",
-                method: "Медианы по повторам; интервалы — 95 % доверительные интервалы среднего. Упавшие, непроверенные и пропущенные случаи перечислены, но не нарисованы.",
+                method: "Медианы по повторам; усы и интервалы — интервалы самих медиан по порядковым статистикам (95 % начиная с 6 повторов; при меньшем числе — размах повторов). Упавшие, непроверенные и пропущенные случаи перечислены, но не нарисованы.",
                 warnings: "Предупреждения",
                 no_warnings: "Предупреждений нет: каждый случай выполнился, совпал с ответом seq и был стабилен.",
                 no_warnings_ran: "Предупреждений нет: каждый выполненный случай совпал с ответом seq и был стабилен.",

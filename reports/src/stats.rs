@@ -121,6 +121,18 @@ impl Stat {
         })
     }
 
+    /// The interval figures and tables draw around the median: the
+    /// median's own (order statistics: 95 % from 6 values on, the range
+    /// below that), or, in files written before it was recorded, the
+    /// 95 % confidence interval of the mean.
+    pub fn interval(&self) -> (f64, f64) {
+        if self.median_level > 0.0 || (self.median_low, self.median_high) != (0.0, 0.0) {
+            (self.median_low, self.median_high)
+        } else {
+            (self.ci95_low, self.ci95_high)
+        }
+    }
+
     /// Half the width of the median's interval, relative to the median:
     /// 0.02 means the median is known to within about ±2 % (infinite when
     /// the median is 0 and the interval is not a point).

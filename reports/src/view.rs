@@ -342,8 +342,8 @@ pub fn case_row(c: &CaseRecord, axes: &Axes, cores: u32, lang: Lang) -> CaseRow 
                 // mean over few repetitions may reach below zero.
                 format!(
                     "{} – {}",
-                    number(s.throughput.ci95_low.max(0.0)),
-                    number(s.throughput.ci95_high)
+                    number(s.throughput.interval().0.max(0.0)),
+                    number(s.throughput.interval().1)
                 )
             }),
         speedup: c

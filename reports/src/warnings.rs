@@ -197,10 +197,12 @@ pub const SPEEDUP_SLACK: f64 = 1.05;
 /// Whether case `c`, shown with a speed-up, claims more than `cores`
 /// logical cores allow (× [`SPEEDUP_SLACK`]): a measurement problem — the
 /// reference or the case ran beside other work, or its batches were too
-/// short to time. Only a speed-up a table shows counts (a drawable case).
+/// short to time. Only a speed-up a table shows counts (a drawable case),
+/// and only a CPU-bound one: IO tasks that wait overlap however few the
+/// cores (40 sleeps on one event loop beat 40 in a row by far more).
 pub fn above_cores(c: &CaseRecord, cores: u32) -> bool {
     c.speedup_vs_seq
-        .filter(|_| figures::is_drawable(c))
+        .filter(|_| figures::is_drawable(c) && c.workload_kind == crate::WorkloadKind::Cpu)
         .is_some_and(|s| s > f64::from(cores.max(1)) * SPEEDUP_SLACK)
 }
 

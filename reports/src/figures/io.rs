@@ -90,7 +90,10 @@ pub(super) fn build_wall(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     let (unit, per) = time_unit(longest);
     let series = lines(g, |c| {
         let s = &c.summary.as_ref()?.wall_s;
-        Some((s.median / per, Some((s.ci95_low / per, s.ci95_high / per))))
+        Some((
+            s.median / per,
+            Some((s.interval().0 / per, s.interval().1 / per)),
+        ))
     });
     let mut p = plot(
         FigureKind::IoWall,
@@ -162,7 +165,7 @@ pub(super) fn build_bytes(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         (s.median > 0.0).then(|| {
             (
                 s.median / n,
-                Some((s.ci95_low.max(0.0) / n, s.ci95_high / n)),
+                Some((s.interval().0.max(0.0) / n, s.interval().1 / n)),
             )
         })
     });

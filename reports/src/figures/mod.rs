@@ -390,7 +390,7 @@ pub(crate) fn per_repetition(
 ) -> Option<(f64, Option<(f64, f64)>)> {
     let v: Vec<f64> = c.repetitions.iter().filter_map(metric).collect();
     let s = crate::Stat::of(&v)?;
-    Some((s.median, Some((s.ci95_low, s.ci95_high))))
+    Some((s.median, Some(s.interval())))
 }
 
 /// Reads one percentile of a [`crate::Percentiles`], in nanoseconds.
@@ -413,7 +413,7 @@ pub(crate) fn percentile_points<'r>(
             Some(Point {
                 x: i as f64,
                 y: s.median,
-                ci95: Some((s.ci95_low, s.ci95_high)),
+                ci95: Some(s.interval()),
             })
         })
         .collect()

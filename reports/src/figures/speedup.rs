@@ -32,8 +32,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         Some((
             y,
             Some((
-                s.throughput.ci95_low / reference,
-                s.throughput.ci95_high / reference,
+                s.throughput.interval().0 / reference,
+                s.throughput.interval().1 / reference,
             )),
         ))
     });

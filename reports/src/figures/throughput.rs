@@ -50,7 +50,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                 Some(Point {
                     x,
                     y: s.throughput.median,
-                    ci95: Some((s.throughput.ci95_low, s.throughput.ci95_high)),
+                    ci95: Some(s.throughput.interval()),
                 })
             })
             .collect();
