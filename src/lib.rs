@@ -202,6 +202,13 @@ impl Bakeoff {
         self
     }
 
+    /// Before each case, wait at most `longest` for the machine to be
+    /// quiet (as `--wait-quiet` does; default: do not wait).
+    pub fn wait_quiet(mut self, longest: Duration) -> Self {
+        self.options.wait_quiet = Some(longest);
+        self
+    }
+
     /// Whether to write the HTML report, `summary.md` and the figures
     /// beside the results (default: yes, as `bakeoff run` does).
     pub fn report(mut self, write: bool) -> Self {

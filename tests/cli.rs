@@ -1691,3 +1691,41 @@ fn compare_refuses_a_missing_program_naming_it() {
         .failure()
         .stderr(predicates::str::contains("--base /nonexistent/bakeoff-old"));
 }
+
+#[test]
+fn wait_quiet_takes_seconds_and_names_a_bad_value() {
+    let dir = tempfile::tempdir().unwrap();
+    bakeoff()
+        .args([
+            "run",
+            "--workload",
+            "noop",
+            "--runner",
+            "seq",
+            "--wait-quiet=-1",
+            "--out",
+        ])
+        .arg(dir.path().join("x"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--wait-quiet -1 is invalid"));
+    // A quiet machine or not, a bounded wait ends and the case runs.
+    let out = dir.path().join("y");
+    bakeoff()
+        .args([
+            "run",
+            "--workload",
+            "noop",
+            "--runner",
+            "seq",
+            "--tasks",
+            "10",
+            "--reps",
+            "1",
+        ])
+        .args(["--rep-time", "0", "--wait-quiet", "0.5", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(results(&out)["cases"][0]["status"], "ok");
+}
