@@ -229,6 +229,7 @@ pub mod markdown;
 pub mod render;
 pub mod schema;
 pub mod stats;
+mod status;
 pub mod summary;
 pub mod twosample;
 mod validate;

@@ -3,12 +3,12 @@
 //! summary ([`crate::summary`]) read the same rows, statuses and
 //! warnings, with every number already formatted ([`crate::format`]).
 
-use std::fmt;
-
 use serde::Serialize;
 
 use crate::figures::{self, Group};
 use crate::format::{bytes, duration, number, rate, ratio};
+pub use crate::status::Status;
+use crate::status::{failure_reason, skip_reason};
 use crate::warnings::{above_cores, above_cores_legend, duration_in, noisy};
 use crate::{Axes, CaseRecord, CaseStatus, Family, Lang, Results, Stat, StopReason};
 
@@ -129,59 +129,6 @@ pub struct CaseRow {
     pub server: String,
 }
 
-/// Whether a case's numbers can be trusted, as every table shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Ran and matched the seq reference.
-    Ok,
-    /// Crashed, timed out or computed a different answer.
-    Failed,
-    /// Ran, but its digests were not checked against a seq reference.
-    Unverified,
-    /// Not run: this machine cannot run it (no Python interpreter).
-    /// Neither a success nor a failure, and never drawn.
-    Skipped,
-}
-
-impl Status {
-    /// The status of case `c`.
-    pub fn of(c: &CaseRecord) -> Status {
-        match (c.status, c.verification.verified) {
-            (CaseStatus::Failed, _) => Status::Failed,
-            (CaseStatus::Skipped, _) => Status::Skipped,
-            (CaseStatus::Ok, false) => Status::Unverified,
-            (CaseStatus::Ok, true) => Status::Ok,
-        }
-    }
-
-    /// `ok`, `failed`, `unverified` or `skipped`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Failed => "failed",
-            Status::Unverified => "unverified",
-            Status::Skipped => "skipped",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The reason a case with `status` records (`no reason recorded` when
-/// its record says none); `None` for a case of another status.
-fn reason_if(c: &CaseRecord, status: CaseStatus) -> Option<String> {
-    (c.status == status).then(|| {
-        c.failure
-            .as_ref()
-            .map_or_else(|| "no reason recorded".into(), |f| f.reason.clone())
-    })
-}
-
 /// Batches per repetition: calibration's choice, else what the
 /// repetitions record, else 1.
 fn batches(c: &CaseRecord) -> u64 {
@@ -287,17 +234,6 @@ fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
         ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
-}
-
-/// Why a failed case failed; `None` for a case that did not fail.
-pub(crate) fn failure_reason(c: &CaseRecord) -> Option<String> {
-    reason_if(c, CaseStatus::Failed)
-}
-
-/// Why a skipped case was not run; `None` for a case that was not
-/// skipped.
-fn skip_reason(c: &CaseRecord) -> Option<String> {
-    reason_if(c, CaseStatus::Skipped)
 }
 
 /// A case's start-up, with the interpreter's share when it has one:

@@ -319,12 +319,12 @@ pub fn warnings(results: &Results, lang: Lang) -> Vec<Warning> {
                 reason,
             })
         };
-        match crate::view::Status::of(c) {
-            crate::view::Status::Failed => push(
+        match crate::status::Status::of(c) {
+            crate::status::Status::Failed => push(
                 WarningKind::Failed,
-                crate::view::failure_reason(c).unwrap_or_default(),
+                crate::status::failure_reason(c).unwrap_or_default(),
             ),
-            crate::view::Status::Unverified => push(
+            crate::status::Status::Unverified => push(
                 WarningKind::Unverified,
                 lang.pick(
                     "its digests were not checked against a seq reference",
@@ -333,7 +333,7 @@ pub fn warnings(results: &Results, lang: Lang) -> Vec<Warning> {
                 .into(),
             ),
             // Not a reason to distrust anything: `skipped` lists them.
-            crate::view::Status::Skipped | crate::view::Status::Ok => {}
+            crate::status::Status::Skipped | crate::status::Status::Ok => {}
         }
         if above_cores(c, cores) {
             push(
