@@ -383,7 +383,14 @@ fn a_dying_python_worker_fails_its_task_with_the_reason() {
                     Err(e) => e.to_string(),
                     Ok(()) => job.failure().expect(&what).1.clone(),
                 };
-                assert!(reason.contains(says), "{what}: {reason}");
+                // Known race (issue 16's closing note): asyncio's
+                // ProcessPoolExecutor, once broken, SIGTERMs the workers
+                // it has left, and now and then the harness sees only
+                // those; the task still fails, naming a worker's death.
+                let executor_race = kind.id() == "py-asyncio"
+                    && cpu == "process"
+                    && reason.contains("(SIGTERM) while tasks were running");
+                assert!(reason.contains(says) || executor_race, "{what}: {reason}");
                 assert!(job.digest().is_err(), "{what}: a task is missing");
                 drop(runner);
             }
