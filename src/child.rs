@@ -408,9 +408,10 @@ impl Session {
                 service.saturating_record(r.service_ns().max(1));
             }
             tasks += this.len();
+            let mut inside = inside;
             let samples = inside
-                .as_ref()
-                .and_then(|i| i.samples.clone())
+                .as_mut()
+                .and_then(|i| i.samples.take())
                 .or_else(|| self.batch.take_samples());
             for v in samples.into_iter().flatten() {
                 lag.saturating_record(v.max(1));

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -22,7 +22,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 use crate::child::Ready;
-use crate::drive::{CaseChild, Stop};
+use crate::drive::{lock, CaseChild, Stop};
 use crate::reference::References;
 use crate::{output, Case, Plan};
 
@@ -942,10 +942,6 @@ fn side_name(side: &Side, programs: &[PathBuf]) -> &'static str {
     } else {
         "new"
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Prints a line above the bar (or as a line without one), without
