@@ -88,3 +88,122 @@ fn significant(v: f64, sig: i32) -> String {
     };
     format!("{s}{suffix}")
 }
+
+/// Numbers and units in a reader's language: the decimal separator
+/// (`2,6` in Russian), the unit names (`мс`, `мкс`, `нс`, `КиБ`) and the
+/// thousands suffixes (`52,3 тыс.`). Every string a reader sees goes
+/// through these; the functions above stay for machine-minded text (CSV
+/// labels, `--plan`, error messages), which is always English.
+pub mod local {
+    use crate::Lang;
+
+    /// Seconds with a readable unit: `31 ns` / `31 нс`, `1.2 ms` / `1,2 мс`.
+    pub fn duration(v: f64, lang: Lang) -> String {
+        let (unit, per) = super::time_unit(v.abs());
+        format!("{} {}", number(v / per, lang), time_unit_name(unit, lang))
+    }
+
+    /// A time unit's name in `lang` (`ms` → `мс`).
+    pub fn time_unit_name(unit: &str, lang: Lang) -> &'static str {
+        match (unit, lang) {
+            ("s", Lang::En) => "s",
+            ("s", Lang::Ru) => "с",
+            ("ms", Lang::En) => "ms",
+            ("ms", Lang::Ru) => "мс",
+            ("µs", Lang::En) => "µs",
+            ("µs", Lang::Ru) => "мкс",
+            (_, Lang::En) => "ns",
+            (_, Lang::Ru) => "нс",
+        }
+    }
+
+    /// Bytes with a binary prefix: `1.5 KiB` / `1,5 КиБ`.
+    pub fn bytes(v: f64, lang: Lang) -> String {
+        const K: f64 = 1024.0;
+        let units: [&str; 5] = match lang {
+            Lang::En => ["B", "KiB", "MiB", "GiB", "TiB"],
+            Lang::Ru => ["Б", "КиБ", "МиБ", "ГиБ", "ТиБ"],
+        };
+        let mut scaled = v;
+        let mut i = 0;
+        while scaled.abs() >= K && i < units.len() - 1 {
+            scaled /= K;
+            i += 1;
+        }
+        if i == 0 {
+            format!("{v:.0} {}", units[0])
+        } else {
+            format!("{} {}", number(scaled, lang), units[i])
+        }
+    }
+
+    /// At most 3 significant digits with the language's decimal
+    /// separator and thousands suffix: `52.3k` / `52,3 тыс.`.
+    pub fn number(v: f64, lang: Lang) -> String {
+        digits(v, 3, lang)
+    }
+
+    /// 2 significant digits, for a number read aloud from a slide.
+    pub fn short(v: f64, lang: Lang) -> String {
+        digits(v, 2, lang)
+    }
+
+    /// `1.87×` / `1,87×`.
+    pub fn ratio(v: f64, lang: Lang) -> String {
+        format!("{}×", number(v, lang))
+    }
+
+    /// Tasks per second: `52.3k/s` / `52,3 тыс./с`.
+    pub fn rate(v: f64, lang: Lang) -> String {
+        format!("{}{}", number(v, lang), lang.pick("/s", "/с"))
+    }
+
+    /// A share as a percentage: `4.2 %` / `4,2 %`.
+    pub fn percent(share: f64, lang: Lang) -> String {
+        format!("{} %", number(share * 100.0, lang))
+    }
+
+    /// An interval `[low–high]` of two numbers in `lang`, each written
+    /// by `f`.
+    pub fn interval(low: f64, high: f64, f: impl Fn(f64) -> String) -> String {
+        format!("[{}–{}]", f(low), f(high))
+    }
+
+    fn digits(v: f64, sig: i32, lang: Lang) -> String {
+        let en = super::significant(v, sig);
+        match lang {
+            Lang::En => en,
+            Lang::Ru => {
+                let (body, suffix) = match en.chars().last() {
+                    Some('k') => (&en[..en.len() - 1], " тыс."),
+                    Some('M') => (&en[..en.len() - 1], " млн"),
+                    Some('G') => (&en[..en.len() - 1], " млрд"),
+                    _ => (en.as_str(), ""),
+                };
+                format!("{}{suffix}", body.replace('.', ","))
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn russian_numbers_use_commas_and_russian_units() {
+            assert_eq!(duration(31e-9, Lang::Ru), "31 нс");
+            assert_eq!(duration(0.0012, Lang::Ru), "1,2 мс");
+            assert_eq!(duration(0.0000512, Lang::Ru), "51,2 мкс");
+            assert_eq!(duration(2.5, Lang::Ru), "2,5 с");
+            assert_eq!(duration(0.0012, Lang::En), "1.2 ms");
+            assert_eq!(bytes(1536.0, Lang::Ru), "1,5 КиБ");
+            assert_eq!(bytes(1536.0, Lang::En), "1.5 KiB");
+            assert_eq!(bytes(300.0, Lang::Ru), "300 Б");
+            assert_eq!(number(52_300.0, Lang::Ru), "52,3 тыс.");
+            assert_eq!(number(52_300.0, Lang::En), "52.3k");
+            assert_eq!(ratio(1.87, Lang::Ru), "1,87×");
+            assert_eq!(rate(1200.0, Lang::Ru), "1200/с");
+            assert_eq!(percent(0.042, Lang::Ru), "4,2 %");
+        }
+    }
+}

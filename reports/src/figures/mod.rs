@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use crate::{CaseRecord, CaseStatus, Family, Lang, Results, WorkloadKind};
 
 pub(crate) use crate::format::{number as format_number, short as format_short, time_unit};
-pub use palette::{family_colour, reference_colour, Rgb};
+pub use palette::{family_colour, reference_colour, runner_colour, Rgb};
 pub use style::{Metrics, Style};
 
 /// Which figure of issue 5's list a [`Plot`] is.

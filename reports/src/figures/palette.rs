@@ -82,3 +82,52 @@ pub fn family_colour(family: Family, shade: usize) -> Rgb {
     };
     shades[shade % shades.len()]
 }
+
+/// The colour of a runner configuration, the same in every figure of
+/// every run and of the course deck: the runner's own shade of its
+/// family, chosen from its id (the built-in runners in a fixed order, any
+/// other id by a stable hash), so that no figure's set of runners moves
+/// another runner's colour.
+pub fn runner_colour(runner: &str, family: Family) -> Rgb {
+    const ORDER: [&str; 17] = [
+        "seq",
+        "thread-per-task",
+        "thread-pool",
+        "rayon",
+        "fork-pool",
+        "spawn-pool",
+        "forkserver-pool",
+        "tokio-ct",
+        "tokio-mt",
+        "async-std",
+        "smol",
+        "py-seq",
+        "py-threads",
+        "py-fork",
+        "py-spawn",
+        "py-forkserver",
+        "py-asyncio",
+    ];
+    let shade = match ORDER.iter().position(|id| *id == runner) {
+        Some(i) => ORDER[..i]
+            .iter()
+            .filter(|id| family_of_builtin(id) == Some(family))
+            .count(),
+        None => runner
+            .bytes()
+            .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b.into())),
+    };
+    family_colour(family, shade)
+}
+
+/// The family of a built-in runner id.
+fn family_of_builtin(id: &str) -> Option<Family> {
+    Some(match id {
+        "seq" => Family::Baseline,
+        "thread-per-task" | "thread-pool" | "rayon" => Family::Threads,
+        "fork-pool" | "spawn-pool" | "forkserver-pool" => Family::Processes,
+        "tokio-ct" | "tokio-mt" | "async-std" | "smol" => Family::Async,
+        id if id.starts_with("py-") => Family::Cpython,
+        _ => return None,
+    })
+}
