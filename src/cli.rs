@@ -46,6 +46,9 @@ pub enum Command {
     List,
     /// Render the HTML report, figures and summary.md from results files.
     Report(ReportArgs),
+    /// Run the course suite and write the course deck: every claim of
+    /// the course texts measured on this machine, with a verdict.
+    Course(CourseArgs),
     /// Compare two runs case by case (throughput or CPU time, p99
     /// latency, peak memory), or run two builds interleaved and compare
     /// them (`--base BIN --new BIN`).
@@ -254,9 +257,39 @@ pub struct ReportArgs {
     /// run that is not being reported (they are removed first).
     #[arg(long, env = "BAKEOFF_FORCE", value_parser = clap::builder::FalseyValueParser::new())]
     pub force: bool,
+    /// Render the course deck (index.html, slides/, verdicts.json) from
+    /// the first results file instead of the report; `--lang` applies,
+    /// `--style` does not (slides are always 1920×1080).
+    #[arg(long, conflicts_with = "criterion")]
+    pub course: bool,
     /// How the report is drawn.
     #[command(flatten)]
     pub look: LookArgs,
+}
+
+/// `bakeoff course`.
+#[derive(Debug, clap::Args)]
+pub struct CourseArgs {
+    /// The reduced course suite (`course-quick`: at most 3 minutes on 2
+    /// cores) instead of the full one (`course`: at most 20).
+    #[arg(long, env = "BAKEOFF_COURSE_QUICK", value_parser = clap::builder::FalseyValueParser::new())]
+    pub quick: bool,
+    /// Language of the deck: every word, number and unit.
+    #[arg(long, env = "BAKEOFF_LANG", default_value_t, value_name = "en|ru")]
+    pub lang: Lang,
+    /// Output directory (default: a new target/bakeoff/runs/<timestamp>/);
+    /// one that holds another run's results is refused, unless --force.
+    #[arg(long, env = "BAKEOFF_OUT")]
+    pub out: Option<PathBuf>,
+    /// Write into --out even though it holds another run's results.
+    #[arg(long, env = "BAKEOFF_FORCE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub force: bool,
+    /// No progress bar and no summary table.
+    #[arg(long, short = 'q', env = "BAKEOFF_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
+    pub quiet: bool,
+    /// Open the deck's index.html in the desktop's browser when written.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// `bakeoff compare`: two results files, or two programs run interleaved.

@@ -14,7 +14,7 @@ use bakeoff::Plan;
 use bakeoff_reports::{format, summary};
 use clap::Parser;
 
-use cli::{Cli, Command, CompareArgs, ReportArgs, RunArgs, ServeArgs};
+use cli::{Cli, Command, CompareArgs, CourseArgs, ReportArgs, RunArgs, ServeArgs};
 
 fn main() {
     let registry = Registry::builtin();
@@ -53,6 +53,7 @@ fn real_main(cli: Cli, registry: &Registry) -> Result<i32> {
         }
         Command::Run(args) => run(*args, registry),
         Command::Report(args) => report(&args),
+        Command::Course(args) => course(&args, registry),
         Command::Compare(args) => compare(&args, registry),
         Command::Serve(args) => serve(&args),
     }
@@ -184,6 +185,31 @@ fn report(args: &ReportArgs) -> Result<i32> {
     }
     std::fs::create_dir_all(&out)
         .with_context(|| format!("cannot create output directory {}", out.display()))?;
+    if args.course {
+        let (source, rest) = match sources.split_first() {
+            Some(split) => split,
+            None => bail!("--course needs a results file: bakeoff report RESULTS.json --course"),
+        };
+        if !rest.is_empty() {
+            bail!(
+                "--course renders one run's deck, and {} results files were given: name one",
+                sources.len()
+            );
+        }
+        let report = out.join("report");
+        let deck = bakeoff::reports::course::render_deck(
+            &source.results,
+            source.path.as_deref(),
+            Some(&report),
+            &out,
+            args.look.lang,
+        )?;
+        println!("deck: {}", deck.index.display());
+        if args.look.open {
+            open(&deck.index);
+        }
+        return Ok(0);
+    }
     let rendered =
         bakeoff::reports::render_report(&sources, &primitives, &out, args.look.options())?;
     println!("report: {}", rendered.index.display());
@@ -191,6 +217,71 @@ fn report(args: &ReportArgs) -> Result<i32> {
         open(&rendered.index);
     }
     Ok(0)
+}
+
+/// `bakeoff course`: runs the course suite (or its quick form) like
+/// `bakeoff run --suite course`, then writes the deck into the run's
+/// folder and the full report of every case into its `report/`.
+fn course(args: &CourseArgs, registry: &Registry) -> Result<i32> {
+    let suite = if args.quick { "course-quick" } else { "course" };
+    let mut argv: Vec<std::ffi::OsString> = vec!["bakeoff".into(), "run".into(), "--suite".into(), suite.into()];
+    if let Some(out) = &args.out {
+        argv.push("--out".into());
+        argv.push(out.into());
+    }
+    if args.force {
+        argv.push("--force".into());
+    }
+    if args.quiet {
+        argv.push("--quiet".into());
+    }
+    let run_args = match Cli::try_parse_from(argv)?.command {
+        Some(Command::Run(run)) => *run,
+        _ => unreachable!("`run` parses as the run subcommand"),
+    };
+    let plan = plan_of(&run_args, registry)?;
+    let opts = run_options(&run_args)?;
+    if !args.quiet {
+        println!("bakeoff course: {} — {} cases", plan.name, plan.cases.len());
+    }
+    let outcome = orchestrator::run(&plan, registry, &opts)?;
+    if !args.quiet {
+        println!("{}", summary::render(&outcome.results));
+    }
+    let results_file = outcome.dir.join("results.json");
+    println!("results: {}", results_file.display());
+    let options = bakeoff::reports::RenderOptions {
+        lang: args.lang,
+        ..Default::default()
+    };
+    let report = outcome.dir.join("report");
+    if let Err(e) = bakeoff::reports::render(std::slice::from_ref(&outcome.results), &report, options) {
+        eprintln!("warning: the full report was not written: {e}");
+    }
+    let deck = bakeoff::reports::course::render_deck(
+        &outcome.results,
+        Some(&results_file),
+        Some(&report),
+        &outcome.dir,
+        args.lang,
+    )?;
+    for j in &deck.judgements {
+        println!("{} {:<12} {}", j.claim.id, j.outcome.word(args.lang), j.headline);
+    }
+    println!("deck: {}", deck.index.display());
+    if args.open {
+        open(&deck.index);
+    }
+    if outcome.results.interrupted {
+        return Ok(128 + orchestrator::interrupt_signal().unwrap_or(2));
+    }
+    let failed = outcome
+        .results
+        .cases
+        .iter()
+        .filter(|c| c.status == bakeoff::reports::CaseStatus::Failed)
+        .count();
+    Ok(if failed > 0 { 1 } else { 0 })
 }
 
 /// Whether `a` and `b` name the same file.

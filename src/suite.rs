@@ -18,6 +18,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("smoke", include_str!("../suites/smoke.toml")),
     ("quick", include_str!("../suites/quick.toml")),
     ("standard", include_str!("../suites/standard.toml")),
+    ("course", include_str!("../suites/course.toml")),
+    ("course-quick", include_str!("../suites/course-quick.toml")),
 ];
 
 /// A value or a list of values (a sweep axis).

@@ -219,6 +219,7 @@ pub mod axes {
     }
 }
 pub mod compare;
+pub mod course;
 pub mod criterion;
 pub mod csv;
 pub mod figures;

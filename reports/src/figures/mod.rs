@@ -56,6 +56,8 @@ pub enum FigureKind {
     Switches,
     /// `cargo bench`: criterion's medians per bench group.
     Primitives,
+    /// A claim of the course deck: what its rule compares.
+    Claim,
 }
 
 impl FigureKind {
@@ -73,6 +75,7 @@ impl FigureKind {
             FigureKind::Cpu => "cpu",
             FigureKind::Switches => "switches",
             FigureKind::Primitives => "primitives",
+            FigureKind::Claim => "claim",
         }
     }
 }
