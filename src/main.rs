@@ -224,7 +224,12 @@ fn report(args: &ReportArgs) -> Result<i32> {
 /// folder and the full report of every case into its `report/`.
 fn course(args: &CourseArgs, registry: &Registry) -> Result<i32> {
     let suite = if args.quick { "course-quick" } else { "course" };
-    let mut argv: Vec<std::ffi::OsString> = vec!["bakeoff".into(), "run".into(), "--suite".into(), suite.into()];
+    let mut argv: Vec<std::ffi::OsString> = vec![
+        "bakeoff".into(),
+        "run".into(),
+        "--suite".into(),
+        suite.into(),
+    ];
     if let Some(out) = &args.out {
         argv.push("--out".into());
         argv.push(out.into());
@@ -255,7 +260,9 @@ fn course(args: &CourseArgs, registry: &Registry) -> Result<i32> {
         ..Default::default()
     };
     let report = outcome.dir.join("report");
-    if let Err(e) = bakeoff::reports::render(std::slice::from_ref(&outcome.results), &report, options) {
+    if let Err(e) =
+        bakeoff::reports::render(std::slice::from_ref(&outcome.results), &report, options)
+    {
         eprintln!("warning: the full report was not written: {e}");
     }
     let deck = bakeoff::reports::course::render_deck(
@@ -266,7 +273,12 @@ fn course(args: &CourseArgs, registry: &Registry) -> Result<i32> {
         args.lang,
     )?;
     for j in &deck.judgements {
-        println!("{} {:<12} {}", j.claim.id, j.outcome.word(args.lang), j.headline);
+        println!(
+            "{} {:<12} {}",
+            j.claim.id,
+            j.outcome.word(args.lang),
+            j.headline
+        );
     }
     println!("deck: {}", deck.index.display());
     if args.open {

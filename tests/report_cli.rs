@@ -337,3 +337,62 @@ fn io_and_parse_errors_are_said_once() {
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn report_course_renders_the_deck_from_a_results_file_alone() {
+    // A results file with none of the course's cases: every claim is
+    // inconclusive, says which case is missing, and still has its
+    // section and slide.
+    let dir = tempfile::tempdir().unwrap();
+    let out = bakeoff()
+        .args([
+            "report",
+            fixture().to_str().unwrap(),
+            "--course",
+            "--lang",
+            "ru",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let index = dir.path().join("index.html");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("deck: {}", index.display())
+    );
+    let verdicts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("verdicts.json")).unwrap())
+            .unwrap();
+    let claims = verdicts["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 9);
+    for c in claims {
+        assert_eq!(c["verdict"], "inconclusive", "{c}");
+        let id = c["id"].as_str().unwrap();
+        assert!(dir.path().join(format!("slides/{id}.png")).is_file());
+        assert!(dir.path().join(format!("slides/{id}.svg")).is_file());
+        let why = c["evidence"]["checks"][0]["why"].as_str().unwrap();
+        assert!(why.contains("нет замер"), "{id}: {why}");
+    }
+    let html = std::fs::read_to_string(index).unwrap();
+    assert!(html.contains("lang=\"ru\""));
+}
+
+#[test]
+fn report_course_takes_one_results_file() {
+    let f = fixture().to_str().unwrap();
+    let out = bakeoff()
+        .args(["report", f, f, "--course", "--out"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--course renders one run's deck"),
+        "{stderr}"
+    );
+}

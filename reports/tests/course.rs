@@ -80,7 +80,9 @@ impl Run {
     ) {
         let mut c = self.template.clone();
         let map = |p: &[(&str, &str)]| -> BTreeMap<String, String> {
-            p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            p.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
         c.workload = workload.into();
         c.runner = runner.into();
@@ -155,10 +157,26 @@ fn scenario(want: Outcome, spread: Spread) -> Results {
     // C1: speed-ups are 1 / wall with the sequential wall at 1 s.
     run.add("countdown", "py-seq", None, 4, n, &[], wall(1.0));
     let py_threads = if holds { 1.0 } else { 1.0 / 1.9 };
-    run.add("countdown", "py-threads", Some(2), 4, n, &[], wall(py_threads));
+    run.add(
+        "countdown",
+        "py-threads",
+        Some(2),
+        4,
+        n,
+        &[],
+        wall(py_threads),
+    );
     run.add("countdown", "py-fork", Some(2), 4, n, &[], wall(1.0 / 1.9));
     run.add("countdown", "seq", None, 4, n, &[], wall(1.0));
-    run.add("countdown", "thread-pool", Some(2), 4, n, &[], wall(1.0 / 1.9));
+    run.add(
+        "countdown",
+        "thread-pool",
+        Some(2),
+        4,
+        n,
+        &[],
+        wall(1.0 / 1.9),
+    );
     run.add("countdown", "rayon", Some(2), 4, n, &[], wall(1.0 / 1.9));
     // C2, C3, C8: sleeps of 1 s.
     let d = &[("duration", "1s")][..];
@@ -173,14 +191,58 @@ fn scenario(want: Outcome, spread: Spread) -> Results {
         };
         run.add("sleep", runner, w, 1, d, &[], v(1.0, 1.0, 2000.0));
         run.add("sleep", runner, w, 1000, d, &[], v(1.02, 1000.0, 2000.0));
-        run.add("sleep", runner, w, 10_000, d, &[], v(many, 10_000.0, 2000.0));
+        run.add(
+            "sleep",
+            runner,
+            w,
+            10_000,
+            d,
+            &[],
+            v(many, 10_000.0, 2000.0),
+        );
     }
     let per_thread = if holds { 20_000.0 } else { 2000.0 };
     let threads = if holds { 2.0 } else { 1.06 };
     let peak = |base: f64, tasks: f64| Some(base + tasks * per_thread);
-    run.add("sleep", "thread-per-task", None, 100, d, &[], Values { wall: 1.05, process_peak: peak(5e6, 100.0), ..Values::default() });
-    run.add("sleep", "thread-per-task", None, 10_000, d, &[], Values { wall: threads, process_peak: peak(5e6, 10_000.0), ..Values::default() });
-    run.add("sleep", "py-threads", Some(1000), 1000, d, &[], Values { wall: 1.1, process_peak: peak(20e6, 1000.0), ..Values::default() });
+    run.add(
+        "sleep",
+        "thread-per-task",
+        None,
+        100,
+        d,
+        &[],
+        Values {
+            wall: 1.05,
+            process_peak: peak(5e6, 100.0),
+            ..Values::default()
+        },
+    );
+    run.add(
+        "sleep",
+        "thread-per-task",
+        None,
+        10_000,
+        d,
+        &[],
+        Values {
+            wall: threads,
+            process_peak: peak(5e6, 10_000.0),
+            ..Values::default()
+        },
+    );
+    run.add(
+        "sleep",
+        "py-threads",
+        Some(1000),
+        1000,
+        d,
+        &[],
+        Values {
+            wall: 1.1,
+            process_peak: peak(20e6, 1000.0),
+            ..Values::default()
+        },
+    );
     // C9: sha256 and short sleeps under CPython's threads.
     let hash = if holds { 1.0 / 1.9 } else { 1.0 };
     run.add("sha256", "py-seq", None, 64, &[], &[], wall(1.0));
@@ -198,9 +260,28 @@ fn scenario(want: Outcome, spread: Spread) -> Results {
         ("spawn-pool", 2.1),
     ] {
         for mb in [0, 1024] {
-            let grow = if mb > 0 && runner.contains("fork") && !runner.contains("server") { 1.6 } else { 1.0 };
-            let params = [("chunksize", "1"), ("parent_mb", if mb > 0 { "1024" } else { "0" })];
-            run.add("noop", runner, Some(2), 10, &[], &params, Values { wall: 0.001, startup: Some(ms * grow * 1e-3), ..Values::default() });
+            let grow = if mb > 0 && runner.contains("fork") && !runner.contains("server") {
+                1.6
+            } else {
+                1.0
+            };
+            let params = [
+                ("chunksize", "1"),
+                ("parent_mb", if mb > 0 { "1024" } else { "0" }),
+            ];
+            run.add(
+                "noop",
+                runner,
+                Some(2),
+                10,
+                &[],
+                &params,
+                Values {
+                    wall: 0.001,
+                    startup: Some(ms * grow * 1e-3),
+                    ..Values::default()
+                },
+            );
         }
     }
     // C5: the heartbeat's lateness.
@@ -213,20 +294,48 @@ fn scenario(want: Outcome, spread: Spread) -> Results {
         ("tokio-mt", "offload", 0.004),
     ] {
         let w = &[("n", "1000")][..];
-        run.add("loop-lag", runner, Some(2), 5, w, &[("cpu", cpu)], Values { wall: 1.0, lag: Some(lag), ..Values::default() });
+        run.add(
+            "loop-lag",
+            runner,
+            Some(2),
+            5,
+            w,
+            &[("cpu", cpu)],
+            Values {
+                wall: 1.0,
+                lag: Some(lag),
+                ..Values::default()
+            },
+        );
     }
     // C6: one task per message against a hundred.
     let batched = if holds { 0.1 } else { 1.0 };
     for runner in ["py-fork", "fork-pool"] {
         for (size, w) in [("1", 1.0), ("100", batched)] {
-            run.add("noop", runner, Some(2), 2000, &[], &[("chunksize", size), ("parent_mb", "0")], wall(w));
+            run.add(
+                "noop",
+                runner,
+                Some(2),
+                2000,
+                &[],
+                &[("chunksize", size), ("parent_mb", "0")],
+                wall(w),
+            );
         }
     }
     // C7: a counter shared three ways.
     let queue = if holds { 10.0 } else { 0.5 };
     for runner in ["py-seq", "seq"] {
         for (via, w) in [("shared", 1.0), ("queue", queue), ("manager", queue * 5.0)] {
-            run.add("shared-counter", runner, None, 1, &[("via", via), ("increments", "1000")], &[], wall(w));
+            run.add(
+                "shared-counter",
+                runner,
+                None,
+                1,
+                &[("via", via), ("increments", "1000")],
+                &[],
+                wall(w),
+            );
         }
     }
     run.results()
@@ -244,7 +353,16 @@ fn verdicts(r: &Results) -> Vec<(&'static str, Outcome)> {
 fn measurements_that_support_every_claim_make_it_hold() {
     let r = scenario(Outcome::Holds, Spread::Tight);
     for (id, outcome) in verdicts(&r) {
-        assert_eq!(outcome, Outcome::Holds, "{id}: {:#?}", course::judge(&r, Lang::En).into_iter().find(|j| j.claim.id == id).unwrap().checks);
+        assert_eq!(
+            outcome,
+            Outcome::Holds,
+            "{id}: {:#?}",
+            course::judge(&r, Lang::En)
+                .into_iter()
+                .find(|j| j.claim.id == id)
+                .unwrap()
+                .checks
+        );
     }
 }
 
@@ -264,7 +382,10 @@ fn noise_larger_than_the_margin_leaves_a_claim_inconclusive() {
     // py-threads at 1.0× with the spread of half to one and a half
     // times: its interval reaches past 1.2.
     assert_eq!(c1.outcome, Outcome::Inconclusive);
-    assert!(c1.checks.iter().any(|c| c.why.as_deref().is_some_and(|w| w.contains("straddles"))));
+    assert!(c1
+        .checks
+        .iter()
+        .any(|c| c.why.as_deref().is_some_and(|w| w.contains("straddles"))));
 }
 
 #[test]
@@ -310,7 +431,10 @@ fn without_python_every_claim_but_the_os_threads_one_is_inconclusive_and_says_wh
         }
         assert_eq!(j.outcome, Outcome::Inconclusive, "{}", j.claim.id);
         assert!(
-            j.checks.iter().any(|c| c.why.as_deref().is_some_and(|w| w.contains("no Python interpreter"))),
+            j.checks.iter().any(|c| c
+                .why
+                .as_deref()
+                .is_some_and(|w| w.contains("no Python interpreter"))),
             "{}: {:?}",
             j.claim.id,
             j.checks
@@ -326,7 +450,9 @@ fn the_deck_renders_from_results_alone_in_both_languages() {
             let dir = tempfile::tempdir().unwrap();
             let deck = course::render_deck(&r, None, None, dir.path(), lang).unwrap();
             // minijinja writes `/` in attributes as `&#x2f;`.
-            let html = std::fs::read_to_string(&deck.index).unwrap().replace("&#x2f;", "/");
+            let html = std::fs::read_to_string(&deck.index)
+                .unwrap()
+                .replace("&#x2f;", "/");
             let json: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(&deck.verdicts).unwrap()).unwrap();
             let claims = json["claims"].as_array().unwrap();
@@ -341,13 +467,21 @@ fn the_deck_renders_from_results_alone_in_both_languages() {
                 assert!(html.contains(&format!("<section id=\"{id}\">")), "{id}");
                 for ext in ["svg", "png"] {
                     let slide = dir.path().join(format!("slides/{id}.{ext}"));
-                    assert!(std::fs::metadata(&slide).unwrap().len() > 1000, "{}", slide.display());
+                    assert!(
+                        std::fs::metadata(&slide).unwrap().len() > 1000,
+                        "{}",
+                        slide.display()
+                    );
                     assert!(html.contains(&format!("slides/{id}.{ext}")));
                 }
-                let svg = std::fs::read_to_string(dir.path().join(format!("slides/{id}.svg"))).unwrap();
+                let svg =
+                    std::fs::read_to_string(dir.path().join(format!("slides/{id}.svg"))).unwrap();
                 assert!(svg.contains("width=\"1920\"") && svg.contains("height=\"1080\""));
             }
-            assert!(!html.contains("href=\"/") && !html.contains("src=\"/"), "links must be relative");
+            assert!(
+                !html.contains("href=\"/") && !html.contains("src=\"/"),
+                "links must be relative"
+            );
         }
     }
 }
