@@ -42,6 +42,17 @@ pub struct Case {
     /// otherwise `reps` is the most.
     #[serde(default)]
     pub until: Option<Until>,
+    /// Times the case child starts the runner: `starts - 1` extra starts,
+    /// each stopped again, before the one that runs the batches; every
+    /// start-up is recorded. Serde's default is 1, so a case written by an
+    /// older orchestrator starts its runner once, as it did.
+    #[serde(default = "one_start")]
+    pub starts: usize,
+}
+
+/// A case's start count when it says none: the runner starts once.
+fn one_start() -> usize {
+    1
 }
 
 /// The stopping rule of a case: repeat until the median throughput is

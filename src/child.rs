@@ -103,6 +103,16 @@ pub struct Ready {
     /// The interpreter's part of `startup`, for runners in an interpreter.
     #[serde(default)]
     pub interpreter_startup: Option<Nanos>,
+    /// Every start-up measured, in order (the case's `starts`), the last
+    /// the start that runs the batches; for runners in an interpreter the
+    /// model's part only (`startup` less `interpreter_startup`). Absent
+    /// from a case child older than repeated starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startups: Option<Vec<Nanos>>,
+    /// The interpreter's part of each of `startups`, for runners in an
+    /// interpreter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter_startups: Option<Vec<Nanos>>,
     /// RSS of the case process before the runner started.
     pub baseline_rss: Option<Bytes>,
     /// Batches per repetition, and how they were chosen.
@@ -274,19 +284,56 @@ impl Session {
             0 => Vec::new(),
             mib => measure::ballast(mib),
         };
-        let mut ready = Ready {
-            baseline_rss: Some(Bytes(measure::current_rss())),
-            ..Ready::default()
-        };
-        let t = Instant::now();
-        let runner = kind.start(&config)?;
-        ready.startup = Some(t.elapsed().into());
-        // A runner in an interpreter times its parts itself, without the
-        // exchange and the `parent_mb` allocation between them.
-        if let Some(parts) = runner.startup_parts() {
-            ready.startup = Some((parts.interpreter + parts.model).into());
-            ready.interpreter_startup = Some(parts.interpreter.into());
+        // `starts - 1` extra starts, each stopped whole before the next,
+        // then the start that runs the batches: all timed alike.
+        let starts = case.starts.max(1);
+        let mut ready = Ready::default();
+        let (mut startups, mut interpreter_startups) = (Vec::new(), Vec::new());
+        let mut started = None;
+        for n in 1..=starts {
+            let last = n == starts;
+            if last {
+                ready.baseline_rss = Some(Bytes(measure::current_rss()));
+            }
+            let before = (!last).then(Before::now);
+            let t = Instant::now();
+            let runner = match kind.start(&config) {
+                Ok(runner) => runner,
+                Err(e) if starts > 1 => {
+                    return Err(anyhow::Error::from(e).context(format!("start {n} of {starts}")))
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let elapsed = t.elapsed();
+            // A runner in an interpreter times its parts itself, without the
+            // exchange and the `parent_mb` allocation between them; its
+            // samples are the model's part (the interpreter's start is the
+            // same whatever the start method).
+            let (whole, model, interpreter) = match runner.startup_parts() {
+                Some(parts) => (
+                    parts.interpreter + parts.model,
+                    parts.model,
+                    Some(parts.interpreter),
+                ),
+                None => (elapsed, elapsed, None),
+            };
+            startups.push(Nanos::from(model));
+            interpreter_startups.extend(interpreter.map(Nanos::from));
+            match before {
+                None => {
+                    ready.startup = Some(whole.into());
+                    ready.interpreter_startup = interpreter.map(Into::into);
+                    started = Some(runner);
+                }
+                Some(before) => before
+                    .stop_whole(runner, &case.runner)
+                    .with_context(|| format!("stopping start {n} of {starts}"))?,
+            }
         }
+        let runner = started.expect("the last start is kept");
+        ready.startups = Some(startups);
+        ready.interpreter_startups =
+            (!interpreter_startups.is_empty()).then_some(interpreter_startups);
         let mut session = Session {
             runner,
             batch,
@@ -483,6 +530,69 @@ impl Session {
         let t = Instant::now();
         self.runner.stop()?;
         Ok(t.elapsed().into())
+    }
+}
+
+/// How long the processes an extra start started may take to exit once
+/// their runner stopped (a CPython pool's interpreter, multiprocessing's
+/// fork server and resource tracker leave after it).
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long an extra start's threads may take to end once their runner
+/// stopped (rayon's leave after its pool is dropped); a runtime that keeps
+/// its threads for the life of the process (async-std's global executor)
+/// is not waited for longer.
+const THREAD_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The case process's processes and threads before a start, so that what
+/// the start added can be waited for once its runner stops.
+struct Before {
+    processes: Vec<u32>,
+    threads: u64,
+}
+
+impl Before {
+    fn now() -> Before {
+        Before {
+            processes: bakeoff_os::descendants(std::process::id()),
+            threads: bakeoff_os::status_field(bakeoff_os::StatusField::Threads).unwrap_or(1),
+        }
+    }
+
+    /// Stops a runner started only to time its start, and waits until
+    /// every process it added below this one has exited (workers, fork
+    /// servers, an interpreter and what it started), so that the next
+    /// start shares the machine with none of them; a process still
+    /// running after [`STOP_WAIT`] fails the case. Its threads get
+    /// [`THREAD_WAIT`] to end.
+    fn stop_whole(&self, runner: Box<dyn bakeoff_runners::Runner>, id: &str) -> Result<()> {
+        let added: Vec<u32> = bakeoff_os::descendants(std::process::id())
+            .into_iter()
+            .filter(|p| !self.processes.contains(p))
+            .collect();
+        runner.stop()?;
+        let threads = || bakeoff_os::status_field(bakeoff_os::StatusField::Threads).unwrap_or(1);
+        let since = Instant::now();
+        loop {
+            let left: Vec<u32> = added
+                .iter()
+                .copied()
+                .filter(|&p| bakeoff_os::process_running(p))
+                .collect();
+            if left.is_empty() && (threads() <= self.threads || since.elapsed() >= THREAD_WAIT) {
+                return Ok(());
+            }
+            if since.elapsed() >= STOP_WAIT {
+                let pids: Vec<String> = left.iter().map(u32::to_string).collect();
+                return Err(anyhow!(
+                    "{id} left {} process(es) running {} s after it stopped (pid {}), so the next start would share the machine with them; lower --starts to 1 to measure this runner",
+                    left.len(),
+                    STOP_WAIT.as_secs(),
+                    pids.join(", ")
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
 }
 

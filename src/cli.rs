@@ -137,6 +137,12 @@ pub struct RunArgs {
     /// Most repetitions per case under the stopping rule (default 30).
     #[arg(long, env = "BAKEOFF_MAX_REPS")]
     pub max_reps: Option<usize>,
+    /// Times each case starts its runner (default: the suite's, else 1):
+    /// the extra starts, each stopped again, come before the one that runs
+    /// the batches, and every start-up is recorded, so start-up gets a
+    /// median and its interval.
+    #[arg(long, env = "BAKEOFF_STARTS")]
+    pub starts: Option<usize>,
     /// Before each case, wait until the machine is quiet (other processes
     /// and the hypervisor take under 10 % and 2 % of the cores over half a
     /// second), for at most this many seconds; then run it anyway and say
@@ -192,6 +198,7 @@ impl RunArgs {
             budget: duration("budget", &self.budget)?,
             min_reps: self.min_reps,
             max_reps: self.max_reps,
+            starts: self.starts,
         })
     }
 

@@ -470,6 +470,9 @@ impl CaseChild {
         Ok(Some(Ready {
             startup: report.startup,
             interpreter_startup: report.interpreter_startup,
+            // One start per process: a protocol-1 child knows no `starts`.
+            startups: None,
+            interpreter_startups: None,
             baseline_rss: report.baseline_rss,
             calibration: Calibration {
                 target: Nanos(0),

@@ -159,7 +159,17 @@ impl Bakeoff {
     /// instead of calibrated repetitions repeated until the median is
     /// known to ±2 % (the default, [`Repeat::adaptive`]).
     pub fn reps(mut self, reps: usize) -> Self {
+        let starts = self.repeat.starts;
         self.repeat = Repeat::fixed(reps, self.repeat.warmup, self.repeat.seed);
+        self.repeat.starts = starts;
+        self
+    }
+
+    /// Times each case starts its runner (default 1): the extra starts,
+    /// each stopped again, come before the one that runs the batches, and
+    /// every start-up is recorded (`startups` in results.json).
+    pub fn starts(mut self, starts: usize) -> Self {
+        self.repeat.starts = starts;
         self
     }
 

@@ -432,10 +432,11 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
         }
         println!("{}", plan_options(&plan, &args));
         println!(
-            "estimate: {} repetitions in all, results.json about {}, at least {} of the harness's own time",
+            "estimate: {} repetitions in all, results.json about {}, at least {} of the harness's own time; {} runner start-ups",
             estimate.repetitions,
             format::bytes(estimate.results_bytes as f64),
-            format::duration(estimate.min_time.as_secs_f64())
+            format::duration(estimate.min_time.as_secs_f64()),
+            estimate.startups
         );
         println!("{}: {} cases", plan.name, plan.cases.len());
         return Ok(0);
@@ -512,6 +513,7 @@ fn plan_options(plan: &Plan, args: &RunArgs) -> String {
         None => distinct(plan.cases.iter().map(|c| c.reps).collect()),
     };
     let warmup = distinct(plan.cases.iter().map(|c| c.warmup).collect());
+    let starts = distinct(plan.cases.iter().map(|c| c.starts).collect());
     let seeds: std::collections::BTreeSet<u64> = plan.cases.iter().map(|c| c.seed).collect();
     let seeds: Vec<String> = seeds.iter().map(u64::to_string).collect();
     let out = args.out.as_ref().map_or_else(
@@ -520,7 +522,7 @@ fn plan_options(plan: &Plan, args: &RunArgs) -> String {
     );
     let look = args.look.options();
     format!(
-        "options: reps {reps}, warm-up {warmup}, seed {}, case timeout {} s, out {out}, report {}/{}",
+        "options: reps {reps}, warm-up {warmup}, starts {starts}, seed {}, case timeout {} s, out {out}, report {}/{}",
         seeds.join("/"),
         args.case_timeout,
         look.style,

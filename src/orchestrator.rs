@@ -651,6 +651,8 @@ fn case_record(
         verification: outcome.verification,
         startup: ready.startup,
         interpreter_startup: ready.interpreter_startup,
+        startups: ready.startups,
+        interpreter_startups: ready.interpreter_startups,
         teardown: measured.teardown,
         baseline_rss: ready.baseline_rss,
         repetitions: measured.repetitions,
@@ -973,6 +975,7 @@ mod tests {
             target_ns: 0,
             batches: None,
             until,
+            starts: 1,
         }
     }
 

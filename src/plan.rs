@@ -48,6 +48,10 @@ pub struct Repeat {
     pub target: std::time::Duration,
     /// When to stop repeating before `reps`; `None`: a fixed count.
     pub until: Option<crate::case::Until>,
+    /// Times each case starts its runner (`starts`, `--starts`): the
+    /// extra starts, each stopped again, come before the one that runs
+    /// the batches, so that start-up has a median and an interval.
+    pub starts: usize,
 }
 
 impl Repeat {
@@ -77,6 +81,7 @@ impl Repeat {
                 precision: Repeat::PRECISION,
                 budget_ns: Repeat::BUDGET.as_nanos() as u64,
             }),
+            starts: 1,
         }
     }
 
@@ -97,6 +102,7 @@ impl Repeat {
             seed,
             target: std::time::Duration::ZERO,
             until: None,
+            starts: 1,
         }
     }
 }
@@ -121,6 +127,8 @@ pub struct RepeatSettings {
     pub min_reps: Option<usize>,
     /// Most repetitions (`max_reps`, `--max-reps`).
     pub max_reps: Option<usize>,
+    /// Runner starts per case (`starts`, `--starts`).
+    pub starts: Option<usize>,
 }
 
 impl RepeatSettings {
@@ -135,6 +143,7 @@ impl RepeatSettings {
             budget: self.budget.or(base.budget),
             min_reps: self.min_reps.or(base.min_reps),
             max_reps: self.max_reps.or(base.max_reps),
+            starts: self.starts.or(base.starts),
         }
     }
 
@@ -152,12 +161,17 @@ impl RepeatSettings {
         if self.min_reps == Some(0) || self.max_reps == Some(0) {
             bail!("--min-reps and --max-reps must be at least 1");
         }
+        if self.starts == Some(0) {
+            bail!("--starts 0 is invalid: a case starts its runner at least once (1, the default, measures one start-up)");
+        }
+        let starts = self.starts.unwrap_or(1);
         if let Some(reps) = self.reps {
             if reps == 0 {
                 bail!("--reps 0 is invalid: measure at least 1 repetition");
             }
             let mut r = Repeat::fixed(reps, self.warmup.unwrap_or(1), seed);
             r.target = self.target.unwrap_or_default();
+            r.starts = starts;
             return Ok(r.calibrating());
         }
         if let (Some(min), Some(max)) = (self.min_reps, self.max_reps) {
@@ -166,6 +180,7 @@ impl RepeatSettings {
             }
         }
         let mut r = Repeat::adaptive(seed);
+        r.starts = starts;
         r.warmup = self.warmup.unwrap_or(r.warmup);
         r.target = self.target.unwrap_or(r.target);
         r.reps = self.max_reps.unwrap_or(r.reps);
@@ -377,6 +392,7 @@ fn sweep_cases(
                             target_ns: repeat.target.as_nanos() as u64,
                             batches: None,
                             until: repeat.until,
+                            starts: repeat.starts,
                         };
                         if seen.insert(case.id()) {
                             cases.push(case);
@@ -437,6 +453,9 @@ impl Plan {
         if repeat.reps == 0 {
             bail!("--reps 0 is invalid: measure at least 1 repetition");
         }
+        if repeat.starts == 0 {
+            bail!("--starts 0 is invalid: a case starts its runner at least once (1, the default, measures one start-up)");
+        }
         let mut cases: Vec<Case> = Vec::new();
         let mut seen = BTreeSet::new();
         for sweep in sweeps {
@@ -457,6 +476,8 @@ pub struct Estimate {
     pub repetitions: u64,
     /// Batches in all, warm-ups included.
     pub batches: u64,
+    /// Runner start-ups in all: `starts` per case.
+    pub startups: u64,
     /// About how large `results.json` grows.
     pub results_bytes: u64,
     /// Time the harness itself spends at the least, whatever the work
@@ -492,6 +513,7 @@ impl Plan {
         Estimate {
             repetitions,
             batches,
+            startups: self.cases.iter().map(|c| c.starts as u64).sum(),
             results_bytes: repetitions * REPETITION_JSON_BYTES + cases as u64 * CASE_JSON_BYTES,
             min_time: MIN_CASE_OVERHEAD * cases
                 + MIN_BATCH_OVERHEAD * u32::try_from(batches).unwrap_or(u32::MAX),

@@ -77,6 +77,8 @@ struct SuiteFile {
     budget: Option<Spanned<String>>,
     min_reps: Option<usize>,
     max_reps: Option<usize>,
+    /// Read as any value, so that a bad one gets a message with the fix.
+    starts: Option<Spanned<toml::Value>>,
     #[serde(default, rename = "sweep")]
     sweeps: Vec<Spanned<SweepFile>>,
 }
@@ -91,6 +93,19 @@ struct SweepFile {
     concurrency: Option<OneOrMany<usize>>,
     #[serde(default)]
     params: BTreeMap<String, OneOrMany<Scalar>>,
+}
+
+/// The `starts` key's value: a whole number, at least 1; the error names
+/// the value and the fix.
+fn starts_of(value: &toml::Value) -> Result<usize> {
+    let fix = "give the runner starts per case as a whole number, at least 1, e.g. starts = 5 for a median of five start-ups (1, the default, measures one)";
+    match value {
+        toml::Value::Integer(n) if *n >= 1 => {
+            usize::try_from(*n).map_err(|_| anyhow!("{n} is too large: {fix}"))
+        }
+        toml::Value::String(s) => Err(anyhow!("\"{s}\" is a string: {fix}, unquoted")),
+        other => Err(anyhow!("{other} is invalid: {fix}")),
+    }
 }
 
 /// A parsed suite.
@@ -172,6 +187,13 @@ impl Suite {
                 "{file}:{line}: `reps`: 0 is invalid: measure at least 1 repetition"
             ));
         }
+        let starts = match &parsed.starts {
+            None => None,
+            Some(v) => Some(starts_of(v.get_ref()).map_err(|e| {
+                let line = line_of(text, v.span().start);
+                anyhow!("{file}:{line}: `starts`: {e}")
+            })?),
+        };
         if sweeps.is_empty() {
             return Err(anyhow!("{file}: the suite has no [[sweep]] table; add one with at least `workload = \"…\"`"));
         }
@@ -193,6 +215,7 @@ impl Suite {
             budget: duration("budget", &parsed.budget)?,
             min_reps: parsed.min_reps,
             max_reps: parsed.max_reps,
+            starts,
         };
         repeat.resolve().map_err(|e| anyhow!("{file}: {e:#}"))?;
         Ok(Suite {
@@ -206,6 +229,68 @@ impl Suite {
     /// defaults ([`Repeat::adaptive`]).
     pub fn repeat(&self, cli: RepeatSettings) -> Result<Repeat> {
         cli.over(self.repeat).resolve()
+    }
+}
+
+#[cfg(test)]
+mod starts_tests {
+    use super::*;
+
+    const SWEEP: &str = "[[sweep]]\nworkload = \"noop\"\n";
+
+    fn parse(text: &str) -> Result<Suite> {
+        Suite::parse("s", "s.toml", text)
+    }
+
+    #[test]
+    fn the_starts_key_reaches_every_case_and_the_command_line_overrides_it() {
+        let suite = parse(&format!("starts = 3\nreps = 2\n{SWEEP}")).unwrap();
+        assert_eq!(suite.repeat.starts, Some(3));
+        assert_eq!(suite.repeat(RepeatSettings::default()).unwrap().starts, 3);
+        let cli = RepeatSettings {
+            starts: Some(5),
+            ..RepeatSettings::default()
+        };
+        assert_eq!(suite.repeat(cli).unwrap().starts, 5);
+        let sweeps: Vec<_> = suite.sweeps.iter().map(|(_, s)| s.clone()).collect();
+        let plan = crate::Plan::build(
+            "s",
+            &bakeoff_workloads::Registry::builtin(),
+            &sweeps,
+            suite.repeat(RepeatSettings::default()).unwrap(),
+        )
+        .unwrap();
+        assert!(plan.cases.iter().all(|c| c.starts == 3), "{plan:?}");
+        assert_eq!(plan.estimate().startups, 3 * plan.cases.len() as u64);
+        // Unsaid, a case starts its runner once.
+        let plain = parse(SWEEP).unwrap();
+        assert_eq!(plain.repeat.starts, None);
+        assert_eq!(plain.repeat(RepeatSettings::default()).unwrap().starts, 1);
+    }
+
+    #[test]
+    fn a_bad_starts_value_is_one_line_naming_it_and_the_fix() {
+        for (value, named) in [
+            ("0", "0 is invalid"),
+            ("-2", "-2 is invalid"),
+            ("\"3\"", "\"3\" is a string"),
+            ("1.5", "1.5 is invalid"),
+            ("true", "true is invalid"),
+        ] {
+            let text = format!("name = \"x\"\nstarts = {value}\n{SWEEP}");
+            let e = format!("{:#}", parse(&text).unwrap_err());
+            assert!(e.starts_with("s.toml:2: `starts`: "), "{value}: {e}");
+            assert!(e.contains(named), "{value}: {e}");
+            assert!(e.contains("at least 1"), "{value}: the fix is missing: {e}");
+            assert_eq!(e.lines().count(), 1, "{value}: {e}");
+        }
+        // The command line's value is checked too.
+        let cli = RepeatSettings {
+            starts: Some(0),
+            ..RepeatSettings::default()
+        };
+        let e = format!("{:#}", cli.resolve().unwrap_err());
+        assert!(e.starts_with("--starts 0 is invalid"), "{e}");
     }
 }
 

@@ -876,9 +876,16 @@ fn plan_lists_the_cases_and_runs_nothing() {
     let lines: Vec<&str> = text.lines().collect();
     let (ids, last) = lines.split_at(lines.len() - 3);
     assert_eq!(last[2], format!("smoke: {} cases", ids.len()));
-    assert!(last[1].starts_with("estimate: "), "{}", last[1]);
     assert!(
-        last[0].starts_with("options: reps ") && last[0].contains("case timeout 600 s"),
+        last[1].starts_with("estimate: ")
+            && last[1].ends_with(&format!("; {} runner start-ups", ids.len())),
+        "{}",
+        last[1]
+    );
+    assert!(
+        last[0].starts_with("options: reps ")
+            && last[0].contains("starts 1,")
+            && last[0].contains("case timeout 600 s"),
         "{}",
         last[0]
     );
@@ -1728,4 +1735,110 @@ fn wait_quiet_takes_seconds_and_names_a_bad_value() {
         .assert()
         .success();
     assert_eq!(results(&out)["cases"][0]["status"], "ok");
+}
+
+/// `--starts 3`: the case child starts and stops each runner twice before
+/// the start that runs the batches, and records all three start-ups
+/// (CPython's: the pool's part, beside the interpreter's), the last one
+/// being the `startup` that ran them; the extra starts' workers, fork
+/// helpers and interpreters are gone when the run ends.
+#[test]
+fn starts_records_every_start_up_and_leaves_no_worker_behind() {
+    let python = bakeoff::runners::python::interpreter("auto").is_ok();
+    if !python {
+        eprintln!("note: no python3 here; py-fork is skipped, fork-pool is checked alone");
+    }
+    let runners = if python {
+        "fork-pool,py-fork"
+    } else {
+        "fork-pool"
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (key, value) = (
+        "BAKEOFF_TEST_MARKER",
+        format!("{}-starts", std::process::id()),
+    );
+    bakeoff()
+        .args(["run", "--workload", "noop", "--runner", runners])
+        .args([
+            "--workers",
+            "2",
+            "--starts",
+            "3",
+            "--reps",
+            "2",
+            "--tasks",
+            "4",
+        ])
+        .args(["-q", "--out"])
+        .arg(dir.path())
+        .env(key, &value)
+        .assert()
+        .success();
+    let r = results(dir.path());
+    let cases = r["cases"].as_array().unwrap();
+    let ran: Vec<&str> = cases
+        .iter()
+        .map(|c| c["runner"].as_str().unwrap())
+        .collect();
+    let mut expected = vec!["seq", "fork-pool"];
+    if python {
+        expected.push("py-fork");
+    }
+    assert_eq!(ran, expected);
+    let nanos = |v: &Value| -> Vec<u64> {
+        v.as_array()
+            .unwrap_or_else(|| panic!("not a list: {v}"))
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .collect()
+    };
+    for c in cases {
+        let runner = c["runner"].as_str().unwrap();
+        assert_eq!(c["status"], "ok", "{runner}: {c}");
+        let startups = nanos(&c["startups"]);
+        assert_eq!(startups.len(), 3, "{runner}: {startups:?}");
+        assert!(startups.iter().all(|&s| s > 0), "{runner}: {startups:?}");
+        let startup = c["startup"].as_u64().unwrap();
+        if runner == "py-fork" {
+            // The samples are the pool's part; the interpreter's are beside
+            // them, and the last start is the one that ran the batches.
+            let interpreter = nanos(&c["interpreter_startups"]);
+            assert_eq!(interpreter.len(), 3, "{interpreter:?}");
+            assert!(interpreter.iter().all(|&s| s > 0), "{interpreter:?}");
+            assert_eq!(c["interpreter_startup"].as_u64(), Some(interpreter[2]));
+            assert_eq!(startup, startups[2] + interpreter[2]);
+        } else {
+            assert!(c.get("interpreter_startups").is_none(), "{runner}: {c}");
+            assert_eq!(startup, startups[2], "{runner}");
+        }
+        // Teardown is the last start's only: one value, as before.
+        assert!(c["teardown"].as_u64().is_some(), "{runner}");
+    }
+    assert_all_gone(
+        &format!("{key}={value}"),
+        "processes of the extra starts left behind",
+    );
+}
+
+/// `--starts` and `BAKEOFF_STARTS` reach `--plan`, and 0 is refused with
+/// the fix.
+#[test]
+fn starts_is_shown_by_plan_and_zero_is_refused() {
+    let out = bakeoff()
+        .args(["run", "--workload", "noop", "--runner", "seq,thread-pool"])
+        .args(["--workers", "2", "--plan"])
+        .env("BAKEOFF_STARTS", "4")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains(", starts 4, "), "{text}");
+    assert!(text.contains("; 8 runner start-ups"), "{text}");
+    rejects(
+        &["run", "--workload", "noop", "--starts", "0"],
+        &["--starts 0 is invalid", "at least once"],
+    );
 }

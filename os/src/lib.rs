@@ -463,6 +463,15 @@ pub fn descendants(pid: u32) -> Vec<u32> {
     out
 }
 
+/// Whether process `pid` exists and has not exited: `false` once it is
+/// gone from `/proc`, or a zombie (dead, its exit status not yet
+/// collected), or dead.
+pub fn process_running(pid: u32) -> bool {
+    Process::new(pid as i32)
+        .and_then(|p| p.stat())
+        .is_ok_and(|s| !matches!(s.state, 'Z' | 'X' | 'x'))
+}
+
 /// Voluntary and involuntary context switches of process `pid`, summed
 /// over its threads (`/proc/PID/task/*/status`: the kernel counts them
 /// per thread); `None` when the process is gone.

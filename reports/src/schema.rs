@@ -267,6 +267,20 @@ pub struct CaseRecord {
     /// `startup` is the model's own start (the pool's workers ready).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interpreter_startup: Option<Nanos>,
+    /// Every start-up the case measured, in nanoseconds, in order: with
+    /// `starts` = k, the case child started and stopped the runner k − 1
+    /// times before the start that ran the batches (`startup`, the last
+    /// here). For runners in an interpreter, the model's part of each (the
+    /// pool's start once the interpreter is up, without
+    /// `interpreter_startups`). Absent in older files and from case
+    /// children of older builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startups: Option<Vec<Nanos>>,
+    /// For runners in an interpreter (`py-*`): the interpreter's part of
+    /// each start (as `interpreter_startup` is of `startup`), in
+    /// nanoseconds, in the order of `startups`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter_startups: Option<Vec<Nanos>>,
     /// Time to stop the runner, in nanoseconds.
     pub teardown: Option<Nanos>,
     /// Resident memory of the case process before the runner started, in bytes.
@@ -478,6 +492,36 @@ impl CaseRecord {
     /// still verify) and is flagged wherever it is shown.
     pub fn disturbed(&self) -> bool {
         self.repetitions.iter().any(Repetition::disturbed)
+    }
+
+    /// The model's start-up times in seconds: `startups` when present,
+    /// else the one `startup` (less `interpreter_startup`, for runners in
+    /// an interpreter, so that the samples mean the same in older files);
+    /// empty when start-up was not measured.
+    pub fn startup_samples(&self) -> Vec<f64> {
+        match &self.startups {
+            Some(all) => all.iter().map(|s| s.secs()).collect(),
+            None => self
+                .startup
+                .map(|s| s.secs() - self.interpreter_startup.map_or(0.0, Nanos::secs))
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// Whole start-up times in seconds, the interpreter's part included:
+    /// each of [`startup_samples`](Self::startup_samples) plus its
+    /// `interpreter_startups` entry, or the one `startup`.
+    pub fn whole_startup_samples(&self) -> Vec<f64> {
+        match (&self.startups, &self.interpreter_startups) {
+            (Some(model), Some(interpreter)) if model.len() == interpreter.len() => model
+                .iter()
+                .zip(interpreter)
+                .map(|(m, i)| m.secs() + i.secs())
+                .collect(),
+            (Some(model), None) => model.iter().map(|s| s.secs()).collect(),
+            _ => self.startup.map(Nanos::secs).into_iter().collect(),
+        }
     }
 
     /// How many cores the embedded server kept busy while the case's

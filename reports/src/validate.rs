@@ -24,12 +24,38 @@ fn case_problem(c: &CaseRecord) -> Option<Problem> {
             return Some(("speedup_vs_seq".into(), format!("{s}: {why}")));
         }
     }
+    if let Some(problem) = startups_problem(c) {
+        return Some(problem);
+    }
     for (i, r) in c.repetitions.iter().enumerate() {
         if let Some((field, why)) = repetition_problem(r) {
             return Some((format!("repetitions[{i}].{field}"), why));
         }
     }
     c.summary.as_ref().and_then(summary_problem)
+}
+
+/// Start-ups that were measured have one value per start, and an
+/// interpreter's part for each of them.
+fn startups_problem(c: &CaseRecord) -> Option<Problem> {
+    let starts = c.startups.as_ref().map(Vec::len);
+    if starts == Some(0) {
+        return Some((
+            "startups".into(),
+            "an empty list: a start-up that was measured has a value".into(),
+        ));
+    }
+    match (starts, c.interpreter_startups.as_ref().map(Vec::len)) {
+        (Some(s), Some(i)) if s != i => Some((
+            "interpreter_startups".into(),
+            format!("{i} values for {s} start-ups: one per start"),
+        )),
+        (None, Some(_)) => Some((
+            "interpreter_startups".into(),
+            "present without `startups`, whose starts it divides".into(),
+        )),
+        _ => None,
+    }
 }
 
 /// Why `v` cannot be a rate, a ratio or an amount: negative, or not a

@@ -109,7 +109,9 @@ pub struct CaseRow {
     /// reached against the one asked for.
     pub reps_title: Option<String>,
     /// Start-up time, with the interpreter's share for runners that have
-    /// one: `41 ms (interpreter 18 ms)`; `—` when not measured.
+    /// one: `41 ms (interpreter 18 ms)`, with several starts their median
+    /// and interval (`41 ms [38 ms–45 ms] (interpreter 18 ms)`); `—` when
+    /// not measured.
     pub startup: String,
     /// Median of per-batch p50 latency.
     pub p50: String,
@@ -237,18 +239,34 @@ fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
 }
 
 /// A case's start-up, with the interpreter's share when it has one:
-/// `41 ms (interpreter 18 ms)`, or `—`.
+/// `41 ms (interpreter 18 ms)`, or `—`. With several starts, the median
+/// of each and the whole start's interval: `41 ms [38 ms–45 ms]
+/// (interpreter 18 ms)`.
 pub fn startup(c: &CaseRecord, lang: Lang) -> String {
-    match (c.startup, c.interpreter_startup) {
-        (None, _) => "—".into(),
-        (Some(s), None) => duration(s.secs()),
-        (Some(s), Some(i)) => format!(
-            "{} ({} {})",
-            duration(s.secs()),
-            lang.pick("interpreter", "интерпретатор"),
-            duration(i.secs())
-        ),
+    let Some(whole) = Stat::of(&c.whole_startup_samples()) else {
+        return "—".into();
+    };
+    let mut text = duration(whole.median);
+    if whole.n > 1 {
+        let (lo, hi) = whole.interval();
+        text += &format!(" [{}–{}]", duration(lo), duration(hi));
     }
+    let interpreter: Vec<f64> = match &c.interpreter_startups {
+        Some(all) => all.iter().map(|i| i.secs()).collect(),
+        None => c
+            .interpreter_startup
+            .map(|i| i.secs())
+            .into_iter()
+            .collect(),
+    };
+    if let Some(i) = Stat::of(&interpreter) {
+        text += &format!(
+            " ({} {})",
+            lang.pick("interpreter", "интерпретатор"),
+            duration(i.median)
+        );
+    }
+    text
 }
 
 /// A table row for a case of a run on `cores` logical cores, with a cell

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use bakeoff_reports::figures::{self, FigureKind, Plot};
 use bakeoff_reports::{
-    render_sources, CaseStatus, Family, Lang, RenderOptions, ReportError, Results, Source, Style,
+    render_sources, CaseStatus, Family, Lang, Nanos, RenderOptions, ReportError, Results, Source,
+    Style,
 };
 
 fn fixture_path() -> PathBuf {
@@ -424,6 +425,83 @@ fn pool_start_up_is_drawn_against_parent_memory() {
     // fork's start-up grows with the parent's memory in the fixture.
     let fork = &p.series[0].points;
     assert!(fork.last().unwrap().y > fork[0].y, "{fork:?}");
+}
+
+/// With `starts` above 1 a case records every start-up (`startups`): the
+/// figures draw each case's median with its interval, and the tables show
+/// them, where one start-up gave one point and no interval.
+#[test]
+fn several_start_ups_are_drawn_as_their_median_with_its_interval() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pools-parent-mb.json");
+    let mut r = Results::read(&path).unwrap();
+    // fork-pool's three cases: starts of 1, 3 and 2 ms (×(k+1)), median 2.
+    let mut k = 0u64;
+    for c in r.cases.iter_mut().filter(|c| c.runner == "fork-pool") {
+        k += 1;
+        c.startups = Some(vec![
+            Nanos(1_000_000 * k),
+            Nanos(3_000_000 * k),
+            Nanos(2_000_000 * k),
+        ]);
+        c.startup = Some(Nanos(2_000_000 * k));
+        close(
+            &c.startup_samples(),
+            &[0.001 * k as f64, 0.003 * k as f64, 0.002 * k as f64],
+        );
+    }
+    let all = plots(&r, "noop");
+    let p = plot(&all, FigureKind::Startup);
+    assert!(p.y_title.ends_with("(ms)"), "{}", p.y_title);
+    let fork = &p
+        .series
+        .iter()
+        .find(|s| s.name == "fork-pool")
+        .unwrap()
+        .points;
+    for (i, pt) in fork.iter().enumerate() {
+        let k = (i + 1) as f64;
+        assert!((pt.y - 2.0 * k).abs() < 1e-9, "{pt:?}");
+        // Three values: the widest interval, min to max.
+        let (lo, hi) = pt.ci95.expect("an interval from several starts");
+        assert!(
+            (lo - k).abs() < 1e-9 && (hi - 3.0 * k).abs() < 1e-9,
+            "{pt:?}"
+        );
+    }
+    // One start-up: one point, no interval, as before.
+    let spawn = &p
+        .series
+        .iter()
+        .find(|s| s.name == "spawn-pool")
+        .unwrap()
+        .points;
+    assert!(spawn.iter().all(|pt| pt.ci95.is_none()), "{spawn:?}");
+    let fork0 = r.cases.iter().find(|c| c.runner == "fork-pool").unwrap();
+    assert_eq!(
+        bakeoff_reports::view::startup(fork0, Lang::En),
+        "2 ms [1 ms–3 ms]"
+    );
+    // CPython's: the model's samples plus the interpreter's make the whole.
+    let mut py = fork0.clone();
+    py.startups = Some(vec![Nanos(10_000_000), Nanos(30_000_000)]);
+    py.interpreter_startups = Some(vec![Nanos(100_000_000), Nanos(100_000_000)]);
+    close(&py.startup_samples(), &[0.01, 0.03]);
+    close(&py.whole_startup_samples(), &[0.11, 0.13]);
+    // An older file: `startup` alone, less the interpreter's part.
+    py.startups = None;
+    py.interpreter_startups = None;
+    py.startup = Some(Nanos(130_000_000));
+    py.interpreter_startup = Some(Nanos(100_000_000));
+    close(&py.startup_samples(), &[0.03]);
+    close(&py.whole_startup_samples(), &[0.13]);
+}
+
+/// `got` and `want` are the same seconds, to a nanosecond's rounding.
+fn close(got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
+    }
 }
 
 /// Width and height from a PNG's IHDR chunk.

@@ -100,3 +100,25 @@ fn a_percentile_above_the_maximum_is_refused() {
         "{e}"
     );
 }
+
+/// `startups` and `interpreter_startups` (repeated start-ups) go together:
+/// a measured list is never empty and the interpreter's part has one value
+/// per start.
+#[test]
+fn start_up_lists_that_do_not_match_are_refused() {
+    let mut v = fixture();
+    v["cases"][1]["startups"] = serde_json::json!([3, 2, 1]);
+    v["cases"][1]["interpreter_startups"] = serde_json::json!([1, 1, 1]);
+    read(&v).unwrap();
+    let mut v = fixture();
+    v["cases"][1]["startups"] = serde_json::json!([3, 2, 1]);
+    v["cases"][1]["interpreter_startups"] = serde_json::json!([1, 1]);
+    let e = read(&v).unwrap_err().to_string();
+    assert!(
+        e.contains("interpreter_startups") && e.contains("2 values for 3"),
+        "{e}"
+    );
+    v["cases"][1]["startups"] = serde_json::json!([]);
+    let e = read(&v).unwrap_err().to_string();
+    assert!(e.contains("startups") && e.contains("empty"), "{e}");
+}

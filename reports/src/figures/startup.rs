@@ -8,34 +8,47 @@ use super::{
     category_bars, contrast, family_colour, format_number, format_short, plot, ranked, time_unit,
     worker_categories, FigureKind, Group, Mark, Plot, Point, Series,
 };
-use crate::{Family, Lang};
+use crate::{CaseRecord, Family, Lang, Stat};
+
+/// A median and, when there were several samples, its interval.
+type Median = (f64, Option<(f64, f64)>);
+
+/// The median of `samples` and, when there are several, its interval.
+fn median_of(samples: &[f64]) -> Option<Median> {
+    let s = Stat::of(samples)?;
+    Some((s.median, (s.n > 1).then(|| s.interval())))
+}
 
 /// The figure, when the group has pool cases at two or more `parent_mb`
 /// values with a start-up time.
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
-    // runner id → (parent MiB, start-up seconds), one point per case;
-    // the runners in order with their family (`py-fork` is CPython's).
-    let mut by_runner: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    // runner id → (parent MiB, median start-up seconds, its interval),
+    // one point per case; the runners in order with their family
+    // (`py-fork` is CPython's).
+    let mut by_runner: BTreeMap<&str, Vec<(f64, Median)>> = BTreeMap::new();
     let mut order: Vec<(&str, Family)> = Vec::new();
     for c in g.drawable() {
-        let (Some(mb), Some(startup)) = (c.runner_params.get("parent_mb"), c.startup) else {
+        let Some(mb) = c.runner_params.get("parent_mb") else {
             continue;
         };
         let Ok(mb) = mb.parse::<f64>() else {
             continue;
         };
+        // A CPython pool's start begins once its interpreter is up: the
+        // interpreter's own start is the same for every start method, and
+        // the samples leave it out.
+        let Some((median, interval)) = median_of(&c.startup_samples()) else {
+            continue;
+        };
         if !order.iter().any(|(r, _)| *r == c.runner) {
             order.push((&c.runner, c.family));
         }
-        // A CPython pool's start begins once its interpreter is up: the
-        // interpreter's own start is the same for every start method.
-        let interpreter = c.interpreter_startup.map_or(0.0, |i| i.secs());
         by_runner
             .entry(&c.runner)
             .or_default()
-            .push((mb, startup.secs() - interpreter));
+            .push((mb, (median, interval)));
     }
-    let mut sizes: Vec<f64> = by_runner.values().flatten().map(|(mb, _)| *mb).collect();
+    let mut sizes: Vec<f64> = by_runner.values().flatten().map(|(mb, ..)| *mb).collect();
     sizes.sort_by(f64::total_cmp);
     sizes.dedup();
     if sizes.len() < 2 {
@@ -44,7 +57,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     let longest = by_runner
         .values()
         .flatten()
-        .map(|(_, s)| *s)
+        .map(|(_, (s, _))| *s)
         .fold(0.0, f64::max);
     let (unit, per) = time_unit(longest);
     order.sort_by_key(|(_, family)| *family);
@@ -57,10 +70,10 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             *i += 1;
             let mut points: Vec<Point> = by_runner[runner]
                 .iter()
-                .map(|&(mb, s)| Point {
+                .map(|&(mb, (s, interval))| Point {
                     x: mb,
                     y: s / per,
-                    ci95: None,
+                    ci95: interval.map(|(lo, hi)| (lo / per, hi / per)),
                 })
                 .collect();
             points.sort_by(|a, b| a.x.total_cmp(&b.x));
@@ -81,8 +94,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             format!("{}: запуск пула и память родителя", g.label(lang)),
         ),
         lang.pick(
-            "Time from starting the pool until every worker said it was ready, against the memory the parent process had allocated and touched first (one start per case; a CPython pool's once its interpreter is up).",
-            "Время от запуска пула до готовности всех исполнителей в зависимости от памяти, которую родительский процесс заранее выделил и заполнил (один запуск на случай; у пулов CPython — после запуска интерпретатора).",
+            "Time from starting the pool until every worker said it was ready, against the memory the parent process had allocated and touched first (the median of each case's starts, with its 95 % interval when there are several; a CPython pool's once its interpreter is up).",
+            "Время от запуска пула до готовности всех исполнителей в зависимости от памяти, которую родительский процесс заранее выделил и заполнил (медиана запусков каждого случая, при нескольких — с 95-процентным интервалом; у пулов CPython — после запуска интерпретатора).",
         ).into(),
         lang.pick("parent memory (MiB)", "память родителя (МиБ)"),
         &lang.pick(format!("pool start-up ({unit})"), format!("запуск пула ({unit})")),
@@ -128,10 +141,13 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
 /// runtime or pool ready), at each worker count — when two or more
 /// runner configurations report one.
 pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
+    // The whole start, interpreter included: the median of the case's
+    // starts, with its interval when there are several.
+    let whole = |c: &CaseRecord| median_of(&c.whole_startup_samples());
     let longest = g
         .drawable()
-        .filter_map(|c| c.startup)
-        .map(|s| s.secs())
+        .filter_map(&whole)
+        .map(|(m, _)| m)
         .fold(0.0, f64::max);
     if longest <= 0.0 {
         return None;
@@ -142,7 +158,10 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         g,
         &keys,
         |c| c.startup.is_some(),
-        |c| Some((c.startup?.secs() / per, None)),
+        |c| {
+            let (m, interval) = whole(c)?;
+            Some((m / per, interval.map(|(lo, hi)| (lo / per, hi / per))))
+        },
     );
     if series.len() < 2 {
         return None;
@@ -157,8 +176,8 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         format!(
             "{}{}",
             lang.pick(
-                "Time to start each runner before its first batch — threads spawned, runtime built, or every pool worker ready — one start per case.",
-                "Время запуска каждой модели до первого прогона — потоки созданы, runtime построен или все процессы пула готовы; один запуск на случай.",
+                "Time to start each runner before its first batch — threads spawned, runtime built, or every pool worker ready — the median of each case's starts.",
+                "Время запуска каждой модели до первого прогона — потоки созданы, runtime построен или все процессы пула готовы; медиана запусков каждого случая.",
             ),
             if interpreter {
                 lang.pick(
