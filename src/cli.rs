@@ -479,6 +479,7 @@ impl RunArgs {
                 .transpose()?
                 .unwrap_or_default(),
             set,
+            starts: None,
         }))
     }
 }

@@ -10,7 +10,7 @@ use bakeoff::orchestrator::{self, RunOptions};
 use bakeoff::runners::RunnerKind;
 use bakeoff::suite::Suite;
 use bakeoff::workloads::{ParamSpec, Registry};
-use bakeoff::Plan;
+use bakeoff::{Plan, Sweep};
 use bakeoff_reports::{format, summary};
 use clap::Parser;
 
@@ -386,6 +386,8 @@ fn plan_of(args: &RunArgs, registry: &Registry) -> Result<Plan> {
         Some(sweep) => Plan::build("ad-hoc", registry, &[sweep], settings.resolve()?)?,
         None => {
             let suite = Suite::load(args.suite.as_deref().unwrap_or("quick"))?;
+            // `--starts` speaks for every case, over a sweep's own.
+            let cli_starts = settings.starts.is_some();
             let repeat = suite.repeat(settings)?;
             let file = args.suite.clone().unwrap_or_else(|| "quick".into());
             // Validate sweep by sweep so an error names its line.
@@ -393,7 +395,14 @@ fn plan_of(args: &RunArgs, registry: &Registry) -> Result<Plan> {
                 Plan::build(&suite.name, registry, std::slice::from_ref(sweep), repeat)
                     .with_context(|| format!("{file}:{line}: in this [[sweep]]"))?;
             }
-            let sweeps: Vec<_> = suite.sweeps.iter().map(|(_, s)| s.clone()).collect();
+            let sweeps: Vec<_> = suite
+                .sweeps
+                .iter()
+                .map(|(_, s)| Sweep {
+                    starts: s.starts.filter(|_| !cli_starts),
+                    ..s.clone()
+                })
+                .collect();
             Plan::build(&suite.name, registry, &sweeps, repeat)?
         }
     };

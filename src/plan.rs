@@ -31,6 +31,10 @@ pub struct Sweep {
     pub concurrency: Vec<usize>,
     /// Workload or runner parameters, each with one or more values.
     pub set: BTreeMap<String, Vec<String>>,
+    /// Runner starts per case for this sweep's cases, over the plan's
+    /// `starts` (a suite's `[[sweep]]` key; `--starts` clears it). A case
+    /// two sweeps produce is run once, with the first sweep's value.
+    pub starts: Option<usize>,
 }
 
 /// Repetition settings shared by every case of a plan.
@@ -392,7 +396,7 @@ fn sweep_cases(
                             target_ns: repeat.target.as_nanos() as u64,
                             batches: None,
                             until: repeat.until,
-                            starts: repeat.starts,
+                            starts: sweep.starts.unwrap_or(repeat.starts),
                         };
                         if seen.insert(case.id()) {
                             cases.push(case);

@@ -93,6 +93,8 @@ struct SweepFile {
     concurrency: Option<OneOrMany<usize>>,
     #[serde(default)]
     params: BTreeMap<String, OneOrMany<Scalar>>,
+    /// Read as any value, so that a bad one gets a message with the fix.
+    starts: Option<Spanned<toml::Value>>,
 }
 
 /// The `starts` key's value: a whole number, at least 1; the error names
@@ -166,6 +168,13 @@ impl Suite {
             .map(|s| {
                 let line = line_of(text, s.span().start);
                 let s = s.into_inner();
+                let starts = match &s.starts {
+                    None => None,
+                    Some(v) => Some(starts_of(v.get_ref()).map_err(|e| {
+                        let line = line_of(text, v.span().start);
+                        anyhow!("{file}:{line}: `starts`: {e}")
+                    })?),
+                };
                 let sweep = Sweep {
                     workloads: s.workload.into_vec(),
                     runners: s.runners.map(OneOrMany::into_vec).unwrap_or_default(),
@@ -177,10 +186,11 @@ impl Suite {
                         .into_iter()
                         .map(|(k, v)| (k, v.into_vec().iter().map(Scalar::text).collect()))
                         .collect(),
+                    starts,
                 };
-                (line, sweep)
+                Ok((line, sweep))
             })
-            .collect::<Vec<_>>();
+            .collect::<Result<Vec<_>>>()?;
         if let Some(reps) = parsed.reps.as_ref().filter(|r| *r.get_ref() == 0) {
             let line = line_of(text, reps.span().start);
             return Err(anyhow!(
@@ -266,6 +276,39 @@ mod starts_tests {
         let plain = parse(SWEEP).unwrap();
         assert_eq!(plain.repeat.starts, None);
         assert_eq!(plain.repeat(RepeatSettings::default()).unwrap().starts, 1);
+    }
+
+    #[test]
+    fn a_sweep_sets_its_own_starts_over_the_suites() {
+        let text = format!(
+            "starts = 2\nreps = 2\n{SWEEP}[[sweep]]\nworkload = \"countdown\"\nstarts = 4\n"
+        );
+        let suite = parse(&text).unwrap();
+        let sweeps: Vec<_> = suite.sweeps.iter().map(|(_, s)| s.clone()).collect();
+        assert_eq!(sweeps[0].starts, None);
+        assert_eq!(sweeps[1].starts, Some(4));
+        let repeat = suite.repeat(RepeatSettings::default()).unwrap();
+        let plan = crate::Plan::build(
+            "s",
+            &bakeoff_workloads::Registry::builtin(),
+            &sweeps,
+            repeat,
+        )
+        .unwrap();
+        assert!(plan
+            .cases
+            .iter()
+            .filter(|c| c.workload == "noop")
+            .all(|c| c.starts == 2));
+        assert!(plan
+            .cases
+            .iter()
+            .filter(|c| c.workload == "countdown")
+            .all(|c| c.starts == 4));
+        let e = parse(&format!("{SWEEP}starts = 0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("s.toml:3: `starts`: "), "{e}");
     }
 
     #[test]

@@ -119,7 +119,14 @@ impl Run {
             })
             .collect();
         c.startup = v.startup.map(|s| Nanos((s * 1e9) as u64));
+        c.startups = v.startup.map(|s| {
+            spread(s, self.spread)
+                .iter()
+                .map(|s| Nanos((s * 1e9) as u64))
+                .collect()
+        });
         c.interpreter_startup = None;
+        c.interpreter_startups = None;
         self.cases.push(c);
     }
 

@@ -62,12 +62,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
 /// Every start-up a case measured, in seconds: the pool's own part (for
 /// CPython, without the interpreter's start).
 pub(crate) fn startups(c: &CaseRecord) -> Vec<f64> {
-    c.startup
-        .map(|s| {
-            let interp = c.interpreter_startup.map_or(0.0, |i| i.secs());
-            vec![(s.secs() - interp).max(0.0)]
-        })
-        .unwrap_or_default()
+    c.startup_samples()
 }
 
 /// The parent's memory of a case, in MiB (0 when not set).
