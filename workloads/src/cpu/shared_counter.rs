@@ -59,10 +59,11 @@ impl Via {
         }
     }
 
-    /// Increments per task when `increments=auto`: about 0.1–0.3 s of
-    /// CPython per task, where starting the processes is a small share
-    /// (the three ways differ ~5–50× per increment, so one count would
-    /// make one of them last seconds or another be mostly start-up).
+    /// Increments per task when `increments=auto`: one count per way,
+    /// since the ways differ by an order of magnitude or more per
+    /// increment, and one count for all would make one of them last
+    /// seconds in CPython or another be mostly process start-up
+    /// (docs/workloads/shared-counter.md has the measurement).
     pub fn default_increments(self) -> u64 {
         match self {
             Via::Shared => 300_000,
