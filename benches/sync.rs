@@ -42,7 +42,11 @@
 //!   checked.
 //!
 //! Group `shared_state`: one counter incremented by 2 processes, each doing
-//! half of the increments; an element is one increment. The processes are
+//! half of the increments; an element is one increment. The children, the
+//! increment loops and the server are `bakeoff_workloads::shared_state`'s,
+//! which the `shared-counter` workload runs too (there, the processes are
+//! started per task; `bakeoff run --workload shared-counter` measures the
+//! same three ways with their start, and CPython's beside them). The processes are
 //! forked once per id and persist: per iteration the parent tells each
 //! worker over its control socket pair how many increments to do and waits
 //! for both to report back (the clock covers those 2 wake-ups); then the
@@ -67,20 +71,18 @@ mod common;
 
 use std::hint::black_box;
 use std::io::{BufReader, Read, Write};
-use std::num::NonZeroUsize;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Condvar, Mutex, RwLock};
 use std::time::Instant;
 
+use bakeoff_workloads::shared_state::{self, raw_read_u64, raw_write_u64, ShmCounter};
 use common::crew::{Crew, Job};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::{fork, ForkResult, Pid};
+use nix::unistd::Pid;
 
 const THREADS: [usize; 4] = [1, 2, 4, 8];
 /// Counter, lock and semaphore operations per batch, over all threads.
@@ -294,67 +296,18 @@ fn sync_group(c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------------------------
-// shared_state: children forked from a process that may run other threads
-// (criterion's) may only make async-signal-safe calls. Everything below
-// that runs in a child uses raw `libc` calls on descriptors, atomics in
-// shared memory and `_exit`, and never allocates.
+// shared_state: the processes, the increment loops and the server are
+// `bakeoff_workloads::shared_state`'s, the ones the `shared-counter`
+// workload runs; here they persist across iterations. Children forked from
+// a process that runs other threads (criterion's) may only make
+// async-signal-safe calls: everything a child runs below uses raw `libc`
+// calls on descriptors, atomics in shared memory and `_exit`.
 
-/// Reads exactly 8 bytes from `fd`; `None` on error or end of stream.
-fn raw_read_u64(fd: RawFd) -> Option<u64> {
-    let mut buf = [0u8; 8];
-    let mut got = 0;
-    while got < 8 {
-        // SAFETY: reading into the unfilled tail of our own stack buffer.
-        let n = unsafe { libc::read(fd, buf[got..].as_mut_ptr().cast(), 8 - got) };
-        if n > 0 {
-            got += n as usize;
-        } else if n == 0
-            || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
-        {
-            return None;
-        }
-    }
-    Some(u64::from_ne_bytes(buf))
-}
-
-/// Writes `v` as 8 bytes to `fd`; `None` on error.
-fn raw_write_u64(fd: RawFd, v: u64) -> Option<()> {
-    let buf = v.to_ne_bytes();
-    let mut put = 0;
-    while put < 8 {
-        // SAFETY: writing from the unsent tail of our own stack buffer.
-        let n = unsafe { libc::write(fd, buf[put..].as_ptr().cast(), 8 - put) };
-        if n > 0 {
-            put += n as usize;
-        } else if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return None;
-        }
-    }
-    Some(())
-}
-
-/// Forks a child that closes every descriptor of `all` but those in
-/// `keep`, runs `body` and `_exit`s with its return value (101 if it
-/// panicked: it must never return into the bench).
+/// Forks a child that keeps only `keep` of `all` and runs `body`.
 fn fork_child(all: &[RawFd], keep: &[RawFd], body: impl FnOnce() -> i32) -> Pid {
-    // SAFETY: the child runs only `body` and `close`/`_exit`; every body
-    // here makes only async-signal-safe calls (read, write, poll, atomics),
-    // so forking a multi-threaded process is sound.
-    match unsafe { fork() }.expect("fork") {
-        ForkResult::Child => {
-            for fd in all.iter().filter(|fd| !keep.contains(fd)) {
-                // SAFETY: this child's copy of a descriptor it must not
-                // hold, so that its peers see end of stream when the
-                // owner closes it.
-                unsafe { libc::close(*fd) };
-            }
-            let code = catch_unwind(AssertUnwindSafe(body)).unwrap_or(101);
-            // SAFETY: leaving at once, without running the parent's
-            // destructors or atexit handlers.
-            unsafe { libc::_exit(code) }
-        }
-        ForkResult::Parent { child } => child,
-    }
+    // SAFETY: every body here makes only async-signal-safe calls (read,
+    // write, poll, atomics).
+    Pid::from_raw(unsafe { shared_state::fork_child(all, keep, body) }.expect("fork"))
 }
 
 /// A worker's loop: read a count from `ctl`, call `work(count)`, report the
@@ -405,44 +358,6 @@ impl Drop for Family {
     }
 }
 
-/// A shared anonymous page holding one `AtomicU64`, unmapped on drop.
-struct SharedCounter(NonNull<libc::c_void>);
-
-const PAGE: NonZeroUsize = NonZeroUsize::new(4096).unwrap();
-
-impl SharedCounter {
-    fn new() -> SharedCounter {
-        use nix::sys::mman::{mmap_anonymous, MapFlags, ProtFlags};
-        // SAFETY: a fresh anonymous mapping at an address of the kernel's
-        // choosing aliases nothing; it is zero-filled.
-        let p = unsafe {
-            mmap_anonymous(
-                None,
-                PAGE,
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_SHARED,
-            )
-        }
-        .expect("mmap");
-        SharedCounter(p)
-    }
-
-    fn get(&self) -> &AtomicU64 {
-        // SAFETY: the page is mapped, page-aligned, zero-initialised (a
-        // valid AtomicU64) and only ever accessed atomically, here and in
-        // the children sharing it; it lives as long as `self`.
-        unsafe { self.0.cast::<AtomicU64>().as_ref() }
-    }
-}
-
-impl Drop for SharedCounter {
-    fn drop(&mut self) {
-        // SAFETY: our own mapping of PAGE bytes; no reference from `get`
-        // outlives `self`.
-        unsafe { nix::sys::mman::munmap(self.0, PAGE.get()) }.expect("munmap");
-    }
-}
-
 /// Socket pairs as (parent end, child end).
 fn pairs(n: usize) -> Vec<(UnixStream, UnixStream)> {
     (0..n).map(|_| UnixStream::pair().unwrap()).collect()
@@ -450,7 +365,7 @@ fn pairs(n: usize) -> Vec<(UnixStream, UnixStream)> {
 
 fn shm_atomic(g: &mut BenchmarkGroup<'_, WallTime>) {
     const N: u64 = 1_000_000;
-    let counter = SharedCounter::new();
+    let counter = ShmCounter::new().expect("mmap");
     let ctl = pairs(2);
     let all: Vec<RawFd> = ctl
         .iter()
@@ -463,9 +378,7 @@ fn shm_atomic(g: &mut BenchmarkGroup<'_, WallTime>) {
             let c = counter.get();
             fork_child(&all, &[fd], || {
                 worker_loop(fd, |n| {
-                    for _ in 0..n {
-                        c.fetch_add(1, Ordering::Relaxed);
-                    }
+                    shared_state::add_shared(c, n);
                     Some(())
                 })
             })
@@ -496,8 +409,7 @@ fn shm_atomic(g: &mut BenchmarkGroup<'_, WallTime>) {
 
 fn message_passing(g: &mut BenchmarkGroup<'_, WallTime>) {
     const N: u64 = 20_000;
-    const END: u64 = u64::MAX;
-    let (data_r, data_w): (OwnedFd, OwnedFd) = nix::unistd::pipe().expect("pipe");
+    let (data_r, data_w) = shared_state::pipe().expect("pipe");
     let ctl = pairs(2);
     let mut all: Vec<RawFd> = ctl
         .iter()
@@ -510,13 +422,7 @@ fn message_passing(g: &mut BenchmarkGroup<'_, WallTime>) {
         .map(|(_, theirs)| {
             let fd = theirs.as_raw_fd();
             fork_child(&all, &[fd, w], || {
-                worker_loop(fd, |n| {
-                    for _ in 0..n {
-                        // 8 bytes ≤ PIPE_BUF: each write lands whole.
-                        raw_write_u64(w, 1)?;
-                    }
-                    raw_write_u64(w, END)
-                })
+                worker_loop(fd, |n| shared_state::send_increments(w, n))
             })
         })
         .collect();
@@ -535,15 +441,7 @@ fn message_passing(g: &mut BenchmarkGroup<'_, WallTime>) {
             for _ in 0..iters {
                 family.command(0, N / 2);
                 family.command(1, N / 2);
-                let (mut sum, mut ends) = (0, 0);
-                let mut buf = [0u8; 8];
-                while ends < 2 {
-                    data.read_exact(&mut buf).unwrap();
-                    match u64::from_ne_bytes(buf) {
-                        END => ends += 1,
-                        v => sum += v,
-                    }
-                }
+                let sum = shared_state::sum_messages(&mut data, 2).unwrap();
                 assert_eq!(family.reply(0) + family.reply(1), N);
                 assert_eq!(sum, N);
             }
@@ -551,52 +449,6 @@ fn message_passing(g: &mut BenchmarkGroup<'_, WallTime>) {
         });
     });
     drop(family);
-}
-
-/// The manager: answers each client's request with the incremented count,
-/// and the parent's "get" (1) with the count, which it then resets.
-fn server_loop(clients: [RawFd; 2], ctl: RawFd) -> i32 {
-    let mut count = 0u64;
-    let mut fds = [clients[0], clients[1], ctl].map(|fd| libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    });
-    loop {
-        // SAFETY: polling our own array of 3 pollfds, no timeout.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-        if n < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return 1;
-        }
-        for p in &mut fds[..2] {
-            if p.revents == 0 {
-                continue;
-            }
-            // A client that has gone is dropped from the poll set.
-            match raw_read_u64(p.fd) {
-                Some(_increment) => {
-                    count += 1;
-                    if raw_write_u64(p.fd, count).is_none() {
-                        p.fd = -1;
-                    }
-                }
-                None => p.fd = -1,
-            }
-        }
-        if fds[2].revents != 0 {
-            match raw_read_u64(ctl) {
-                Some(1) => {
-                    if raw_write_u64(ctl, std::mem::take(&mut count)).is_none() {
-                        return 1;
-                    }
-                }
-                _ => return 0,
-            }
-        }
-    }
 }
 
 fn manager_server(g: &mut BenchmarkGroup<'_, WallTime>) {
@@ -615,19 +467,13 @@ fn manager_server(g: &mut BenchmarkGroup<'_, WallTime>) {
         .map(|i| {
             let (fd, link) = (ctl[i].1.as_raw_fd(), links[i].0.as_raw_fd());
             fork_child(&all, &[fd, link], || {
-                worker_loop(fd, |n| {
-                    for _ in 0..n {
-                        raw_write_u64(link, 1)?;
-                        raw_read_u64(link)?;
-                    }
-                    Some(())
-                })
+                worker_loop(fd, |n| shared_state::request_increments(link, n))
             })
         })
         .collect();
     let sctl = ctl[2].1.as_raw_fd();
     pids.push(fork_child(&all, &[srv[0], srv[1], sctl], || {
-        server_loop(srv, sctl)
+        shared_state::server_loop(srv, sctl)
     }));
     drop(links);
     let mut family = Family {
@@ -644,7 +490,7 @@ fn manager_server(g: &mut BenchmarkGroup<'_, WallTime>) {
                 family.command(0, N / 2);
                 family.command(1, N / 2);
                 assert_eq!(family.reply(0) + family.reply(1), N);
-                family.command(2, 1);
+                family.command(2, shared_state::GET);
                 assert_eq!(family.reply(2), N);
             }
             t.elapsed()

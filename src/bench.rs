@@ -155,7 +155,8 @@ impl<'r> Runners<'r> {
     ///
     /// # Panics
     ///
-    /// If the workload or a parameter is unknown, if a runner cannot start,
+    /// If the workload or a parameter is unknown, if a runner may not run
+    /// the workload ([`RunnerKind::refuses`]), if a runner cannot start,
     /// run or stop, or if a batch's digest differs from `seq`'s; each
     /// message names the workload and the runner.
     pub fn for_each(self, mut bench: impl FnMut(&mut RunnerBench<'_>)) {
@@ -180,6 +181,9 @@ impl<'r> Runners<'r> {
                 .params(&BTreeMap::new())
                 .unwrap_or_else(|e| panic!("bakeoff::bench: {}: {e}", kind.id())),
         };
+        if let Some(why) = self.kinds.iter().find_map(|k| k.refuses(entry)) {
+            panic!("bakeoff::bench: {why}");
+        }
         let mut reference = None;
         for &kind in &self.kinds {
             let mut run = RunnerBench {

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use bakeoff::orchestrator::{self, RunOptions};
 use bakeoff::runners::RunnerKind;
 use bakeoff::suite::Suite;
-use bakeoff::workloads::{ParamSpec, Registry};
+use bakeoff::workloads::{ParamSpec, Registry, Runs};
 use bakeoff::{Plan, Sweep};
 use bakeoff_reports::{format, summary};
 use clap::Parser;
@@ -333,21 +333,32 @@ fn open(page: &std::path::Path) {
 fn list(registry: &Registry) -> Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "WORKLOADS")?;
+    let one_at_a_time: Vec<&str> = RunnerKind::all()
+        .filter(|k| k.one_task_at_a_time())
+        .map(RunnerKind::id)
+        .collect();
     for e in registry.iter() {
         let i = &e.info;
         writeln!(
             out,
-            "  {:<12} {:<4} {}",
+            "  {:<14} {:<4} {}",
             i.id,
             i.kind.as_str(),
             i.description
         )?;
+        let runs = match e.runs {
+            Runs::Anywhere => String::new(),
+            Runs::OneAtATime { why } => format!(
+                "; one task at a time, under {} only: {why}",
+                one_at_a_time.join(" or ")
+            ),
+        };
         writeln!(
             out,
-            "  {:<12}      tasks = {} (default), available: yes",
+            "  {:<14}      tasks = {} (default), available: yes{runs}",
             "", i.default_tasks
         )?;
-        write_params(&mut out, 20, i.params)?;
+        write_params(&mut out, 22, i.params)?;
     }
     writeln!(
         out,

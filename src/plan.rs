@@ -378,6 +378,9 @@ fn sweep_cases(
             // Parse once here so bad values fail before anything runs.
             entry.batch(&workload_params, 1, repeat.seed)?;
             for &kind in &runners {
+                if let Some(why) = kind.refuses(entry) {
+                    bail!("{why}");
+                }
                 for rp in product(&set_axes(sweep, kind.info().params)) {
                     let runner_params = kind.params(&rp)?;
                     kind.start_check(&runner_params)?;
@@ -605,6 +608,33 @@ mod tests {
             if case.runner == "seq" {
                 assert_eq!((case.workers, case.concurrency), (None, None));
             }
+        }
+    }
+
+    #[test]
+    fn a_one_task_at_a_time_workload_is_refused_by_every_other_runner() {
+        let registry = Registry::builtin();
+        let plan = |runners: &[&str]| {
+            let sweep = Sweep {
+                workloads: vec!["shared-counter".into()],
+                runners: runners.iter().map(|r| r.to_string()).collect(),
+                ..Default::default()
+            };
+            Plan::build("t", &registry, &[sweep], Repeat::fixed(1, 0, 1))
+        };
+        let ok = plan(&["seq", "py-seq"]).unwrap();
+        let runners: Vec<&str> = ok.cases.iter().map(|c| c.runner.as_str()).collect();
+        assert_eq!(runners, ["seq", "py-seq"]);
+        for (runners, refused) in [
+            (&["seq", "thread-pool"][..], "thread-pool"),
+            (&["py-fork"][..], "py-fork"),
+            (&["all"][..], "thread-per-task"),
+        ] {
+            let err = plan(runners).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("runner `{refused}` cannot run workload `shared-counter`: each task starts its own processes (CPython's Pool workers may not have children), so it runs one task at a time, under seq or py-seq only; name those (--runner seq,py-seq)")
+            );
         }
     }
 

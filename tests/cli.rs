@@ -44,6 +44,7 @@ fn list_shows_every_workload_and_runner_with_parameters() {
         "primes",
         "sha256",
         "mandelbrot",
+        "shared-counter",
         "seq",
         "thread-per-task",
         "thread-pool",
@@ -59,6 +60,10 @@ fn list_shows_every_workload_and_runner_with_parameters() {
     assert!(text.contains("cpu = inline"), "async runner parameter");
     assert!(text.contains("deprecated upstream"), "async-std note");
     assert!(text.contains("available: yes"));
+    assert!(
+        text.contains("one task at a time, under seq or py-seq only"),
+        "shared-counter's constraint"
+    );
 }
 
 #[test]

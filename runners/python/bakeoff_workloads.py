@@ -21,6 +21,7 @@ import hashlib
 import ipaddress
 import itertools
 import math
+import multiprocessing.managers
 import multiprocessing.util
 import os
 import re
@@ -28,6 +29,7 @@ import shutil
 import signal
 import socket
 import struct
+import sys
 import tempfile
 import threading
 import time
@@ -391,6 +393,146 @@ class Fault(Workload):
             if self.mode == "hang":
                 time.sleep(3600)
         return task
+
+
+# ---------------------------------------------------------------- processes
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """SIGKILL for this process when its parent ends (as every process
+    bakeoff starts does; bakeoff_runner.py asks the same for itself)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def add_value(v, n):
+    die_with_parent()
+    for _ in range(n):
+        with v.get_lock():
+            v.value += 1
+
+
+def put_ones(q, n):
+    die_with_parent()
+    try:
+        for _ in range(n):
+            q.put(1)
+    finally:
+        q.put(None)
+
+
+def append_ones(records, n):
+    die_with_parent()
+    for _ in range(n):
+        records.append(1)
+
+
+class SharedCounter(Workload):
+    """`shared-counter`: two processes increment one counter, ``via``
+    shared memory (``Value`` and its lock), a ``Queue`` (a message per
+    increment, summed by the parent) or a ``Manager`` (``manager.list([])``
+    appended to, one request and reply per increment, counted with
+    ``len``). A task is ``increments`` (Rust resolves ``auto``); the first
+    worker does the odd one out, and ``lose`` fewer (for tests). The
+    Manager's server listens on a Unix socket in a temporary directory, as
+    multiprocessing's default on Linux is; nothing else has an address."""
+
+    SPECS = {"via": "shared", "increments": "auto", "lose": "0"}
+
+    def __init__(self, p):
+        self.via = p.raw("via")
+        if self.via not in ("shared", "queue", "manager"):
+            raise p.invalid("via", "unknown way `%s`; use shared, queue or manager" % self.via)
+        if p.raw("increments") != "auto":
+            p.uint("increments")
+        self.lose = p.uint("lose")
+
+    def run(self, task):
+        halves = (max(task - task // 2 - self.lose, 0), task // 2)
+        count = getattr(self, self.via)(halves)
+        # Every process the task started (workers, the Manager's server)
+        # is joined by now; multiprocessing's resource tracker is not a
+        # Process and stays for the interpreter's life.
+        left = multiprocessing.active_children()
+        if left:
+            raise RuntimeError(
+                "shared-counter via=%s: %d processes outlived the task: %s"
+                % (self.via, len(left), ", ".join(str(p.pid) for p in left))
+            )
+        if count != task:
+            raise RuntimeError(
+                "shared-counter via=%s: counted %d of %d increments (%d lost)"
+                % (self.via, count, task, abs(task - count))
+            )
+        return count
+
+    @staticmethod
+    def started(target, args, halves):
+        """One daemonic Process per half, started."""
+        workers = [
+            multiprocessing.Process(target=target, args=args + (n,), daemon=True)
+            for n in halves
+        ]
+        for w in workers:
+            w.start()
+        return workers
+
+    @staticmethod
+    def joined(workers):
+        """Joins every worker; raises if one did not exit with status 0."""
+        for w in workers:
+            w.join()
+        for w in workers:
+            if w.exitcode != 0:
+                raise RuntimeError("worker %d exited with %d" % (w.pid, w.exitcode))
+
+    @staticmethod
+    def killed(workers):
+        """Ends and joins the workers of a task that failed."""
+        for w in workers:
+            w.kill()
+            w.join()
+
+    def shared(self, halves):
+        v = multiprocessing.Value("q", 0)
+        workers = self.started(add_value, (v,), halves)
+        self.joined(workers)
+        return v.value
+
+    def queue(self, halves):
+        q = multiprocessing.Queue()
+        workers = self.started(put_ones, (q,), halves)
+        total = ends = 0
+        try:
+            # Every worker sends None last, even when it fails (one killed
+            # outright leaves this waiting until the case's timeout).
+            while ends < len(workers):
+                one = q.get()
+                if one is None:
+                    ends += 1
+                else:
+                    total += one
+        except BaseException:
+            self.killed(workers)
+            raise
+        self.joined(workers)
+        q.close()
+        return total
+
+    def manager(self, halves):
+        # multiprocessing.Manager() is a started SyncManager; started here
+        # by hand only so its server, too, dies with this interpreter.
+        manager = multiprocessing.managers.SyncManager()
+        manager.start(die_with_parent)
+        with manager:
+            records = manager.list([])
+            workers = self.started(append_ones, (records,), halves)
+            self.joined(workers)
+            return len(records)
 
 
 # ---------------------------------------------------------------- IO
@@ -928,6 +1070,7 @@ WORKLOADS = {
     "primes": Primes,
     "sha256": Sha256,
     "mandelbrot": Mandelbrot,
+    "shared-counter": SharedCounter,
     "fault": Fault,
     "sleep": Sleep,
     "loop-lag": LoopLag,

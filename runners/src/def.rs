@@ -106,6 +106,13 @@ pub trait RunnerDef: Sync {
         true
     }
 
+    /// Whether it runs one task at a time on its own thread, in its own
+    /// process (`seq`, `py-seq`): the runners a workload that runs
+    /// [`Runs::OneAtATime`](bakeoff_workloads::Runs) may run under.
+    fn one_task_at_a_time(&self) -> bool {
+        false
+    }
+
     /// Environment variables the case process must start with, for
     /// runtimes that read their size from the environment once.
     fn child_env(&self, config: &RunnerConfig) -> Vec<(&'static str, String)> {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use bakeoff_workloads::Params;
+use bakeoff_workloads::{Params, Runs, WorkloadEntry};
 
 use crate::def::{Family, RunnerConfig, RunnerDef, RunnerInfo};
 use crate::table::RUNNERS;
@@ -99,6 +99,36 @@ impl RunnerKind {
     /// Whether `concurrency` changes what this runner does.
     pub fn uses_concurrency(self) -> bool {
         self.0.uses_concurrency()
+    }
+
+    /// Whether it runs one task at a time on its own thread, in its own
+    /// process ([`RunnerDef::one_task_at_a_time`]).
+    pub fn one_task_at_a_time(self) -> bool {
+        self.0.one_task_at_a_time()
+    }
+
+    /// Why this runner may not run `workload` at all, whatever the
+    /// machine (the constraint the workload declares, [`Runs`]), in one
+    /// line naming the runners that may and the fix; `None` when it may.
+    /// The plan refuses such a case before anything runs.
+    pub fn refuses(self, workload: &WorkloadEntry) -> Option<String> {
+        match workload.runs {
+            Runs::Anywhere => None,
+            Runs::OneAtATime { .. } if self.one_task_at_a_time() => None,
+            Runs::OneAtATime { why } => {
+                let may: Vec<&str> = RunnerKind::all()
+                    .filter(|k| k.one_task_at_a_time())
+                    .map(RunnerKind::id)
+                    .collect();
+                Some(format!(
+                    "runner `{}` cannot run workload `{}`: {why}, so it runs one task at a time, under {} only; name those (--runner {})",
+                    self.id(),
+                    workload.info.id,
+                    may.join(" or "),
+                    may.join(","),
+                ))
+            }
+        }
     }
 
     /// Whether the runner can run on this machine with its default

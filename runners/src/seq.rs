@@ -27,6 +27,10 @@ impl RunnerDef for Seq {
         false
     }
 
+    fn one_task_at_a_time(&self) -> bool {
+        true
+    }
+
     fn start(&self, _: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {
         Ok(Box::new(SeqRunner))
     }

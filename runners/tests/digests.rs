@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bakeoff_runners::{Family, Job, RunnerConfig, RunnerKind};
-use bakeoff_workloads::{BatchDigest, Registry};
+use bakeoff_workloads::{BatchDigest, Registry, Runs};
 
 /// Tiny parameters per workload: enough to exercise every code path. The
 /// server workloads talk to this process's test servers.
@@ -29,6 +29,7 @@ fn tiny(id: &str) -> (BTreeMap<String, String>, usize) {
         "sha256" => (p(&[("size", "1000")]), 9),
         "mandelbrot" => (p(&[("width", "40"), ("max_iter", "50")]), 13),
         "fault" => (p(&[("mode", "none")]), 11),
+        "shared-counter" => (p(&[("via", "queue"), ("increments", "301")]), 2),
         "sleep" => (p(&[("duration", "2ms")]), 23),
         // `patience` ends the heartbeat where its countdowns cannot run
         // beside it (concurrency 1).
@@ -103,11 +104,22 @@ fn reference(workload: &str) -> BatchDigest {
 /// re-execute it): every workload's digest under it matches seq's.
 #[test]
 fn every_runner_matches_seq_on_every_workload() {
-    let workloads: Vec<&str> = Registry::builtin().iter().map(|e| e.info.id).collect();
+    let registry = Registry::builtin();
+    let workloads: Vec<&str> = registry.iter().map(|e| e.info.id).collect();
     let want: Vec<BatchDigest> = workloads.iter().map(|w| reference(w)).collect();
     for kind in in_process() {
         for (w, want) in workloads.iter().zip(&want) {
             let k = kind.id();
+            // A workload that runs one task at a time is refused by the
+            // others (the plan's check); what may run it must match.
+            let entry = registry.get(w).unwrap();
+            if let Some(why) = kind.refuses(entry) {
+                assert!(
+                    matches!(entry.runs, Runs::OneAtATime { .. }) && !kind.one_task_at_a_time(),
+                    "{k} refuses {w}: {why}"
+                );
+                continue;
+            }
             assert_eq!(
                 digest_under(kind, w, 2, None, "inline"),
                 *want,
@@ -134,6 +146,74 @@ fn every_runner_matches_seq_on_every_workload() {
                     "{k} {w}: cpu={cpu}"
                 );
             }
+        }
+    }
+}
+
+/// The constraint `shared-counter` declares keeps it to `seq` and
+/// `py-seq`, naming them in every other runner's refusal; every other
+/// workload runs anywhere.
+#[test]
+fn only_seq_and_py_seq_run_a_one_task_at_a_time_workload() {
+    let registry = Registry::builtin();
+    for entry in registry.iter() {
+        let may: Vec<&str> = RunnerKind::all()
+            .filter(|k| k.refuses(entry).is_none())
+            .map(|k| k.id())
+            .collect();
+        match entry.runs {
+            Runs::Anywhere => assert_eq!(may.len(), RunnerKind::all().count(), "{}", entry.info.id),
+            Runs::OneAtATime { .. } => assert_eq!(may, ["seq", "py-seq"], "{}", entry.info.id),
+        }
+    }
+    let counter = registry.get("shared-counter").unwrap();
+    assert!(matches!(counter.runs, Runs::OneAtATime { .. }));
+    let why = RunnerKind::from_id("py-fork")
+        .unwrap()
+        .refuses(counter)
+        .unwrap();
+    assert!(
+        why.starts_with("runner `py-fork` cannot run workload `shared-counter`")
+            && why.contains("(--runner seq,py-seq)"),
+        "{why}"
+    );
+}
+
+/// `shared-counter` counts the same in Rust and CPython every way, and a
+/// lost increment fails the task in both.
+#[test]
+fn shared_counter_matches_between_seq_and_py_seq_every_way() {
+    if bakeoff_runners::python::interpreter("auto").is_err() {
+        eprintln!("note: no python3 here; py-seq is not compared");
+        return;
+    }
+    let py_seq = RunnerKind::from_id("py-seq").unwrap();
+    for via in ["shared", "queue", "manager"] {
+        let given = [("via", via), ("increments", "501")];
+        let (seq, batch) = run_with(RunnerKind::reference(), "shared-counter", &given, 2);
+        let (py, _) = run_with(py_seq, "shared-counter", &given, 2);
+        let mut want = BatchDigest::default();
+        for i in 0..batch.len() {
+            want.add(i, 501);
+        }
+        assert_eq!(seq.digest(), Ok(want), "seq via={via}: {:?}", seq.failure());
+        assert_eq!(
+            py.digest(),
+            Ok(want),
+            "py-seq via={via}: {:?}",
+            py.failure()
+        );
+        let lost = [("via", via), ("increments", "501"), ("lose", "2")];
+        for kind in [RunnerKind::reference(), py_seq] {
+            let (job, _) = run_with(kind, "shared-counter", &lost, 1);
+            let (_, msg) = job.failure().cloned().expect("a lost increment fails");
+            assert!(
+                msg.contains(&format!(
+                    "shared-counter via={via}: counted 499 of 501 increments (2 lost)"
+                )),
+                "{} via={via}: {msg}",
+                kind.id()
+            );
         }
     }
 }

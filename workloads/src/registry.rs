@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::batch::Tasks;
 use crate::protocol::ServerKind;
 use crate::workload::Cpu;
-use crate::{Batch, BatchSpec, CpuWorkload, ParamError, Params, TaskExec, WorkloadInfo};
+use crate::{Batch, BatchSpec, CpuWorkload, ParamError, Params, Runs, TaskExec, WorkloadInfo};
 
 type BuildFn = fn(&Params, usize, u64) -> Result<Arc<dyn Batch>, ParamError>;
 type ExecFn = fn(&Params) -> Result<Box<dyn TaskExec>, ParamError>;
@@ -28,6 +28,8 @@ pub struct WorkloadEntry {
     pub info: WorkloadInfo,
     /// The embedded server an IO workload talks to.
     pub server: Option<ServerKind>,
+    /// Which runners may run it.
+    pub runs: Runs,
     build: BuildFn,
     exec: ExecFn,
 }
@@ -46,6 +48,7 @@ impl WorkloadEntry {
         WorkloadEntry {
             info: W::INFO,
             server: None,
+            runs: W::RUNS,
             build: Tasks::<Cpu<W>>::build,
             exec: Tasks::<Cpu<W>>::executor,
         }
@@ -56,6 +59,7 @@ impl WorkloadEntry {
         WorkloadEntry {
             info: W::INFO,
             server: W::SERVER,
+            runs: Runs::Anywhere,
             build: Tasks::<crate::io::Io<W>>::build,
             exec: Tasks::<crate::io::Io<W>>::executor,
         }

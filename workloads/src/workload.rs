@@ -41,6 +41,24 @@ pub struct WorkloadInfo {
     pub params: &'static [ParamSpec],
 }
 
+/// Which runners may run a workload's tasks: a constraint the workload
+/// declares ([`CpuWorkload::RUNS`]), the plan enforces (a runner that
+/// cannot is refused, naming the runners that can) and the digest tests
+/// read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runs {
+    /// Under every runner.
+    Anywhere,
+    /// Only under a runner that runs one task at a time on its own thread,
+    /// in its own process (`seq`, `py-seq`): for tasks that start
+    /// processes of their own, which a pool worker may not do and which
+    /// concurrent tasks would fight over.
+    OneAtATime {
+        /// Why, in a few words, for the refusal's message.
+        why: &'static str,
+    },
+}
+
 /// A CPU-bound workload: one pure function from a task to a digest.
 ///
 /// Implementations must be deterministic: the same parameters, count and
@@ -50,6 +68,8 @@ pub struct WorkloadInfo {
 pub trait CpuWorkload: Send + Sync + Sized + 'static {
     /// Name, description and parameters.
     const INFO: WorkloadInfo;
+    /// Which runners may run it; [`Runs::Anywhere`] unless it says.
+    const RUNS: Runs = Runs::Anywhere;
     /// One unit of work. Serialisable, so process pools can ship it.
     type Task: Serialize + DeserializeOwned + Send + Sync + 'static;
 

@@ -19,6 +19,7 @@ pub const PY_WORKLOADS: &[&str] = &[
     "primes",
     "sha256",
     "mandelbrot",
+    "shared-counter",
     "fault",
     "sleep",
     "echo",
@@ -106,6 +107,10 @@ impl RunnerDef for PySeq {
 
     fn uses_concurrency(&self) -> bool {
         false
+    }
+
+    fn one_task_at_a_time(&self) -> bool {
+        true
     }
 
     fn start(&self, config: &RunnerConfig) -> Result<Box<dyn Runner>, RunnerError> {

@@ -6,6 +6,7 @@ mod mandelbrot;
 mod noop;
 mod primes;
 mod sha256;
+mod shared_counter;
 
 pub use countdown::Countdown;
 pub use fault::{Fault, FaultMode};
@@ -13,6 +14,7 @@ pub use mandelbrot::Mandelbrot;
 pub use noop::Noop;
 pub use primes::{is_prime, Primes, COURSE_NUMBERS};
 pub use sha256::Sha256;
+pub use shared_counter::{SharedCounter, Via};
 
 use crate::WorkloadEntry;
 
@@ -24,6 +26,7 @@ pub fn entries() -> Vec<WorkloadEntry> {
         WorkloadEntry::cpu::<Primes>(),
         WorkloadEntry::cpu::<Sha256>(),
         WorkloadEntry::cpu::<Mandelbrot>(),
+        WorkloadEntry::cpu::<SharedCounter>(),
         WorkloadEntry::cpu::<Fault>(),
     ]
 }
