@@ -129,17 +129,6 @@ impl Ratio {
         })
     }
 
-    /// The ratio the other way round (base / new): its interval swapped.
-    pub fn inverse(self) -> Ratio {
-        Ratio {
-            value: 1.0 / self.value,
-            low: 1.0 / self.high,
-            high: 1.0 / self.low,
-            level: self.level,
-            n: (self.n.1, self.n.0),
-        }
-    }
-
     /// `1,02× [0,97–1,06]` in `lang`.
     pub fn text(&self, lang: Lang) -> String {
         use crate::format::local::{interval, number};
@@ -222,32 +211,6 @@ impl Check {
     pub fn context(mut self) -> Check {
         self.counts = false;
         self
-    }
-
-    /// `1,02× [0,97–1,06], expected below 1,2: holds` in `lang`.
-    pub fn line(&self, lang: Lang) -> String {
-        use crate::format::local::number;
-        let side = match self.expect {
-            Expect::Above => lang.pick("expected at least", "ожидалось не меньше"),
-            Expect::Below => lang.pick("expected below", "ожидалось меньше"),
-        };
-        let measured = match &self.ratio {
-            Some(r) => r.text(lang),
-            None => lang.pick("not measured", "не измерено").to_string(),
-        };
-        let mut out = format!(
-            "{}: {measured} ({side} {}) — {}",
-            self.what,
-            number(self.threshold, lang),
-            self.outcome.word(lang)
-        );
-        if let Some(why) = &self.why {
-            out.push_str(&format!(" ({why})"));
-        }
-        if !self.counts {
-            out.push_str(lang.pick(" [for context]", " [для сравнения]"));
-        }
-        out
     }
 }
 
@@ -487,7 +450,5 @@ mod tests {
         assert!((r.value - 1.04).abs() < 1e-9);
         assert!(r.low <= r.value && r.value <= r.high);
         assert!(r.level >= 0.95);
-        let inv = r.inverse();
-        assert!((inv.low - 1.0 / r.high).abs() < 1e-12);
     }
 }
