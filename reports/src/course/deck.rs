@@ -206,7 +206,11 @@ pub fn machine_line(results: &Results, lang: Lang) -> String {
         e.kernel
     );
     if let Some(p) = &e.python {
-        line.push_str(&format!(" · {} {}", p.implementation, p.version));
+        let implementation = match p.implementation.as_str() {
+            "cpython" => "CPython",
+            other => other,
+        };
+        line.push_str(&format!(" · {implementation} {}", p.version));
         line.push_str(if p.gil_enabled {
             lang.pick(", GIL on", ", GIL включён")
         } else {
@@ -254,8 +258,8 @@ struct ClaimView {
     claim_en: Option<&'static str>,
     quotes: Vec<QuoteView>,
     checks: Vec<CheckView>,
-    limits: Vec<String>,
-    notes: Vec<String>,
+    limits: Vec<Vec<Segment>>,
+    notes: Vec<Vec<Segment>>,
     slide_svg: String,
     slide_png: String,
     caption: String,
@@ -268,7 +272,7 @@ struct CheckView {
     expected: String,
     verdict: &'static str,
     verdict_class: &'static str,
-    why: Option<String>,
+    why: Option<Vec<Segment>>,
     counts: bool,
 }
 
@@ -439,12 +443,12 @@ fn claim_view(j: &Judgement, lang: Lang) -> ClaimView {
                 ),
                 verdict: c.outcome.word(lang),
                 verdict_class: class(c.outcome),
-                why: c.why.clone(),
+                why: c.why.as_deref().map(segments),
                 counts: c.counts,
             })
             .collect(),
-        limits: j.limits.clone(),
-        notes: j.notes.clone(),
+        limits: j.limits.iter().map(|l| segments(l)).collect(),
+        notes: j.notes.iter().map(|n| segments(n)).collect(),
         slide_svg: format!("slides/{}.svg", j.claim.id),
         slide_png: format!("slides/{}.png", j.claim.id),
         caption: j
