@@ -24,12 +24,12 @@ fn lines(
     // Concurrency is the x axis, not part of a runner's name: the series
     // `tokio-mt c=100` and `tokio-mt c=1000` are one line.
     let mut out: Vec<Series> = Vec::new();
-    for (name, family, colour, cases) in runner_series(g) {
-        let base = match name.rfind(" c=") {
-            Some(i) => name[..i].to_string(),
-            None => name,
+    for rs in runner_series(g) {
+        let base = match rs.name.rfind(" c=") {
+            Some(i) => rs.name[..i].to_string(),
+            None => rs.name.clone(),
         };
-        let points = cases.iter().filter_map(|c| {
+        let points = rs.cases.iter().filter_map(|c| {
             let (y, ci95) = value(c)?;
             Some(Point {
                 x: (in_flight(c) as f64).log10(),
@@ -41,11 +41,7 @@ fn lines(
             Some(s) => s.points.extend(points),
             None => out.push(Series {
                 name: base,
-                family: Some(family),
-                colour,
-                dashed: false,
-                horizontal: false,
-                points: points.collect(),
+                ..rs.series(points.collect())
             }),
         }
     }
