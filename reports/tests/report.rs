@@ -951,3 +951,54 @@ fn no_bar_of_the_sleep_figures_mixes_task_counts() {
         "p50 of the 100-task case"
     );
 }
+
+#[test]
+fn a_report_outside_the_results_folder_links_to_them_relatively() {
+    // Regression: a report written elsewhere linked to results.json by
+    // its absolute path, which broke when the folder was moved or zipped.
+    let run = tempfile::tempdir().unwrap();
+    let json = run.path().join("results.json");
+    std::fs::copy(fixture_path(), &json).unwrap();
+    std::fs::write(run.path().join("results.csv"), "case_id\n").unwrap();
+    for sub in ["report", "deep/er/report"] {
+        let out = run.path().join(sub);
+        let src = Source::read(&json).unwrap();
+        let rendered = render_sources(&[src], &out, RenderOptions::default()).unwrap();
+        let html = std::fs::read_to_string(&rendered.index).unwrap();
+        let links = hrefs(&html);
+        let up = "../".repeat(sub.split('/').count());
+        for file in ["results.json", "results.csv"] {
+            let href = format!("{up}{file}");
+            assert!(links.contains(&href), "{sub}: no link {href} in {links:?}");
+            // The link resolves from the report's folder to the file.
+            assert_eq!(
+                out.join(&href).canonicalize().unwrap(),
+                run.path().join(file).canonicalize().unwrap()
+            );
+        }
+        // No link on the page is absolute, nor leaves for the network.
+        assert!(
+            links
+                .iter()
+                .all(|l| !l.starts_with('/') && !l.contains(':')),
+            "{sub}: {links:?}"
+        );
+    }
+}
+
+/// The targets of the page's `href` attributes, their HTML escapes
+/// decoded (the template escapes `/` as `&#x2f;`).
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|h| {
+            h.replace("&#x2f;", "/")
+                .replace("&#x27;", "'")
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
