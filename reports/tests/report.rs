@@ -1002,3 +1002,60 @@ fn hrefs(html: &str) -> Vec<String> {
         })
         .collect()
 }
+
+#[test]
+fn a_runner_at_two_worker_counts_of_one_size_is_never_merged_either() {
+    // The sleep fixture with tokio-mt measured on 1 worker as well as 2:
+    // the lines against tasks in flight split by workers, and the bars
+    // split each task count by workers.
+    let mut r = io_fixture();
+    let more: Vec<_> = r
+        .cases
+        .iter()
+        .filter(|c| c.workload == "sleep" && c.runner == "tokio-mt")
+        .cloned()
+        .map(|mut c| {
+            c.workers = Some(1);
+            c.id = c.id.replace("/w2/", "/w1/");
+            c
+        })
+        .collect();
+    r.cases.extend(more);
+    let all = plots(&r, "sleep");
+    let wall = plot(&all, FigureKind::IoWall);
+    assert_eq!(
+        series(wall),
+        owned(&[
+            ("thread-per-task", 2),
+            ("tokio-mt cpu=inline w=2", 2),
+            ("tokio-mt cpu=inline w=1", 2),
+            ("smol cpu=inline", 2)
+        ])
+    );
+    let cpu = plot(&all, FigureKind::Cpu);
+    assert_eq!(
+        cpu.categories,
+        [
+            "10 tasks, no pool",
+            "10 tasks, 1 worker",
+            "10 tasks, 2 workers",
+            "100 tasks, no pool",
+            "100 tasks, 1 worker",
+            "100 tasks, 2 workers"
+        ]
+    );
+    assert_eq!(cpu.x_title, "tasks per batch, workers");
+    let tokio = cpu
+        .series
+        .iter()
+        .find(|s| s.name == "tokio-mt cpu=inline")
+        .unwrap();
+    let xs: Vec<f64> = tokio.points.iter().map(|p| p.x).collect();
+    assert_eq!(xs, [1.0, 2.0, 4.0, 5.0], "one bar per size and pool");
+    let l = plot(&all, FigureKind::Latency);
+    assert!(
+        l.title.contains("100 tasks: task latency at 2 workers"),
+        "{}",
+        l.title
+    );
+}

@@ -516,6 +516,7 @@ pub(crate) fn category_bars(
                     points.push(Point { x, y, ci95 });
                 }
             }
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
             s.series(points)
         })
         .collect()
