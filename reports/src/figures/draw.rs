@@ -206,10 +206,9 @@ impl Plot {
     }
 
     /// Draws series `si`: its line (solid, or dashed or dotted for a
-    /// hatched [`Fill`]), markers or bars (lighter and hatched when the
-    /// fill is), and
-    /// (unless it is a horizontal reference) the error bars of its 95 %
-    /// intervals.
+    /// hatched [`Fill`]) and markers, or its bars (lighter and hatched
+    /// when the fill is), and (unless it is a horizontal reference) the
+    /// error bars of its 95 % intervals.
     fn draw_series<DB: DrawingBackend>(
         &self,
         chart: &mut Chart<'_, DB>,

@@ -25,9 +25,9 @@ impl Rgb {
     }
 
     /// The colour half-way to white in CIELAB lightness, with half its
-    /// chroma and the same hue: the face of a hatched bar. Its lightness
-    /// rises by 13 at least for every built-in runner's colour. (Mixing with
-    /// white in sRGB would turn Okabe–Ito's blue 21° towards cyan.)
+    /// chroma and the same hue: the face of a hatched bar (a built-in
+    /// runner's rises by 12 in L* at least). Mixing with white in sRGB
+    /// would turn Okabe–Ito's blue 21° towards cyan.
     pub fn lighter(self) -> Rgb {
         let [l, a, b] = lab::lab(self);
         let l = l + (100.0 - l) / 2.0;
@@ -45,7 +45,7 @@ impl Rgb {
 }
 
 /// Colour arithmetic: CIELAB (D65) and ΔE*76.
-pub(crate) mod lab {
+mod lab {
     use super::Rgb;
 
     /// D65 white in XYZ.
@@ -173,9 +173,8 @@ impl Fill {
 }
 
 /// Every built-in runner with its family and colour, in the order of the
-/// runner table. Within a family the colours run from the runner most
-/// often drawn to the least, so that [`family_colour`]'s first shades are
-/// the familiar ones.
+/// runner table (`runners/src/table.rs`): the order of legends within a
+/// family, and of [`family_colour`]'s shades.
 ///
 /// Sources: Okabe–Ito's blue, sky blue, bluish green, orange, vermillion
 /// and reddish purple; Paul Tol's indigo, green, olive and wine; the
@@ -232,9 +231,10 @@ pub fn family_colour(family: Family, shade: usize) -> Rgb {
 }
 
 /// The colour of a runner, the same in every figure of every run and of
-/// the course deck: a built-in runner's own colour (see [`BUILTIN`]); any
-/// other id gets one of its family's shades, chosen by a stable hash of
-/// the id, so that no figure's set of runners moves another's colour.
+/// the course deck: a built-in runner's own colour (the table in
+/// `palette.rs`); any other id gets one of its family's shades, chosen
+/// by a stable hash of the id, so that no figure's set of runners moves
+/// another's colour.
 pub fn runner_colour(runner: &str, family: Family) -> Rgb {
     match BUILTIN
         .iter()
