@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::figures::{family_colour, FigureKind, Mark, Plot, Point, Series};
+use crate::figures::{family_colour, FigureKind, Fill, Mark, Plot, Point, Series};
 use crate::format::{number as format_number, time_unit};
 use crate::{Family, Lang, ReportError};
 
@@ -292,6 +292,7 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
                 name: v.unwrap_or("—").to_string(),
                 family: Some(family),
                 colour: family_colour(family, vi),
+                fill: Fill::Solid,
                 dashed: false,
                 horizontal: false,
                 points: rows
@@ -325,6 +326,7 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
                     name: name.to_string(),
                     family: Some(family),
                     colour: family_colour(family, 0),
+                    fill: Fill::Solid,
                     dashed: false,
                     horizontal: false,
                     points: vec![point(e, x)],

@@ -249,8 +249,9 @@ fn remove_stale_figures(fig_dir: &Path, written: &[PathBuf]) -> Result<(), Repor
     Ok(())
 }
 
-/// Links from `out_dir` to the run's raw files: a bare file name when they
-/// sit in `out_dir`, else an absolute path.
+/// Links from `out_dir` to the run's raw files, relative (`results.json`
+/// beside the report, `../results.json` above it), so that the report
+/// folder can be moved or zipped with its results.
 fn run_view(s: &Source, out_dir: &Path) -> RunView {
     let r = &s.results;
     let state = if r.complete {
@@ -264,12 +265,7 @@ fn run_view(s: &Source, out_dir: &Path) -> RunView {
         if !p.exists() {
             return None;
         }
-        let p = p.canonicalize().ok()?;
-        let here = out_dir.canonicalize().ok()?;
-        Some(match p.strip_prefix(&here) {
-            Ok(rel) => rel.display().to_string(),
-            Err(_) => p.display().to_string(),
-        })
+        relative_link(&out_dir.canonicalize().ok()?, &p.canonicalize().ok()?)
     };
     let json = s.path.as_deref();
     RunView {
@@ -280,6 +276,37 @@ fn run_view(s: &Source, out_dir: &Path) -> RunView {
         json_href: json.and_then(link),
         csv_href: json.and_then(|j| link(&j.with_file_name("results.csv"))),
     }
+}
+
+/// The relative URL of file `to` from folder `from`, both absolute and
+/// canonical: up (`..`) to their common ancestor, then down to `to`,
+/// with `/` between parts and each part percent-encoded where a URL
+/// needs it. `None` when a part is not UTF-8.
+fn relative_link(from: &Path, to: &Path) -> Option<String> {
+    use std::path::Component;
+    let from: Vec<Component<'_>> = from.components().collect();
+    let to: Vec<Component<'_>> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    for c in &to[common..] {
+        parts.push(url_part(c.as_os_str().to_str()?));
+    }
+    Some(parts.join("/"))
+}
+
+/// A path part as a relative URL's segment: bytes other than letters,
+/// digits and `-._~` percent-encoded (so `#`, `?`, `%` and spaces in a
+/// folder name do not end or change the link).
+fn url_part(part: &str) -> String {
+    let mut out = String::with_capacity(part.len());
+    for b in part.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Draws `plots` as SVG and PNG files in `fig_dir` (adding their paths to
@@ -343,4 +370,25 @@ fn write_png_atomic(plot: &Plot, path: &Path, style: Style) -> Result<String, Re
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_link;
+    use std::path::Path;
+
+    #[test]
+    fn links_go_up_to_the_common_folder_and_down() {
+        let link = |from: &str, to: &str| relative_link(Path::new(from), Path::new(to)).unwrap();
+        assert_eq!(link("/r/run", "/r/run/results.json"), "results.json");
+        assert_eq!(
+            link("/r/run/report", "/r/run/results.json"),
+            "../results.json"
+        );
+        assert_eq!(
+            link("/tmp/out/a/b", "/r/run 1/results.csv"),
+            "../../../../r/run%201/results.csv"
+        );
+        assert_eq!(link("/r/x#y", "/r/x#y/a?b.json"), "a%3Fb.json");
+    }
 }

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bakeoff_reports::figures::{self, FigureKind, Plot};
+use bakeoff_reports::figures::{self, FigureKind, Fill, Plot, Rgb};
 use bakeoff_reports::{
     render_sources, CaseStatus, Family, Lang, Nanos, RenderOptions, ReportError, Results, Source,
     Style,
@@ -161,18 +161,127 @@ fn runner_families_get_their_colour_families() {
     let r = fixture();
     let all = plots(&r, "primes");
     let p = plot(&all, FigureKind::Latency);
-    let colour = |name: &str| p.series.iter().find(|s| s.name == name).unwrap().colour;
-    assert_eq!(colour("seq"), figures::family_colour(Family::Baseline, 0));
+    let style = |name: &str| {
+        let s = p.series.iter().find(|s| s.name == name).unwrap();
+        (s.colour, s.fill)
+    };
+    // Each runner in its own colour, whichever runners share the figure:
+    // thread-pool is the threads' second colour although it is the first
+    // drawn here (thread-per-task is not in this run).
     assert_eq!(
-        colour("thread-pool"),
-        figures::family_colour(Family::Threads, 0)
+        style("seq"),
+        (figures::family_colour(Family::Baseline, 0), Fill::Solid)
     );
-    assert_eq!(colour("rayon"), figures::family_colour(Family::Threads, 1));
     assert_eq!(
-        colour("tokio-mt cpu=inline"),
-        figures::family_colour(Family::Async, 0)
+        style("thread-pool"),
+        (
+            figures::runner_colour("thread-pool", Family::Threads),
+            Fill::Solid
+        )
     );
-    assert_ne!(colour("thread-pool"), colour("rayon"));
+    assert_eq!(
+        style("thread-pool").0,
+        figures::family_colour(Family::Threads, 1)
+    );
+    assert_eq!(style("rayon").0, figures::family_colour(Family::Threads, 2));
+    assert_eq!(
+        style("tokio-mt cpu=inline"),
+        (
+            figures::runner_colour("tokio-mt", Family::Async),
+            Fill::Solid
+        )
+    );
+    assert_ne!(style("thread-pool"), style("rayon"));
+}
+
+/// Relative luminance of an sRGB colour, 0 (black) to 1 (white).
+fn luminance(c: Rgb) -> f64 {
+    let lin = |v: u8| {
+        let v = f64::from(v) / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(c.0) + 0.7152 * lin(c.1) + 0.0722 * lin(c.2)
+}
+
+#[test]
+fn a_runner_has_one_colour_in_every_figure_of_a_report() {
+    // Two workloads of the CPU fixture and both of the IO fixture, in one
+    // report: every legend entry is drawn in one colour and fill wherever
+    // it appears, and a runner's inline and offload share the colour.
+    let dir = tempfile::tempdir().unwrap();
+    let sources: Vec<Source> = [fixture(), io_fixture()]
+        .into_iter()
+        .map(|results| Source {
+            results,
+            path: None,
+        })
+        .collect();
+    let out = render_sources(&sources, dir.path(), RenderOptions::default()).unwrap();
+    let mut seen: std::collections::BTreeMap<String, (Rgb, Fill, usize)> = Default::default();
+    for p in &out.plots {
+        for s in p.series.iter().filter(|s| s.family.is_some()) {
+            let e = seen.entry(s.name.clone()).or_insert((s.colour, s.fill, 0));
+            assert_eq!((e.0, e.1), (s.colour, s.fill), "{} in {}", s.name, p.id);
+            e.2 += 1;
+        }
+    }
+    // tokio-mt cpu=inline is drawn in both runs' figures, in one colour.
+    let figures_with = |name: &str| seen.get(name).map_or(0, |e| e.2);
+    assert!(figures_with("tokio-mt cpu=inline") >= 8, "{seen:?}");
+    assert!(figures_with("smol cpu=inline") >= 4, "{seen:?}");
+    let runner = |name: &str| name.split(' ').next().unwrap().to_string();
+    for (name, (colour, _, _)) in &seen {
+        for (other, (c, _, _)) in &seen {
+            assert_eq!(
+                runner(name) == runner(other),
+                colour == c,
+                "{name} and {other}"
+            );
+        }
+    }
+}
+
+#[test]
+fn offload_is_its_runners_colour_lighter_and_hatched() {
+    let r = fixture();
+    let all = plots(&r, "primes");
+    for kind in [FigureKind::Speedup, FigureKind::Throughput, FigureKind::Cpu] {
+        let p = plot(&all, kind);
+        let find = |name: &str| p.series.iter().find(|s| s.name == name).unwrap();
+        let (inline, offload) = (find("tokio-mt cpu=inline"), find("tokio-mt cpu=offload"));
+        assert_eq!(inline.family, offload.family);
+        assert_eq!(inline.colour, offload.colour, "{kind:?}: the runner's hue");
+        assert_eq!((inline.fill, offload.fill), (Fill::Solid, Fill::Hatched));
+        assert_eq!(inline.fill.face(inline.colour), inline.colour);
+        assert!(
+            luminance(offload.fill.face(offload.colour)) > luminance(inline.colour) + 0.15,
+            "{kind:?}: offload is drawn lighter"
+        );
+    }
+    // The loop-lag figure: each runtime inline and offload, four styles.
+    let io = io_fixture();
+    let all = plots(&io, "loop-lag");
+    let p = plot(&all, FigureKind::LoopLag);
+    let styles: Vec<(Rgb, Fill)> = p.series.iter().map(|s| (s.colour, s.fill)).collect();
+    assert_eq!(
+        styles,
+        [
+            (
+                figures::runner_colour("tokio-ct", Family::Async),
+                Fill::Solid
+            ),
+            (
+                figures::runner_colour("tokio-ct", Family::Async),
+                Fill::Hatched
+            ),
+            (figures::runner_colour("smol", Family::Async), Fill::Solid),
+            (figures::runner_colour("smol", Family::Async), Fill::Hatched),
+        ]
+    );
 }
 
 #[test]
@@ -727,11 +836,12 @@ fn loop_lag_draws_heartbeat_lateness_per_runner_inline_and_offload() {
     );
     assert!(p.x_title.contains("heartbeat lateness"));
     assert!(p.finding.as_deref().unwrap().contains("p99"));
-    // Four async configurations here (eight in the suites): no colour twice.
-    let mut colours: Vec<_> = p.series.iter().map(|s| s.colour).collect();
-    colours.dedup();
-    assert_eq!(colours.len(), p.series.len());
-    assert!((0..8)
+    // Four async configurations here (eight in the suites): no style
+    // twice — two runtimes' colours, each solid inline and hatched offload.
+    let mut styles: Vec<_> = p.series.iter().map(|s| (s.colour, s.fill)).collect();
+    styles.dedup();
+    assert_eq!(styles.len(), p.series.len());
+    assert!((0..4)
         .all(|i| (0..i).all(|j| figures::family_colour(Family::Async, i)
             != figures::family_colour(Family::Async, j))));
     // Russian words for the course.
@@ -830,4 +940,200 @@ fn a_case_whose_embedded_server_kept_a_quarter_of_the_cores_busy_is_warned_about
     let one = (c.warmup + c.repetitions.len() as u64) as f64;
     let four = c.server_cores().unwrap();
     assert!((four - single * one / all).abs() < 1e-9, "{four} {single}");
+}
+
+#[test]
+fn no_bar_of_the_sleep_figures_mixes_task_counts() {
+    // Regression: the sleep group holds 10- and 100-task cases of each
+    // runner at one worker count, and the CPU, switches and start-up bars
+    // drew both sizes into one bar, under a finding about the first.
+    let r = io_fixture();
+    let all = plots(&r, "sleep");
+    for kind in [
+        FigureKind::Cpu,
+        FigureKind::Switches,
+        FigureKind::StartupCost,
+    ] {
+        let p = plot(&all, kind);
+        assert_eq!(p.categories, ["10 tasks", "100 tasks"], "{kind:?}");
+        assert_eq!(p.x_title, "tasks per batch", "{kind:?}");
+        for s in &p.series {
+            let mut xs: Vec<f64> = s.points.iter().map(|pt| pt.x).collect();
+            xs.dedup();
+            assert_eq!(xs, [0.0, 1.0], "{kind:?} {}: one bar per size", s.name);
+        }
+        // The finding speaks of the last category, and says which.
+        let finding = p.finding.as_deref().unwrap();
+        assert!(finding.ends_with(" (100 tasks)"), "{kind:?}: {finding}");
+    }
+    // Each CPU bar is its own case's share: the 100-task case at x = 1.
+    let p = plot(&all, FigureKind::Cpu);
+    let smol = p
+        .series
+        .iter()
+        .find(|s| s.name == "smol cpu=inline")
+        .unwrap();
+    for (x, tasks) in [(0.0, 10), (1.0, 100)] {
+        let c = r
+            .cases
+            .iter()
+            .find(|c| c.workload == "sleep" && c.runner == "smol" && c.tasks == tasks)
+            .unwrap();
+        let shares: Vec<f64> = c
+            .repetitions
+            .iter()
+            .map(|rep| {
+                100.0 * (rep.cpu_user.secs() + rep.cpu_system.secs())
+                    / (rep.wall.secs() * f64::from(r.environment.logical_cores))
+            })
+            .collect();
+        let median = bakeoff_reports::Stat::of(&shares).unwrap().median;
+        let bar = smol.points.iter().find(|pt| pt.x == x).unwrap();
+        assert!(
+            (bar.y - median).abs() < 1e-9 * median.max(1.0),
+            "{tasks} tasks"
+        );
+    }
+    // Latency percentiles are of one size, the largest, named in the title.
+    let l = plot(&all, FigureKind::Latency);
+    assert!(
+        l.title
+            .starts_with("sleep duration=5ms, 100 tasks: task latency"),
+        "{}",
+        l.title
+    );
+    let tokio100 = r
+        .cases
+        .iter()
+        .find(|c| c.workload == "sleep" && c.runner == "tokio-mt" && c.tasks == 100)
+        .unwrap();
+    let p50s: Vec<f64> = tokio100
+        .repetitions
+        .iter()
+        .map(|rep| rep.latency.p50.secs())
+        .collect();
+    let p50 = bakeoff_reports::Stat::of(&p50s).unwrap().median;
+    let unit = match l.y_title.rsplit('(').next().unwrap().trim_end_matches(')') {
+        "s" => 1.0,
+        "ms" => 1e-3,
+        "µs" => 1e-6,
+        _ => 1e-9,
+    };
+    let s = l
+        .series
+        .iter()
+        .find(|s| s.name == "tokio-mt cpu=inline")
+        .unwrap();
+    assert!(
+        (s.points[0].y * unit - p50).abs() < 1e-6 * p50,
+        "p50 of the 100-task case"
+    );
+}
+
+#[test]
+fn a_report_outside_the_results_folder_links_to_them_relatively() {
+    // Regression: a report written elsewhere linked to results.json by
+    // its absolute path, which broke when the folder was moved or zipped.
+    let run = tempfile::tempdir().unwrap();
+    let json = run.path().join("results.json");
+    std::fs::copy(fixture_path(), &json).unwrap();
+    std::fs::write(run.path().join("results.csv"), "case_id\n").unwrap();
+    for sub in ["report", "deep/er/report"] {
+        let out = run.path().join(sub);
+        let src = Source::read(&json).unwrap();
+        let rendered = render_sources(&[src], &out, RenderOptions::default()).unwrap();
+        let html = std::fs::read_to_string(&rendered.index).unwrap();
+        let links = hrefs(&html);
+        let up = "../".repeat(sub.split('/').count());
+        for file in ["results.json", "results.csv"] {
+            let href = format!("{up}{file}");
+            assert!(links.contains(&href), "{sub}: no link {href} in {links:?}");
+            // The link resolves from the report's folder to the file.
+            assert_eq!(
+                out.join(&href).canonicalize().unwrap(),
+                run.path().join(file).canonicalize().unwrap()
+            );
+        }
+        // No link on the page is absolute, nor leaves for the network.
+        assert!(
+            links
+                .iter()
+                .all(|l| !l.starts_with('/') && !l.contains(':')),
+            "{sub}: {links:?}"
+        );
+    }
+}
+
+/// The targets of the page's `href` attributes, their HTML escapes
+/// decoded (the template escapes `/` as `&#x2f;`).
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|h| {
+            h.replace("&#x2f;", "/")
+                .replace("&#x27;", "'")
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+#[test]
+fn a_runner_at_two_worker_counts_of_one_size_is_never_merged_either() {
+    // The sleep fixture with tokio-mt measured on 1 worker as well as 2:
+    // the lines against tasks in flight split by workers, and the bars
+    // split each task count by workers.
+    let mut r = io_fixture();
+    let more: Vec<_> = r
+        .cases
+        .iter()
+        .filter(|c| c.workload == "sleep" && c.runner == "tokio-mt")
+        .cloned()
+        .map(|mut c| {
+            c.workers = Some(1);
+            c.id = c.id.replace("/w2/", "/w1/");
+            c
+        })
+        .collect();
+    r.cases.extend(more);
+    let all = plots(&r, "sleep");
+    let wall = plot(&all, FigureKind::IoWall);
+    assert_eq!(
+        series(wall),
+        owned(&[
+            ("thread-per-task", 2),
+            ("tokio-mt cpu=inline w=2", 2),
+            ("tokio-mt cpu=inline w=1", 2),
+            ("smol cpu=inline", 2)
+        ])
+    );
+    let cpu = plot(&all, FigureKind::Cpu);
+    assert_eq!(
+        cpu.categories,
+        [
+            "10 tasks, no pool",
+            "10 tasks, 1 worker",
+            "10 tasks, 2 workers",
+            "100 tasks, no pool",
+            "100 tasks, 1 worker",
+            "100 tasks, 2 workers"
+        ]
+    );
+    assert_eq!(cpu.x_title, "tasks per batch, workers");
+    let tokio = cpu
+        .series
+        .iter()
+        .find(|s| s.name == "tokio-mt cpu=inline")
+        .unwrap();
+    let xs: Vec<f64> = tokio.points.iter().map(|p| p.x).collect();
+    assert_eq!(xs, [1.0, 2.0, 4.0, 5.0], "one bar per size and pool");
+    let l = plot(&all, FigureKind::Latency);
+    assert!(
+        l.title.contains("100 tasks: task latency at 2 workers"),
+        "{}",
+        l.title
+    );
 }

@@ -14,10 +14,10 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         return None;
     }
     let cores = g.cores as f64;
-    let (categories, keys) = worker_categories(g, lang, |_| true);
+    let cats = worker_categories(g, lang, |_| true);
     let series = category_bars(
         g,
-        &keys,
+        &cats,
         |_| true,
         |c| {
             // The share cannot pass 100 %; an interval from two or three
@@ -42,18 +42,18 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             format!("User plus system CPU time of the case process per batch, as a percentage of wall time × {n} cores: 100 % means every core was busy for the whole batch."),
             format!("Процессорное время (user + system) процесса случая на прогон в процентах от времени × {cores_of}: 100 % — все ядра заняты весь прогон."),
         ),
-        lang.pick("workers", "исполнители"),
+        &cats.axis(lang.pick("workers", "исполнители"), lang),
         lang.pick(
             "CPU (user + sys) ÷ (wall × cores) (%)",
             "CPU (user + sys) ÷ (время × ядра) (%)",
         ),
         Mark::Bars,
-        categories.clone(),
+        cats.labels.clone(),
         series,
     );
     let f = format_short;
-    p.finding = contrast(
-        &ranked(&p, Some((categories.len().max(1) - 1) as f64)),
+    p.finding = cats.about_last(contrast(
+        &ranked(&p, Some(cats.last())),
         |lo, hi| {
             lang.pick(
                 format!(
@@ -78,6 +78,6 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                 ),
             )
         },
-    );
+    ));
     Some(p)
 }

@@ -11,7 +11,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::{Mark, Metrics, Plot, Rgb, Style};
+use super::{Fill, Mark, Metrics, Plot, Rgb, Series, Style};
 use crate::format::number as format_number;
 
 static FONT: Once = Once::new();
@@ -103,7 +103,10 @@ impl Plot {
                     finding,
                     ("sans-serif", size).into_font().style(FontStyle::Bold),
                 )?;
-                (below, fit(&self.title, m.subtitle, m.size.0))
+                (
+                    below,
+                    fit(&self.title, m.subtitle, m.size.0 - m.legend_width),
+                )
             }
             _ => (
                 root.clone(),
@@ -202,8 +205,10 @@ impl Plot {
         Ok(chart)
     }
 
-    /// Draws series `si`: its line, markers or bars, and (unless it is a
-    /// horizontal reference) the error bars of its 95 % intervals.
+    /// Draws series `si`: its line (solid, or dashed or dotted for a
+    /// hatched [`Fill`]) and markers, or its bars (lighter and hatched
+    /// when the fill is), and (unless it is a horizontal reference) the
+    /// error bars of its 95 % intervals.
     fn draw_series<DB: DrawingBackend>(
         &self,
         chart: &mut Chart<'_, DB>,
@@ -216,6 +221,9 @@ impl Plot {
         let s = &self.series[si];
         let is_bars = self.mark == Mark::Bars;
         let colour = rgb(s.colour);
+        let face = rgb(s.fill.face(s.colour));
+        // Lines keep the runner's full colour (a lighter one is too faint
+        // on white at a line's width): their dashes tell the CPU mode.
         let line = ShapeStyle::from(&colour).stroke_width(m.stroke);
         match self.mark {
             Mark::Lines if s.horizontal => {
@@ -231,27 +239,62 @@ impl Plot {
             }
             Mark::Lines => {
                 let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, y.pos(p.y))).collect();
-                if s.dashed {
-                    chart.draw_series(DashedLineSeries::new(
-                        pts.clone(),
-                        4 * m.stroke,
-                        3 * m.stroke,
-                        line,
-                    ))?;
-                } else {
-                    chart.draw_series(LineSeries::new(pts.clone(), line))?;
-                    chart.draw_series(pts.iter().map(|&(x, yy)| marker(si, x, yy, colour, m)))?;
+                match dashes(s, m) {
+                    Some((size, gap)) => {
+                        chart.draw_series(DashedLineSeries::new(pts.clone(), size, gap, line))?;
+                    }
+                    None => {
+                        chart.draw_series(LineSeries::new(pts.clone(), line))?;
+                    }
+                }
+                // Markers in the runner's own colour, whatever its fill;
+                // reference lines have none.
+                if !s.dashed {
+                    chart.draw_series(pts.iter().map(|&(x, yy)| marker(si, (x, yy), colour, m)))?;
                 }
             }
             Mark::Bars => {
                 let w = slots.width;
-                chart.draw_series(s.points.iter().map(|p| {
-                    let cx = slots.centre(si, p.x);
-                    Rectangle::new(
-                        [(cx - w * 0.45, y.lo), (cx + w * 0.45, y.pos(p.y))],
-                        colour.filled(),
-                    )
-                }))?;
+                let rects: Vec<[(f64, f64); 2]> = s
+                    .points
+                    .iter()
+                    .map(|p| {
+                        let cx = slots.centre(si, p.x);
+                        [(cx - w * 0.45, y.lo), (cx + w * 0.45, y.pos(p.y))]
+                    })
+                    .collect();
+                chart.draw_series(rects.iter().map(|r| Rectangle::new(*r, face.filled())))?;
+                if s.fill != Fill::Solid {
+                    // Hatching is laid out in pixels, so that its lines
+                    // run at 45° and as far apart on every bar, then
+                    // mapped back to the chart's coordinates.
+                    let ink = ShapeStyle::from(&colour).stroke_width(m.stroke.div_ceil(2));
+                    for r in &rects {
+                        let (a, b) = (chart.backend_coord(&r[0]), chart.backend_coord(&r[1]));
+                        if a.0 == b.0 || a.1 == b.1 {
+                            continue;
+                        }
+                        let back = |(u, v): (i32, i32)| {
+                            (
+                                r[0].0
+                                    + (r[1].0 - r[0].0) * f64::from(u - a.0) / f64::from(b.0 - a.0),
+                                r[0].1
+                                    + (r[1].1 - r[0].1) * f64::from(v - a.1) / f64::from(b.1 - a.1),
+                            )
+                        };
+                        let lines =
+                            hatch_lines(a, b, hatch_spacing(m), s.fill == Fill::CrossHatched);
+                        chart.draw_series(
+                            lines
+                                .into_iter()
+                                .map(|[p, q]| PathElement::new(vec![back(p), back(q)], ink)),
+                        )?;
+                        chart.draw_series(std::iter::once(Rectangle::new(
+                            *r,
+                            ShapeStyle::from(&colour).stroke_width(1),
+                        )))?;
+                    }
+                }
             }
         }
         // Error bars from the repetitions' 95 % interval.
@@ -492,19 +535,66 @@ fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
+/// The dash and gap of a series' line, in pixels, or `None` for a solid
+/// line: reference lines and [`Fill::Hatched`] runners dashed,
+/// [`Fill::CrossHatched`] runners dotted.
+fn dashes(s: &Series, m: Metrics) -> Option<(u32, u32)> {
+    match s.fill {
+        Fill::CrossHatched => Some((m.stroke, 2 * m.stroke)),
+        Fill::Hatched => Some((4 * m.stroke, 3 * m.stroke)),
+        Fill::Solid if s.dashed => Some((4 * m.stroke, 3 * m.stroke)),
+        Fill::Solid => None,
+    }
+}
+
+/// Pixels between the lines of a hatch.
+fn hatch_spacing(m: Metrics) -> i32 {
+    (m.legend as i32 / 2).max(5)
+}
+
+/// The hatch of the rectangle with corners `a` and `b` (pixels, in any
+/// order): 45° lines `spacing` apart rising to the right, and, when
+/// `cross`, falling ones too; each cut to the rectangle.
+fn hatch_lines(a: (i32, i32), b: (i32, i32), spacing: i32, cross: bool) -> Vec<[(i32, i32); 2]> {
+    let (x0, x1) = (a.0.min(b.0), a.0.max(b.0));
+    let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
+    let spacing = spacing.max(1);
+    let mut out = Vec::new();
+    // Rising (screen y grows downwards): x + y = k.
+    let mut k = x0 + y0 + spacing / 2;
+    while k < x1 + y1 {
+        let (xa, xb) = ((k - y1).max(x0), (k - y0).min(x1));
+        if xa < xb {
+            out.push([(xa, k - xa), (xb, k - xb)]);
+        }
+        k += spacing;
+    }
+    if cross {
+        // Falling: x - y = k.
+        let mut k = x0 - y1 + spacing / 2;
+        while k < x1 - y0 {
+            let (xa, xb) = ((k + y0).max(x0), (k + y1).min(x1));
+            if xa < xb {
+                out.push([(xa, xa - k), (xb, xb - k)]);
+            }
+            k += spacing;
+        }
+    }
+    out
+}
+
 /// Markers differ by series so that lines stay distinct without colour.
-fn marker<DB: DrawingBackend>(
+fn marker<DB: DrawingBackend, C: Clone + 'static>(
     i: usize,
-    x: f64,
-    y: f64,
+    at: C,
     c: RGBColor,
     m: Metrics,
-) -> DynElement<'static, DB, (f64, f64)> {
+) -> DynElement<'static, DB, C> {
     let r = m.marker as i32;
     match i % 3 {
-        0 => Circle::new((x, y), r, c.filled()).into_dyn(),
-        1 => TriangleMarker::new((x, y), r + 1, c.filled()).into_dyn(),
-        _ => Cross::new((x, y), r, ShapeStyle::from(&c).stroke_width(m.stroke)).into_dyn(),
+        0 => Circle::new(at, r, c.filled()).into_dyn(),
+        1 => TriangleMarker::new(at, r + 1, c.filled()).into_dyn(),
+        _ => Cross::new(at, r, ShapeStyle::from(&c).stroke_width(m.stroke)).into_dyn(),
     }
 }
 
@@ -533,16 +623,37 @@ fn draw_legend<DB: DrawingBackend>(
             color: c.to_rgba(),
             ..stroke
         };
+        let face = rgb(s.fill.face(s.colour));
         let swatch = vec![(u / 2, y), (u * 5 / 2, y)];
         if plot.mark == Mark::Bars {
-            area.draw(&Rectangle::new(
-                [(u / 2, y - u / 2), (u * 2, y + u / 2)],
-                c.filled(),
-            ))?;
-        } else if s.dashed {
-            area.draw(&DashedPathElement::new(swatch, u / 2, u / 3, line))?;
+            let (a, b) = ((u / 2, y - u / 2), (u * 2, y + u / 2));
+            area.draw(&Rectangle::new([a, b], face.filled()))?;
+            if s.fill != Fill::Solid {
+                let ink = ShapeStyle::from(&c).stroke_width(m.stroke.div_ceil(2));
+                for [p, q] in hatch_lines(a, b, u / 3, s.fill == Fill::CrossHatched) {
+                    area.draw(&PathElement::new(vec![p, q], ink))?;
+                }
+                area.draw(&Rectangle::new(
+                    [a, b],
+                    ShapeStyle::from(&c).stroke_width(1),
+                ))?;
+            }
         } else {
-            area.draw(&PathElement::new(swatch, line))?;
+            match dashes(s, m) {
+                // The legend's line is short: its dashes are too.
+                Some((size, gap)) => {
+                    let (size, gap) = if s.fill == Fill::CrossHatched {
+                        (size, gap)
+                    } else {
+                        (u as u32 / 2, u as u32 / 3)
+                    };
+                    area.draw(&DashedPathElement::new(swatch, size, gap, line))?
+                }
+                None => area.draw(&PathElement::new(swatch, line))?,
+            }
+            if !s.dashed {
+                area.draw(&marker::<DB, _>(i, (u * 3 / 2, y), c, m))?;
+            }
         }
         let name: String = if s.name.chars().count() > m.legend_chars {
             s.name
@@ -560,4 +671,36 @@ fn draw_legend<DB: DrawingBackend>(
         ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hatch_lines;
+
+    #[test]
+    fn hatch_lines_run_at_45_degrees_inside_their_rectangle() {
+        for cross in [false, true] {
+            // Corners in any order: a bar's top left may come second.
+            let lines = hatch_lines((10, 80), (30, 20), 7, cross);
+            assert!(!lines.is_empty());
+            let (mut rising, mut falling) = (0, 0);
+            for [(x1, y1), (x2, y2)] in &lines {
+                for (x, y) in [(x1, y1), (x2, y2)] {
+                    assert!((10..=30).contains(x) && (20..=80).contains(y), "{lines:?}");
+                }
+                assert_eq!((x2 - x1).abs(), (y2 - y1).abs(), "45°: {lines:?}");
+                if (x2 - x1) * (y2 - y1) < 0 {
+                    rising += 1;
+                } else {
+                    falling += 1;
+                }
+            }
+            // x + y runs over 30..110: a line every 7 from half a
+            // spacing in, at 33, 40, …, 103.
+            assert_eq!(rising, 11);
+            assert_eq!(falling, if cross { rising } else { 0 });
+        }
+        // A bar too thin for a line gets none.
+        assert!(hatch_lines((5, 5), (5, 40), 7, true).is_empty());
+    }
 }

@@ -16,37 +16,52 @@ pub(crate) fn in_flight(c: &CaseRecord) -> u64 {
 }
 
 /// Lines of `value` against log10(tasks in flight), one per runner with
-/// two concurrency levels or more.
+/// two concurrency levels or more — and one per worker count of a runner
+/// measured at several (`tokio-mt cpu=inline w=1`), so that no line joins
+/// points of different pools.
 fn lines(
     g: &Group<'_>,
     value: impl Fn(&CaseRecord) -> Option<(f64, Option<(f64, f64)>)>,
 ) -> Vec<Series> {
     // Concurrency is the x axis, not part of a runner's name: the series
     // `tokio-mt c=100` and `tokio-mt c=1000` are one line.
+    let all = runner_series(g);
+    let base = |name: &str| match name.rfind(" c=") {
+        Some(i) => name[..i].to_string(),
+        None => name.to_string(),
+    };
+    let pools = |b: &str| {
+        let mut w: Vec<Option<u64>> = all
+            .iter()
+            .filter(|rs| base(&rs.name) == b)
+            .flat_map(|rs| rs.cases.iter().map(|c| c.workers))
+            .collect();
+        w.sort_unstable();
+        w.dedup();
+        w.len()
+    };
     let mut out: Vec<Series> = Vec::new();
-    for (name, family, colour, cases) in runner_series(g) {
-        let base = match name.rfind(" c=") {
-            Some(i) => name[..i].to_string(),
-            None => name,
-        };
-        let points = cases.iter().filter_map(|c| {
-            let (y, ci95) = value(c)?;
-            Some(Point {
+    for rs in &all {
+        let b = base(&rs.name);
+        let split = pools(&b) > 1;
+        for c in &rs.cases {
+            let Some((y, ci95)) = value(c) else { continue };
+            let point = Point {
                 x: (in_flight(c) as f64).log10(),
                 y,
                 ci95,
-            })
-        });
-        match out.iter_mut().find(|s| s.name == base) {
-            Some(s) => s.points.extend(points),
-            None => out.push(Series {
-                name: base,
-                family: Some(family),
-                colour,
-                dashed: false,
-                horizontal: false,
-                points: points.collect(),
-            }),
+            };
+            let name = match c.workers {
+                Some(w) if split => format!("{b} w={w}"),
+                _ => b.clone(),
+            };
+            match out.iter_mut().find(|s| s.name == name) {
+                Some(s) => s.points.push(point),
+                None => out.push(Series {
+                    name,
+                    ..rs.series(vec![point])
+                }),
+            }
         }
     }
     for s in &mut out {

@@ -3,7 +3,7 @@
 
 use super::{
     contrast, format_short, percentile_points, plot, ranked, runner_series, time_unit, FigureKind,
-    Group, Mark, Pick, Plot, Series,
+    Group, Mark, Pick, Plot, Series, Slice,
 };
 use crate::Lang;
 
@@ -16,10 +16,15 @@ const PERCENTILES: [(&str, Pick); 5] = [
     ("max", |p| p.max.0),
 ];
 
-/// The figure, when some drawable case recorded heartbeat lateness.
+/// The figure, when some drawable case recorded heartbeat lateness: at
+/// the largest worker count and, when the group's cases differ in tasks
+/// per batch, at the largest task count, which its title names.
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
+    let lagged = |c: &crate::CaseRecord| c.repetitions.iter().any(|r| r.loop_lag.is_some());
+    let slice = Slice::of(g, lagged);
     let max_s = g
         .drawable()
+        .filter(|c| slice.holds(c))
         .flat_map(|c| c.repetitions.iter())
         .filter_map(|r| r.loop_lag.as_ref())
         .map(|p| p.max.secs())
@@ -30,30 +35,21 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     let (unit, per) = time_unit(max_s);
     let series: Vec<Series> = runner_series(g)
         .into_iter()
-        .filter_map(|(name, family, colour, cases)| {
-            let c = cases
-                .iter()
-                .find(|c| c.repetitions.iter().any(|r| r.loop_lag.is_some()))?;
+        .filter_map(|s| {
+            let c = s.cases.iter().find(|c| slice.holds(c) && lagged(c))?;
             let points = percentile_points(
                 c.repetitions.iter().filter_map(|r| r.loop_lag.as_ref()),
                 &PERCENTILES,
                 per,
             );
-            Some(Series {
-                name,
-                family: Some(family),
-                colour,
-                dashed: false,
-                horizontal: false,
-                points,
-            })
+            Some(s.series(points))
         })
         .collect();
     let mut p = plot(
         FigureKind::LoopLag,
         lang.pick(
-            format!("{}: how late the event loop wakes", g.label(lang)),
-            format!("{}: насколько опаздывает цикл событий", g.label(lang)),
+            format!("{}: how late the event loop wakes", slice.label(g, lang)),
+            format!("{}: насколько опаздывает цикл событий", slice.label(g, lang)),
         ),
         lang.pick(
             "Lateness of a heartbeat that asks to wake every beat while countdowns run beside it: with cpu=inline the countdowns hold the event-loop threads, with cpu=offload they run on the blocking pool. Medians over repetitions of each batch's percentiles.",

@@ -2,8 +2,8 @@
 //! at the largest worker count measured.
 
 use super::{
-    contrast, format_short, percentile_points, plot, ranked, runner_series, time_unit,
-    worker_counts, FigureKind, Group, Mark, Pick, Plot, Series,
+    contrast, format_short, percentile_points, plot, ranked, runner_series, time_unit, FigureKind,
+    Group, Mark, Pick, Plot, Series, Slice,
 };
 use crate::Lang;
 
@@ -15,13 +15,15 @@ const PERCENTILES: [(&str, Pick); 4] = [
     ("p99.9", |p| p.p999.0),
 ];
 
-/// The figure, when some drawable case has repetitions.
+/// The figure, when some drawable case has repetitions: at the largest
+/// worker count and, when the group's cases differ in tasks per batch, at
+/// the largest task count, which its title names.
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
-    let at = worker_counts(g).last().copied();
-    let chosen = |w: Option<u64>| w.is_none() || w == at;
+    let slice = Slice::of(g, |_| true);
+    let at = slice.workers;
     let max_s = g
         .drawable()
-        .filter(|c| chosen(c.workers))
+        .filter(|c| slice.holds(c))
         .flat_map(|c| c.repetitions.iter())
         .map(|r| r.latency.p999.secs())
         .fold(0.0, f64::max);
@@ -31,18 +33,11 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     let (unit, per) = time_unit(max_s);
     let series: Vec<Series> = runner_series(g)
         .into_iter()
-        .filter_map(|(name, family, colour, cases)| {
-            let c = cases.iter().find(|c| chosen(c.workers))?;
+        .filter_map(|s| {
+            let c = s.cases.iter().find(|c| slice.holds(c))?;
             let points =
                 percentile_points(c.repetitions.iter().map(|r| &r.latency), &PERCENTILES, per);
-            Some(Series {
-                name,
-                family: Some(family),
-                colour,
-                dashed: false,
-                horizontal: false,
-                points,
-            })
+            Some(s.series(points))
         })
         .collect();
     let at_text = match at {
@@ -53,8 +48,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     let mut p = plot(
         FigureKind::Latency,
         lang.pick(
-            format!("{}: task latency{at_text}", g.label(lang)),
-            format!("{}: задержка задач{at_text}", g.label(lang)),
+            format!("{}: task latency{at_text}", slice.label(g, lang)),
+            format!("{}: задержка задач{at_text}", slice.label(g, lang)),
         ),
         lang.pick(
             format!("How long a task waited and ran, from hand-over to the model until done{at_text}: medians over repetitions of each batch's percentiles."),

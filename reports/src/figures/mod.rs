@@ -23,12 +23,12 @@ mod style;
 mod switches;
 mod throughput;
 
-use std::collections::BTreeMap;
-
 use crate::{CaseRecord, CaseStatus, Family, Lang, Results, WorkloadKind};
 
 pub(crate) use crate::format::{number as format_number, short as format_short, time_unit};
-pub use palette::{family_colour, reference_colour, runner_colour, Rgb};
+pub use palette::{
+    family_colour, reference_colour, runner_colour, runner_style, series_style, Fill, Rgb,
+};
 pub use style::{Metrics, Style};
 
 /// Which figure of issue 5's list a [`Plot`] is.
@@ -109,8 +109,13 @@ pub struct Series {
     /// Runner family, or `None` for a reference line such as ideal
     /// scaling.
     pub family: Option<Family>,
-    /// Its colour (from the family's shades).
+    /// Its runner's colour ([`runner_colour`]), the same in every figure;
+    /// a reference line's own colour.
     pub colour: Rgb,
+    /// How its CPU mode sets it apart within that colour: solid, or
+    /// lighter and hatched (bars), dashed or dotted (lines). The colour a
+    /// bar is filled with is `fill.face(colour)`.
+    pub fill: Fill,
     /// Drawn dashed (reference lines and runners without a worker count).
     pub dashed: bool,
     /// A horizontal line across the plot instead of points (a runner that
@@ -227,15 +232,23 @@ pub struct Group<'a> {
 impl Group<'_> {
     /// `primes numbers=course, 8 tasks`.
     pub fn label(&self, lang: Lang) -> String {
+        self.label_at(self.tasks, lang)
+    }
+
+    /// The label of the group's cases of `tasks` tasks per batch (`sleep
+    /// duration=100ms, 10000 tasks`): the title of a figure that draws
+    /// one size of a group whose cases differ in size. `tasks` 0 leaves
+    /// the size out.
+    pub fn label_at(&self, tasks: u64, lang: Lang) -> String {
         let params = if self.params.is_empty() {
             String::new()
         } else {
             format!(" {}", self.params)
         };
-        if self.tasks == 0 {
+        if tasks == 0 {
             return format!("{}{params}", self.workload);
         }
-        let tasks = lang.count(self.tasks, ("task", "tasks"), ("задача", "задачи", "задач"));
+        let tasks = lang.count(tasks, ("task", "tasks"), ("задача", "задачи", "задач"));
         format!("{}{params}, {tasks}", self.workload)
     }
 
@@ -325,62 +338,187 @@ impl Group<'_> {
     }
 }
 
-/// Runner configurations of the drawable cases, each with its family and
-/// cases; colours assigned by family. Ordered by family — baseline,
-/// threads, processes, async, CPython (the order of [`Family`]) — so every
-/// legend reads the same way, and within a family in first-seen order.
-pub(crate) fn runner_series<'a>(
-    g: &'a Group<'a>,
-) -> Vec<(String, Family, Rgb, Vec<&'a CaseRecord>)> {
-    let mut order: Vec<(String, Family, Vec<&CaseRecord>)> = Vec::new();
-    for c in g.drawable() {
-        let name = series_name(c);
-        match order.iter_mut().find(|(n, _, _)| *n == name) {
-            Some((_, _, cases)) => cases.push(c),
-            None => order.push((name, c.family, vec![c])),
-        }
-    }
-    // Stable: runners of one family keep the order they ran in.
-    order.sort_by_key(|(_, family, _)| *family);
-    let mut shade: BTreeMap<Family, usize> = BTreeMap::new();
-    order
-        .into_iter()
-        .map(|(name, family, cases)| {
-            let i = shade.entry(family).or_default();
-            let colour = family_colour(family, *i);
-            *i += 1;
-            (name, family, colour, cases)
-        })
-        .collect()
+/// One runner configuration of a group: its legend name, family, colour
+/// and fill ([`series_style`]), and its drawable cases in run order.
+pub(crate) struct RunnerSeries<'a> {
+    /// Legend name ([`series_name`]).
+    pub name: String,
+    /// The runner's family.
+    pub family: Family,
+    /// The runner's colour, the same in every figure.
+    pub colour: Rgb,
+    /// How its CPU mode is drawn.
+    pub fill: Fill,
+    /// Its drawable cases.
+    pub cases: Vec<&'a CaseRecord>,
 }
 
-/// Bars at worker categories: one series per runner configuration whose
-/// cases `keep` accepts, one bar per case at its category in `keys`, with
-/// the height (and 95 % interval) `value` gives; cases without a value or
-/// a category are left out.
+impl RunnerSeries<'_> {
+    /// A solid-line (or bar) series of this configuration with `points`.
+    pub fn series(&self, points: Vec<Point>) -> Series {
+        Series {
+            name: self.name.clone(),
+            family: Some(self.family),
+            colour: self.colour,
+            fill: self.fill,
+            dashed: false,
+            horizontal: false,
+            points,
+        }
+    }
+}
+
+/// Runner configurations of the drawable cases, each with its family,
+/// colour, fill and cases. Colours belong to runners ([`series_style`]),
+/// not to places in a legend. Ordered by family — baseline, threads,
+/// processes, async, CPython (the order of [`Family`]) — then by the
+/// runner table's order, so every legend reads the same way and a
+/// runner's inline and offload stand side by side; configurations of
+/// one runner, and runners outside the table, in first-seen order.
+pub(crate) fn runner_series<'a>(g: &'a Group<'a>) -> Vec<RunnerSeries<'a>> {
+    let mut order: Vec<RunnerSeries<'a>> = Vec::new();
+    for c in g.drawable() {
+        let name = series_name(c);
+        match order.iter_mut().find(|s| s.name == name) {
+            Some(s) => s.cases.push(c),
+            None => {
+                let (colour, fill) = series_style(c);
+                order.push(RunnerSeries {
+                    name,
+                    family: c.family,
+                    colour,
+                    fill,
+                    cases: vec![c],
+                })
+            }
+        }
+    }
+    // Stable: configurations of one runner keep the order they ran in.
+    order.sort_by_key(|s| (s.family, palette::legend_rank(&s.cases[0].runner)));
+    order
+}
+
+/// A category of a bar chart drawn per runner: the cases of one worker
+/// count or, in a group whose cases differ in tasks per batch (an IO
+/// sweep over 100, 1000 and 10 000 sleeps), of one task count — so that
+/// no bar stands for cases of different sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Category {
+    /// Cases of this worker count (`None`: no pool).
+    Workers(Option<u64>),
+    /// Cases of this many tasks per batch.
+    Tasks(u64),
+    /// Cases of this many tasks and this worker count, when a runner was
+    /// measured at several worker counts of one size.
+    TasksWorkers(u64, Option<u64>),
+}
+
+impl Category {
+    /// Whether case `c` belongs to this category.
+    pub fn holds(self, c: &CaseRecord) -> bool {
+        match self {
+            Category::Workers(w) => c.workers == w,
+            Category::Tasks(t) => c.tasks == t,
+            Category::TasksWorkers(t, w) => c.tasks == t && c.workers == w,
+        }
+    }
+
+    /// Its label: `2 workers`, `no pool`, `1000 tasks`, `1000 tasks, 2
+    /// workers`.
+    fn label(self, lang: Lang) -> String {
+        let workers = |w: Option<u64>| match w {
+            None => lang.pick("no pool", "без пула").to_string(),
+            Some(n) => lang.count(
+                n,
+                ("worker", "workers"),
+                ("исполнитель", "исполнителя", "исполнителей"),
+            ),
+        };
+        let tasks = |t: u64| lang.count(t, ("task", "tasks"), ("задача", "задачи", "задач"));
+        match self {
+            Category::Workers(w) => workers(w),
+            Category::Tasks(t) => tasks(t),
+            Category::TasksWorkers(t, w) => format!("{}, {}", tasks(t), workers(w)),
+        }
+    }
+}
+
+/// The categories of a bar chart: their labels and what each holds.
+pub(crate) struct Categories {
+    /// Category labels, in x order.
+    pub labels: Vec<String>,
+    /// What each category holds.
+    pub keys: Vec<Category>,
+}
+
+impl Categories {
+    /// Whether the categories are task counts (the group's cases differ
+    /// in size).
+    fn by_tasks(&self) -> bool {
+        self.keys.iter().any(|k| !matches!(k, Category::Workers(_)))
+    }
+
+    /// The x axis title: `workers` as the figure words it, or, when the
+    /// categories are task counts, tasks per batch (and workers).
+    pub fn axis(&self, workers: &str, lang: Lang) -> String {
+        match self.keys.first() {
+            Some(Category::Tasks(_)) => lang.pick("tasks per batch", "задач в прогоне").into(),
+            Some(Category::TasksWorkers(..)) => format!(
+                "{}, {workers}",
+                lang.pick("tasks per batch", "задач в прогоне")
+            ),
+            _ => workers.into(),
+        }
+    }
+
+    /// The index of the last category, whose bars a finding speaks of.
+    pub fn last(&self) -> f64 {
+        (self.keys.len().max(1) - 1) as f64
+    }
+
+    /// A finding about the last category, followed by that category's
+    /// label when the categories are task counts (`smol … (1000
+    /// tasks)`), so that it names the size it speaks of.
+    pub fn about_last(&self, finding: Option<String>) -> Option<String> {
+        match (self.by_tasks(), self.labels.last()) {
+            (true, Some(size)) => finding.map(|f| format!("{f} ({size})")),
+            _ => finding,
+        }
+    }
+}
+
+/// Bars at categories: one series per runner configuration whose cases
+/// `keep` accepts, one bar per case at its category in `cats`, with the
+/// height (and 95 % interval) `value` gives; cases without a value or a
+/// category are left out. A series has one bar per category at most.
 pub(crate) fn category_bars(
     g: &Group<'_>,
-    keys: &[Option<u64>],
+    cats: &Categories,
     keep: impl Fn(&CaseRecord) -> bool,
     value: impl Fn(&CaseRecord) -> Option<(f64, Option<(f64, f64)>)>,
 ) -> Vec<Series> {
     runner_series(g)
         .into_iter()
-        .filter(|(_, _, _, cases)| cases.iter().all(|c| keep(c)))
-        .map(|(name, family, colour, cases)| Series {
-            name,
-            family: Some(family),
-            colour,
-            dashed: false,
-            horizontal: false,
-            points: cases
-                .iter()
-                .filter_map(|c| {
-                    let x = keys.iter().position(|k| *k == c.workers)? as f64;
-                    let (y, ci95) = value(c)?;
-                    Some(Point { x, y, ci95 })
-                })
-                .collect(),
+        .filter(|s| s.cases.iter().all(|c| keep(c)))
+        .map(|s| {
+            let mut points: Vec<Point> = Vec::new();
+            for c in &s.cases {
+                let Some(x) = cats.keys.iter().position(|k| k.holds(c)) else {
+                    continue;
+                };
+                let x = x as f64;
+                // Two cases of one configuration in one category are the
+                // same case run twice (a suite listing it in two sweeps):
+                // the first is drawn.
+                if points.iter().any(|p| p.x == x) {
+                    continue;
+                }
+                if let Some((y, ci95)) = value(c) {
+                    points.push(Point { x, y, ci95 });
+                }
+            }
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            s.series(points)
         })
         .collect()
 }
@@ -508,36 +646,92 @@ pub(crate) fn worker_counts(g: &Group<'_>) -> Vec<u64> {
 
 /// Categories "no pool" (cases without a worker count, when there are
 /// any), "1 worker", "2 workers", …, from the drawable cases that `keep`
-/// accepts; returns the labels and the workers value of each category.
+/// accepts. When those cases differ in tasks per batch, the categories
+/// are the task counts instead ("100 tasks", "1000 tasks"), each split by
+/// workers only when some runner configuration was measured at several
+/// worker counts of one size: a bar never mixes sizes.
 pub(crate) fn worker_categories(
     g: &Group<'_>,
     lang: Lang,
     keep: impl Fn(&CaseRecord) -> bool,
-) -> (Vec<String>, Vec<Option<u64>>) {
-    let mut keys: Vec<Option<u64>> = Vec::new();
-    if g.drawable().any(|c| keep(c) && c.workers.is_none()) {
-        keys.push(None);
+) -> Categories {
+    let kept: Vec<&CaseRecord> = g.drawable().filter(|c| keep(c)).collect();
+    let mut tasks: Vec<u64> = kept.iter().map(|c| c.tasks).collect();
+    tasks.sort_unstable();
+    tasks.dedup();
+    let mut keys: Vec<Category> = if tasks.len() < 2 {
+        kept.iter().map(|c| Category::Workers(c.workers)).collect()
+    } else {
+        // Several worker counts of one runner configuration at one size?
+        let split = kept.iter().any(|a| {
+            kept.iter().any(|b| {
+                a.tasks == b.tasks && a.workers != b.workers && series_name(a) == series_name(b)
+            })
+        });
+        kept.iter()
+            .map(|c| {
+                if split {
+                    Category::TasksWorkers(c.tasks, c.workers)
+                } else {
+                    Category::Tasks(c.tasks)
+                }
+            })
+            .collect()
+    };
+    // `None` (no pool) sorts before every worker count.
+    keys.sort_unstable();
+    keys.dedup();
+    Categories {
+        labels: keys.iter().map(|k| k.label(lang)).collect(),
+        keys,
     }
-    let mut w: Vec<u64> = g
-        .drawable()
-        .filter(|c| keep(c))
-        .filter_map(|c| c.workers)
-        .collect();
-    w.sort_unstable();
-    w.dedup();
-    keys.extend(w.into_iter().map(Some));
-    let labels = keys
-        .iter()
-        .map(|k| match k {
-            None => lang.pick("no pool", "без пула").to_string(),
-            Some(n) => lang.count(
-                *n,
-                ("worker", "workers"),
-                ("исполнитель", "исполнителя", "исполнителей"),
-            ),
-        })
-        .collect();
-    (labels, keys)
+}
+
+/// Which case of each runner configuration a figure of percentiles
+/// (latency, loop-lag) draws: the one at the largest worker count (a
+/// runner without one, always) and, when the group's cases differ in
+/// tasks per batch, at the largest task count — the course's 10 000
+/// concurrent sleeps — never a mix of sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slice {
+    /// The worker count drawn, when the group has one.
+    pub workers: Option<u64>,
+    /// The task count drawn, when the group's cases differ in it.
+    pub tasks: Option<u64>,
+}
+
+impl Slice {
+    /// The slice of `g` among the drawable cases `has` accepts.
+    pub fn of(g: &Group<'_>, has: impl Fn(&CaseRecord) -> bool) -> Slice {
+        let cases: Vec<&CaseRecord> = g.drawable().filter(|c| has(c)).collect();
+        let workers = cases.iter().filter_map(|c| c.workers).max();
+        let mut tasks: Vec<u64> = cases.iter().map(|c| c.tasks).collect();
+        tasks.sort_unstable();
+        tasks.dedup();
+        Slice {
+            workers,
+            tasks: if tasks.len() > 1 {
+                tasks.last().copied()
+            } else {
+                None
+            },
+        }
+    }
+
+    /// Whether case `c` is in the slice.
+    pub fn holds(&self, c: &CaseRecord) -> bool {
+        (c.workers.is_none() || c.workers == self.workers)
+            && self.tasks.is_none_or(|t| c.tasks == t)
+    }
+
+    /// The group's label with the task count drawn (`sleep
+    /// duration=100ms, 10000 tasks`), for the figure's title.
+    pub fn label(&self, g: &Group<'_>, lang: Lang) -> String {
+        match self.tasks {
+            Some(t) => g.label_at(t, lang),
+            None => g.label(lang),
+        }
+    }
 }
 
 /// The runner series of `plot` (reference lines left out) with the value

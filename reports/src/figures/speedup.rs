@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use super::throughput::speedup_finding;
 use super::{
-    category_bars, plot, ranked, reference_of, worker_categories, FigureKind, Group, Mark, Plot,
+    category_bars, plot, ranked, reference_of, worker_categories, Category, FigureKind, Group,
+    Mark, Plot,
 };
 use crate::Lang;
 
@@ -24,8 +25,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     }
     let measured =
         |c: &crate::CaseRecord| !g.is_reference(c) && references.contains_key(reference_of(c));
-    let (categories, keys) = worker_categories(g, lang, measured);
-    let series = category_bars(g, &keys, measured, |c| {
+    let cats = worker_categories(g, lang, measured);
+    let series = category_bars(g, &cats, measured, |c| {
         let s = c.summary.as_ref()?;
         let reference = references[reference_of(c)];
         let y = c.speedup_vs_seq.unwrap_or(s.throughput.median / reference);
@@ -81,26 +82,37 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                 }
             ),
         ),
-        lang.pick("workers", "исполнители"),
+        &cats.axis(lang.pick("workers", "исполнители"), lang),
         &lang.pick(
             format!("speed-up over {over_en} (×)"),
             format!("ускорение относительно {over_ru} (×)"),
         ),
         Mark::Bars,
-        categories,
+        cats.labels.clone(),
         series,
     );
-    if let Some(Some(w)) = keys.last() {
+    // The worker count of the last category's bars: its own, or (a
+    // category of one task count) the largest its cases ran on.
+    let workers = match cats.keys.last() {
+        Some(Category::Workers(w) | Category::TasksWorkers(_, w)) => *w,
+        Some(Category::Tasks(t)) => g
+            .drawable()
+            .filter(|c| measured(c) && c.tasks == *t)
+            .filter_map(|c| c.workers)
+            .max(),
+        None => None,
+    };
+    if let Some(w) = workers {
         let bases: BTreeMap<String, &str> = g
             .drawable()
             .map(|c| (super::series_name(c), reference_of(c)))
             .collect();
-        p.finding = speedup_finding(
-            &ranked(&p, Some((keys.len() - 1) as f64)),
-            *w,
+        p.finding = cats.about_last(speedup_finding(
+            &ranked(&p, Some(cats.last())),
+            w,
             |name| bases.get(name).copied().unwrap_or("seq").to_string(),
             lang,
-        );
+        ));
     }
     Some(p)
 }

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    category_bars, contrast, family_colour, format_number, format_short, plot, ranked, time_unit,
-    worker_categories, FigureKind, Group, Mark, Plot, Point, Series,
+    category_bars, contrast, format_number, format_short, plot, ranked, runner_colour, time_unit,
+    worker_categories, FigureKind, Fill, Group, Mark, Plot, Point, Series,
 };
 use crate::{CaseRecord, Family, Lang, Stat};
 
@@ -61,13 +61,9 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         .fold(0.0, f64::max);
     let (unit, per) = time_unit(longest);
     order.sort_by_key(|(_, family)| *family);
-    let mut shade: BTreeMap<Family, usize> = BTreeMap::new();
     let series = order
         .iter()
         .map(|(runner, family)| {
-            let i = shade.entry(*family).or_default();
-            let colour = family_colour(*family, *i);
-            *i += 1;
             let mut points: Vec<Point> = by_runner[runner]
                 .iter()
                 .map(|&(mb, (s, interval))| Point {
@@ -80,7 +76,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             Series {
                 name: runner.to_string(),
                 family: Some(*family),
-                colour,
+                colour: runner_colour(runner, *family),
+                fill: Fill::Solid,
                 dashed: false,
                 horizontal: false,
                 points,
@@ -153,10 +150,10 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         return None;
     }
     let (unit, per) = time_unit(longest);
-    let (categories, keys) = worker_categories(g, lang, |c| c.startup.is_some());
+    let cats = worker_categories(g, lang, |c| c.startup.is_some());
     let series = category_bars(
         g,
-        &keys,
+        &cats,
         |c| c.startup.is_some(),
         |c| {
             let (m, interval) = whole(c)?;
@@ -188,15 +185,15 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                 ""
             }
         ),
-        lang.pick("workers", "исполнители"),
+        &cats.axis(lang.pick("workers", "исполнители"), lang),
         &lang.pick(format!("start-up ({unit})"), format!("запуск ({unit})")),
         Mark::Bars,
-        categories.clone(),
+        cats.labels.clone(),
         series,
     );
     let f = |v: f64| format!("{} {unit}", format_short(v));
-    p.finding = contrast(
-        &ranked(&p, Some((categories.len().max(1) - 1) as f64)),
+    p.finding = cats.about_last(contrast(
+        &ranked(&p, Some(cats.last())),
         |lo, hi| {
             lang.pick(
                 format!("Every runner starts in {}–{}", f(lo), f(hi)),
@@ -209,6 +206,6 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                 format!("Запуск {hi} — {}, {lo} — {}", f(h), f(l)),
             )
         },
-    );
+    ));
     Some(p)
 }

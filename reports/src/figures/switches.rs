@@ -8,10 +8,10 @@ use crate::Lang;
 
 /// The figure, when some drawable case has repetitions.
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
-    let (categories, keys) = worker_categories(g, lang, |_| true);
+    let cats = worker_categories(g, lang, |_| true);
     let series = category_bars(
         g,
-        &keys,
+        &cats,
         |_| true,
         |c| {
             if c.tasks == 0 {
@@ -32,15 +32,15 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             "Voluntary plus involuntary context switches of the whole case process per batch, divided by the tasks in the batch.",
             "Добровольные и принудительные переключения контекста всего процесса случая за прогон, делённые на число задач в прогоне.",
         ).into(),
-        lang.pick("workers", "исполнители"),
+        &cats.axis(lang.pick("workers", "исполнители"), lang),
         lang.pick("context switches per task", "переключений контекста на задачу"),
         Mark::Bars,
-        categories.clone(),
+        cats.labels.clone(),
         series,
     );
     let f = format_short;
-    p.finding = contrast(
-        &ranked(&p, Some((categories.len().max(1) - 1) as f64)),
+    p.finding = cats.about_last(contrast(
+        &ranked(&p, Some(cats.last())),
         |lo, hi| {
             lang.pick(
                 format!(
@@ -65,6 +65,6 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                 ),
             )
         },
-    );
+    ));
     Some(p)
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::{
     contrast, format_short, plot, ranked, reference_of, runner_series, worker_counts, FigureKind,
-    Group, Mark, Plot, Point, Series,
+    Fill, Group, Mark, Plot, Point, Series,
 };
 use crate::figures::palette::reference_colour;
 use crate::{Family, Lang, WorkloadKind};
@@ -27,7 +27,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     let mut references: Vec<(String, Family, f64)> = Vec::new();
     let mut reference_of_series: BTreeMap<String, String> = BTreeMap::new();
     let mut reference_series: Vec<String> = Vec::new();
-    for (name, family, colour, cases) in runner_series(g) {
+    for rs in runner_series(g) {
+        let (name, cases) = (rs.name.clone(), &rs.cases);
         if let Some(c) = cases.first() {
             reference_of_series.insert(name.clone(), reference_of(c).to_string());
         }
@@ -56,12 +57,9 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             .collect();
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
         series.push(Series {
-            name,
-            family: Some(family),
-            colour,
             dashed: horizontal,
             horizontal,
-            points,
+            ..rs.series(points)
         });
     }
     for (runner, family, throughput) in &references {
@@ -73,6 +71,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             family: None,
             // seq's ideal in light grey; py-seq's in a pale tan.
             colour: reference_colour(*family),
+            fill: Fill::Solid,
             dashed: true,
             horizontal: false,
             points: workers
