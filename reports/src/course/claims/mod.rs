@@ -14,7 +14,7 @@ mod c9_release;
 
 use super::rule::{Outcome, Ratio};
 use super::{Claim, Evidence};
-use crate::figures::{runner_colour, FigureKind, Mark, Plot, Point, Series};
+use crate::figures::{series_style, FigureKind, Mark, Plot, Point, Series};
 use crate::{CaseRecord, Lang, Results};
 
 /// A claim with its rule.
@@ -80,12 +80,15 @@ fn bars(
     p
 }
 
-/// A series in the runner's own colour (the same in every figure).
+/// A series in the runner's own colour and fill (the same in every
+/// figure: offloaded work hatched).
 fn series(c: &CaseRecord, name: String, points: Vec<Point>) -> Series {
+    let (colour, fill) = series_style(c);
     Series {
         name,
         family: Some(c.family),
-        colour: runner_colour(&c.runner, c.family),
+        colour,
+        fill,
         dashed: false,
         horizontal: false,
         points,
