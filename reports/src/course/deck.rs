@@ -97,12 +97,7 @@ pub fn render_deck(
 /// or, where nothing was measured, the headline over an empty chart that
 /// says why.
 fn slide(j: &Judgement, lang: Lang) -> Plot {
-    let subtitle = format!(
-        "{} · {} · {}",
-        j.claim.id,
-        j.outcome.word(lang),
-        j.claim.short(lang)
-    );
+    let subtitle = format!("{} · {}", j.claim.id, j.outcome.word(lang));
     let mut plot = match &j.figure {
         Some(p) if p.series.iter().any(|s| !s.points.is_empty()) => {
             let mut p = p.clone();
@@ -129,7 +124,13 @@ fn slide(j: &Judgement, lang: Lang) -> Plot {
             p
         }
     };
-    plot.finding = Some(j.headline.clone());
+    // Two lines, so that each stays large enough to read from the back
+    // of a room: the verdict in words, then its numbers.
+    plot.finding = Some(if j.numbers.is_empty() {
+        j.lead.clone()
+    } else {
+        format!("{}\n{}", j.lead, j.numbers)
+    });
     plot
 }
 

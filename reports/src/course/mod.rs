@@ -9,7 +9,7 @@
 //! cases are missing (no python3 here) is inconclusive with that reason
 //! while the rest of the deck is still written ([`deck`]).
 //!
-//! To add a claim: write a module in `claims/` with a `CLAIM` (its id,
+//! To add a claim: write a module in `claims/` with a `ClaimDef` (its id,
 //! its words and the seed text it quotes) and a `judge` function, and
 //! list it in [`claims::ALL`]; its cases go in `suites/course.toml` and
 //! `suites/course-quick.toml`.
@@ -74,8 +74,12 @@ pub struct Judgement {
     pub claim: Claim,
     /// Its verdict.
     pub outcome: Outcome,
-    /// The verdict in words with its key numbers: the slide's title.
+    /// The verdict in words with its key numbers, in one line.
     pub headline: String,
+    /// The headline's opening words (the verdict in words).
+    pub lead: String,
+    /// The headline's numbers.
+    pub numbers: String,
     /// The checks behind the verdict (and those shown for context).
     pub checks: Vec<Check>,
     /// What on this machine limits the evidence (its cores, a missing
@@ -111,9 +115,24 @@ pub fn judge(results: &Results, lang: Lang) -> Vec<Judgement> {
         .map(|c| {
             let evidence = (c.judge)(results, lang);
             let outcome = Outcome::combine(&evidence.checks);
-            let lead = (c.lead)(outcome, lang);
+            let lead = match outcome {
+                Outcome::Holds => lang.pick(c.holds.0, c.holds.1).to_string(),
+                Outcome::Refuted => format!(
+                    "{} — {}",
+                    c.claim.short(lang),
+                    lang.pick("not so on this machine", "на этой машине это не так")
+                ),
+                Outcome::Inconclusive => format!(
+                    "{} — {}",
+                    c.claim.short(lang),
+                    lang.pick(
+                        "not settled on this machine",
+                        "на этой машине не установлено"
+                    )
+                ),
+            };
             let headline = if evidence.numbers.is_empty() {
-                lead.to_string()
+                lead.clone()
             } else {
                 format!("{lead}: {}", evidence.numbers)
             };
@@ -123,6 +142,8 @@ pub fn judge(results: &Results, lang: Lang) -> Vec<Judgement> {
                 claim: c.claim,
                 outcome,
                 headline,
+                lead,
+                numbers: evidence.numbers,
                 checks: evidence.checks,
                 limits,
                 notes: evidence.notes,

@@ -97,12 +97,21 @@ impl Plot {
         root.fill(&WHITE)?;
         Ok(match (style, &self.finding) {
             (Style::Course, Some(finding)) => {
-                let size = fit(finding, m.title, m.size.0);
+                // A finding of several lines: the first in bold at the
+                // title's size, the rest a fifth smaller, each shrunk
+                // only as far as it must to fit the width.
                 let pad = m.title as i32 / 2;
-                let below = root.margin(pad, 0, pad, pad).titled(
-                    finding,
-                    ("sans-serif", size).into_font().style(FontStyle::Bold),
-                )?;
+                let mut below = root.margin(pad, 0, pad, pad);
+                for (i, line) in finding.lines().enumerate() {
+                    let font = if i == 0 {
+                        ("sans-serif", fit(line, m.title, m.size.0))
+                            .into_font()
+                            .style(FontStyle::Bold)
+                    } else {
+                        ("sans-serif", fit(line, m.title * 4 / 5, m.size.0)).into_font()
+                    };
+                    below = below.titled(line, font)?;
+                }
                 (
                     below,
                     fit(&self.title, m.subtitle, m.size.0 - m.legend_width),

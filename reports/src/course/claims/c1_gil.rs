@@ -9,7 +9,7 @@
 //! less than any real parallel gain on two cores (ideal: 2×), more than
 //! what a GIL-bound model's noise reaches.
 
-use super::{bars, judged_workers, lead, point, same_work, series, workers_label, ClaimDef};
+use super::{bars, judged_workers, point, same_work, series, workers_label, ClaimDef};
 use crate::course::rule::{find, pair, ratio_of, throughput, Check, Expect, Outcome};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::{Lang, Results};
@@ -43,16 +43,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         ],
     },
     judge,
-    lead: |o, lang| {
-        lead(
-            o,
-            (
-                "CPython threads do not speed up countdown, processes and Rust threads do",
-                "Потоки CPython не ускоряют countdown, процессы и потоки Rust — ускоряют",
-            ),
-            lang,
-        )
-    },
+    holds: ("CPython threads do not speed up countdown, processes and Rust threads do", "Потоки CPython не ускоряют countdown, процессы и потоки Rust — ускоряют"),
 };
 
 fn judge(r: &Results, lang: Lang) -> Evidence {

@@ -8,7 +8,7 @@
 //! claim's "about as long" holds at the course's numbers and fails
 //! where creating the tasks costs more than a quarter of a sleep.
 
-use super::{lead, lines, series, sleep_secs, ClaimDef};
+use super::{lines, series, sleep_secs, ClaimDef};
 use crate::course::rule::{find, pair, ratio_of, wall, Check, Expect};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::figures::Point;
@@ -34,16 +34,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         }],
     },
     judge,
-    lead: |o, lang| {
-        lead(
-            o,
-            (
-                "10 000 concurrent sleeps take about as long as one",
-                "10 000 одновременных ожиданий длятся почти как одно",
-            ),
-            lang,
-        )
-    },
+    holds: ("10 000 concurrent sleeps take about as long as one", "10 000 одновременных ожиданий длятся почти как одно"),
 };
 
 /// The runners shown, the first two judged.

@@ -8,7 +8,7 @@
 //! and an async runtime are shown beside them for context, with the
 //! memory each thread takes and the p99 latency.
 
-use super::{bars, lead, median_point, series, sleep_secs, ClaimDef};
+use super::{bars, median_point, series, sleep_secs, ClaimDef};
 use crate::course::rule::{find, pair, ratio_of, wall, Check, Expect, Ratio};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::format::local;
@@ -33,16 +33,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         }],
     },
     judge,
-    lead: |o, lang| {
-        lead(
-            o,
-            (
-                "100 threads are fine, 10 000 are not",
-                "100 потоков — хорошо, 10 000 — плохо",
-            ),
-            lang,
-        )
-    },
+    holds: ("100 threads are fine, 10 000 are not", "100 потоков — хорошо, 10 000 — плохо"),
 };
 
 /// Runners shown: a thread per task (judged), then context.

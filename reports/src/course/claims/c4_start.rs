@@ -10,7 +10,7 @@
 //! (`starts`); a case that started once has no interval, and its check
 //! is inconclusive. Rust's pools are shown beside them for context.
 
-use super::{bars, lead, median_point, series, ClaimDef};
+use super::{bars, median_point, series, ClaimDef};
 use crate::course::rule::{find, pair, Check, Expect, Ratio};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::format::local;
@@ -47,16 +47,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         ],
     },
     judge,
-    lead: |o, lang| {
-        lead(
-            o,
-            (
-                "fork starts first, then forkserver, then spawn",
-                "fork запускается быстрее всех, затем forkserver, затем spawn",
-            ),
-            lang,
-        )
-    },
+    holds: ("fork starts first, then forkserver, then spawn", "fork запускается быстрее всех, затем forkserver, затем spawn"),
 };
 
 /// Every start-up a case measured, in seconds: the pool's own part (for

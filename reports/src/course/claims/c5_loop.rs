@@ -9,7 +9,7 @@
 //! to its blocking pool. Twice is a conservative floor: a blocked loop is
 //! late by a whole task, a free one by a scheduling slice.
 
-use super::{bars, lead, median_point, series, ClaimDef};
+use super::{bars, median_point, series, ClaimDef};
 use crate::course::rule::{find, pair, param, ratio_of, values, Check, Expect};
 use crate::course::{Claim, Evidence, Quote};
 use crate::format::local;
@@ -32,16 +32,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         }],
     },
     judge,
-    lead: |o, lang| {
-        lead(
-            o,
-            (
-                "CPU work blocks the event loop; offloading keeps it on time",
-                "Вычисления блокируют цикл событий, вынос сохраняет его отзывчивость",
-            ),
-            lang,
-        )
-    },
+    holds: ("CPU work blocks the event loop; offloading keeps it on time", "Вычисления блокируют цикл событий, вынос сохраняет его отзывчивость"),
 };
 
 /// The heartbeat's p99 lateness per repetition, in seconds.

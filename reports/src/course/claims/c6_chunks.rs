@@ -6,7 +6,7 @@
 //! for CPython's `Pool` under fork and for Rust's fork-pool. The spawn
 //! pools are shown beside them for context.
 
-use super::{bars, lead, median_point, series, ClaimDef};
+use super::{bars, median_point, series, ClaimDef};
 use crate::course::rule::{find, pair, param, ratio_of, throughput, Check, Expect};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::format::local;
@@ -36,16 +36,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         ],
     },
     judge,
-    lead: |o, lang| {
-        lead(
-            o,
-            (
-                "Few large messages beat many small ones",
-                "Несколько крупных сообщений быстрее множества мелких",
-            ),
-            lang,
-        )
-    },
+    holds: ("Few large messages beat many small ones", "Несколько крупных сообщений быстрее множества мелких"),
 };
 
 /// A case's `chunksize` (1 when not set).

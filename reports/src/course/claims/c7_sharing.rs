@@ -8,7 +8,7 @@
 //! `Queue`, `Manager`, under `py-seq`) and in Rust (an atomic in a
 //! shared mapping, a pipe, a server process, under `seq`).
 
-use super::{bars, lead, median_point, series, ClaimDef};
+use super::{bars, median_point, series, ClaimDef};
 use crate::course::rule::{find, pair, param, ratio_of, values, Check, Expect};
 use crate::course::{Claim, Evidence, Quote};
 use crate::format::local;
@@ -38,16 +38,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         ],
     },
     judge,
-    lead: |o, lang| {
-        lead(
-            o,
-            (
-                "Shared memory is cheapest, then a queue, then a Manager",
-                "Общая память дешевле очереди, очередь дешевле Manager",
-            ),
-            lang,
-        )
-    },
+    holds: ("Shared memory is cheapest, then a queue, then a Manager", "Общая память дешевле очереди, очередь дешевле Manager"),
 };
 
 /// The three ways, cheapest first as the claim orders them.

@@ -12,7 +12,7 @@
 //! before the first batch, so their stacks are part of its idle memory
 //! and would not count.
 
-use super::{bars, lead, median_point, series, ClaimDef};
+use super::{bars, median_point, series, ClaimDef};
 use crate::course::rule::{find, pair, ratio_of, values, Check, Expect};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::format::local;
@@ -42,16 +42,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         ],
     },
     judge,
-    lead: |o, lang| {
-        lead(
-            o,
-            (
-                "A waiting async task costs far less memory than a thread",
-                "Ожидающая асинхронная задача занимает гораздо меньше памяти, чем поток",
-            ),
-            lang,
-        )
-    },
+    holds: ("A waiting async task costs far less memory than a thread", "Ожидающая асинхронная задача занимает гораздо меньше памяти, чем поток"),
 };
 
 /// The footprint every task count starts from: the median whole-process

@@ -7,7 +7,7 @@
 //! and on `sleep` (`time.sleep` releases it). Countdown under the same
 //! threads, which holds the GIL, is shown beside them for context.
 
-use super::{bars, judged_workers, lead, point, same_work, series, workers_label, ClaimDef};
+use super::{bars, judged_workers, point, same_work, series, workers_label, ClaimDef};
 use crate::course::rule::{find, pair, ratio_of, throughput, Check, Expect, Ratio};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::{Lang, Results};
@@ -29,16 +29,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         }],
     },
     judge,
-    lead: |o, lang| {
-        lead(
-            o,
-            (
-                "hashlib and time.sleep run in parallel in CPython threads",
-                "hashlib и time.sleep выполняются в потоках CPython параллельно",
-            ),
-            lang,
-        )
-    },
+    holds: ("hashlib and time.sleep run in parallel in CPython threads", "hashlib и time.sleep выполняются в потоках CPython параллельно"),
 };
 
 /// The workloads compared: the two that release the GIL, then countdown.

@@ -12,7 +12,7 @@ mod c7_sharing;
 mod c8_memory;
 mod c9_release;
 
-use super::rule::{Outcome, Ratio};
+use super::rule::Ratio;
 use super::{Claim, Evidence};
 use crate::figures::{series_style, FigureKind, Mark, Plot, Point, Series};
 use crate::{CaseRecord, Lang, Results};
@@ -23,8 +23,9 @@ pub struct ClaimDef {
     pub claim: Claim,
     /// Its checks, numbers, limits and figure, from a results file.
     pub judge: fn(&Results, Lang) -> Evidence,
-    /// The headline's opening words for each verdict.
-    pub lead: fn(Outcome, Lang) -> &'static str,
+    /// The headline's opening words when the claim holds, in English
+    /// and Russian (otherwise they name the claim and the verdict).
+    pub holds: (&'static str, &'static str),
 }
 
 /// Every claim, in the deck's order.
@@ -39,19 +40,6 @@ pub static ALL: [ClaimDef; 9] = [
     c8_memory::DEF,
     c9_release::DEF,
 ];
-
-/// The lead for a refuted or inconclusive verdict, the same for every
-/// claim; `holds` is the claim's own.
-fn lead(outcome: Outcome, holds: (&'static str, &'static str), lang: Lang) -> &'static str {
-    match outcome {
-        Outcome::Holds => lang.pick(holds.0, holds.1),
-        Outcome::Refuted => lang.pick("Not so on this machine", "На этой машине это не так"),
-        Outcome::Inconclusive => lang.pick(
-            "Not settled on this machine",
-            "На этой машине не установлено",
-        ),
-    }
-}
 
 /// A bar chart for a claim: one bar per series and category, with each
 /// point's interval as its whisker.
