@@ -8,6 +8,7 @@ use super::{
     category_bars, contrast, family_colour, format_number, format_short, plot, ranked, time_unit,
     worker_categories, FigureKind, Group, Mark, Plot, Point, Series,
 };
+use crate::format::local::times_count;
 use crate::{Family, Lang};
 
 /// The figure, when the group has pool cases at two or more `parent_mb`
@@ -46,7 +47,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         .flatten()
         .map(|(_, s)| *s)
         .fold(0.0, f64::max);
-    let (unit, per) = time_unit(longest);
+    let (unit, per) = time_unit(longest, lang);
     order.sort_by_key(|(_, family)| *family);
     let mut shade: BTreeMap<Family, usize> = BTreeMap::new();
     let series = order
@@ -82,7 +83,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         ),
         lang.pick(
             "Time from starting the pool until every worker said it was ready, against the memory the parent process had allocated and touched first (one start per case; a CPython pool's once its interpreter is up).",
-            "Время от запуска пула до готовности всех исполнителей в зависимости от памяти, которую родительский процесс заранее выделил и заполнил (один запуск на случай; у пулов CPython — после запуска интерпретатора).",
+            "Время от запуска пула до готовности всех исполнителей в зависимости от памяти, которую родительский процесс заранее выделил и заполнил (один запуск на замер; у пулов CPython — отсчёт после запуска интерпретатора).",
         ).into(),
         lang.pick("parent memory (MiB)", "память родителя (МиБ)"),
         &lang.pick(format!("pool start-up ({unit})"), format!("запуск пула ({unit})")),
@@ -102,22 +103,24 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         .collect();
     growth.sort_by(|a, b| a.1.total_cmp(&b.1));
     let (lo_mb, hi_mb) = (
-        format_number(sizes[0]),
-        format_number(sizes[sizes.len() - 1]),
+        format_number(sizes[0], lang),
+        format_number(sizes[sizes.len() - 1], lang),
     );
-    let f = format_short;
+    let f = |v: f64| format_short(v, lang);
+    // A growth that rounds to 1: «в 1 раз» is no Russian.
+    let barely = |v: f64| crate::format::short(v) == "1";
     p.finding = contrast(
         &growth,
         |_, hi| {
             lang.pick(
                 format!("Every pool's start-up grows at most {}× from {lo_mb} to {hi_mb} MiB of parent memory", f(hi)),
-                format!("Запуск любого пула растёт не более чем в {} раза от {lo_mb} до {hi_mb} МиБ памяти родителя", f(hi)),
+                format!("При росте памяти родителя с {lo_mb} до {hi_mb} МиБ запуск любого пула {}", if barely(hi) { "почти не замедляется".to_string() } else { format!("замедляется не больше чем в {}", times_count(hi)) }),
             )
         },
         |(hi, h), (lo, l)| {
             lang.pick(
                 format!("{hi} start-up grows {}× from {lo_mb} to {hi_mb} MiB of parent memory; {lo} only {}×", f(h), f(l)),
-                format!("Запуск {hi} растёт в {} раза от {lo_mb} до {hi_mb} МиБ памяти родителя, {lo} — лишь в {}", f(h), f(l)),
+                format!("При росте памяти родителя с {lo_mb} до {hi_mb} МиБ запуск {hi} замедляется в {}, а {lo} — {}", times_count(h), if barely(l) { "почти не замедляется".to_string() } else { format!("лишь в {}", times_count(l)) }),
             )
         },
     );
@@ -136,7 +139,7 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if longest <= 0.0 {
         return None;
     }
-    let (unit, per) = time_unit(longest);
+    let (unit, per) = time_unit(longest, lang);
     let (categories, keys) = worker_categories(g, lang, |c| c.startup.is_some());
     let series = category_bars(
         g,
@@ -158,7 +161,7 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             "{}{}",
             lang.pick(
                 "Time to start each runner before its first batch — threads spawned, runtime built, or every pool worker ready — one start per case.",
-                "Время запуска каждой модели до первого прогона — потоки созданы, runtime построен или все процессы пула готовы; один запуск на случай.",
+                "Время запуска каждой модели перед первым прогоном — на создание потоков, построение среды выполнения или готовность всех процессов пула; один запуск на замер.",
             ),
             if interpreter {
                 lang.pick(
@@ -175,7 +178,11 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         categories.clone(),
         series,
     );
-    let f = |v: f64| format!("{} {unit}", format_short(v));
+    // Russian scales each value to its own unit (`120 мкс`, not `0,12 мс`).
+    let f = |v: f64| match lang {
+        Lang::En => format!("{} {unit}", format_short(v, lang)),
+        Lang::Ru => crate::format::local::short_duration(v * per, lang),
+    };
     p.finding = contrast(
         &ranked(&p, Some((categories.len().max(1) - 1) as f64)),
         |lo, hi| {
