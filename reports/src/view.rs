@@ -289,22 +289,37 @@ fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
                 "повтор не удался или запуск остановлен",
             ),
         };
-        parts.push(lang.pick(
+        let mut stopped = lang.pick(
             format!(
-                "stopped after {}: {why}; median known to ±{} % (asked ±{} %), budget {}",
+                "stopped after {}: {why}",
                 Lang::En.count(n, ("repetition", "repetitions"), ("", "", "")),
-                pct(s.precision),
-                pct(s.precision_target),
-                duration(s.budget.secs(), lang),
             ),
             format!(
-                "остановлено после {}: {why}; медиана известна с точностью ±{} % (задано ±{} %), бюджет {}",
+                "остановлено после {}: {why}",
                 Lang::Ru.count(n, ("", ""), ("повтора", "повторов", "повторов")),
-                pct(s.precision),
-                pct(s.precision_target),
-                duration(s.budget.secs(), lang),
             ),
-        ));
+        );
+        // A fixed count asks for no precision and has no budget: its
+        // record holds a zero target and budget and, when too few
+        // repetitions give no interval, an unbounded precision (the
+        // harness writes f64::MAX); above ±1000 % it says nothing.
+        if s.precision.is_finite() && s.precision <= 10.0 {
+            stopped += &lang.pick(
+                format!("; median known to ±{} %", pct(s.precision)),
+                format!("; медиана известна с точностью ±{} %", pct(s.precision)),
+            );
+            if s.precision_target > 0.0 {
+                stopped += &lang.pick(
+                    format!(" (asked ±{} %)", pct(s.precision_target)),
+                    format!(" (задано ±{} %)", pct(s.precision_target)),
+                );
+            }
+        }
+        if s.budget.0 > 0 {
+            let budget = duration(s.budget.secs(), lang);
+            stopped += &lang.pick(format!(", budget {budget}"), format!(", бюджет {budget}"));
+        }
+        parts.push(stopped);
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }

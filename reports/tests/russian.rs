@@ -12,8 +12,9 @@ use std::path::Path;
 
 use bakeoff_reports::lang::{stray_english, visible_markdown, visible_text};
 use bakeoff_reports::{
-    render_sources, CaseRecord, CaseStatus, Failure, Family, Interference, Lang, Nanos, PythonEnv,
-    RenderOptions, Results, ServerUsage, Source, Style, Verification,
+    render_sources, Calibration, CaseRecord, CaseStatus, Failure, Family, Interference, Lang,
+    Nanos, PythonEnv, RenderOptions, Results, ServerUsage, Source, StopReason, Stopping, Style,
+    Verification,
 };
 
 fn fixture(name: &str) -> Results {
@@ -153,6 +154,35 @@ fn cpu_run() -> Results {
         flagged: true,
     };
     r.cases[rayon].repetitions[0].interference = Some(busy);
+    // What a run with `--reps 2` records: calibration not asked for, a
+    // fixed count, no precision (too few repetitions for an interval:
+    // the harness writes f64::MAX) and no budget.
+    let fixed = at(&r, "thread-pool", 2);
+    r.cases[fixed].calibration = Some(Calibration {
+        target: Nanos(0),
+        batch_wall: Nanos(0),
+        batches: 1,
+        inherited: false,
+    });
+    r.cases[fixed].stopping = Some(Stopping {
+        reason: StopReason::Fixed,
+        precision_target: 0.0,
+        precision: f64::MAX,
+        budget: Nanos(0),
+    });
+    let precise = at(&r, "tokio-mt", 2);
+    r.cases[precise].calibration = Some(Calibration {
+        target: Nanos(100_000_000),
+        batch_wall: Nanos(24_100_000),
+        batches: 5,
+        inherited: false,
+    });
+    r.cases[precise].stopping = Some(Stopping {
+        reason: StopReason::Precise,
+        precision_target: 0.02,
+        precision: 0.018,
+        budget: Nanos(3_000_000_000),
+    });
     r.planned_cases = r.cases.len() as u64 + 2;
     r.complete = false;
     r
@@ -284,6 +314,17 @@ fn the_russian_report_says_what_the_english_one_does_in_russian_words() {
     );
     assert!(html.contains("<code>killed by SIGKILL</code>"), "{html}");
     assert!(html.contains("<code>3.11.2</code>"), "{html}");
+    // The `reps` column's tooltip: a fixed count states no precision.
+    assert!(
+        html.contains(
+            "title=\"калибровка не задана: один прогон на повтор; остановлено после 2 повторов: число повторов задано\">"
+        ),
+        "{html}"
+    );
+    assert!(
+        page.contains("медиана известна с точностью ±1,8 % (задано ±2 %), бюджет 3 с"),
+        "{page}"
+    );
     // summary.md: Russian headings and statuses.
     assert!(md.starts_with("# Сводка bakeoff\n"), "{md}");
     assert!(md.contains("| модель |"), "{md}");

@@ -105,7 +105,7 @@ pub(super) fn build_wall(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             "Медианное время одного прогона в зависимости от числа одновременно выполняемых задач, обе оси логарифмические; горизонтальная линия — ожидания полностью перекрываются.",
         )
         .into(),
-        lang.pick("tasks in flight", "одновременных задач"),
+        lang.pick("tasks in flight", "число одновременных задач"),
         &lang.pick(format!("wall time per batch ({unit})"), format!("время прогона ({unit})")),
         Mark::Lines,
         Vec::new(),
@@ -183,7 +183,7 @@ pub(super) fn build_bytes(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             "Пиковая резидентная память процесса замера во время прогона сверх памяти простоя (модель запущена, ничего ещё не выполнено), делённая на число одновременных задач: во что обходится каждый ожидающий поток, процесс или асинхронная задача.",
         )
         .into(),
-        lang.pick("tasks in flight", "одновременных задач"),
+        lang.pick("tasks in flight", "число одновременных задач"),
         lang.pick(
             "peak RSS above idle per task (bytes)",
             "пик RSS сверх простоя на задачу (байты)",

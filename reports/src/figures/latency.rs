@@ -79,7 +79,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         lang.pick("percentile of task latency", "перцентиль задержки задачи"),
         &lang.pick(
             format!("latency, submit → done ({unit})"),
-            format!("задержка, отправка → готово ({unit})"),
+            format!("задержка от отправки до готовности ({unit})"),
         ),
         Mark::Bars,
         PERCENTILES.iter().map(|(l, _)| l.to_string()).collect(),
