@@ -139,10 +139,11 @@ fn duration_value(value: &str) -> bool {
 
 /// The Latin-script words (two letters or more: the ids `C1`…`C9` and
 /// `c=100` have one) of `text`, a text a Russian reader sees, that the
-/// allowlist does not name, in order of appearance, each once. A word is a run of ASCII letters, digits, `_`,
-/// `-`, `.` and `=`; `name=value` is allowed when `name` is a known
-/// parameter ([`PARAMS`] or [`NAMES`]) and `value` a number, a duration,
-/// a name or a known value. Run it on [`visible_text`] of a page, so that
+/// allowlist does not name, in order of appearance, each once. A word
+/// is a run of ASCII letters, digits, `_`, `-`, `.` and `=`;
+/// `name=value` is allowed when `name` is a known parameter ([`PARAMS`]
+/// or [`NAMES`]) and `value` a number, a duration, a name or a known
+/// value. Run it on [`visible_text`] of a page, so that
 /// what sits in `<code>` (ids, commands, paths) is exempt.
 pub fn stray_english(text: &str) -> Vec<String> {
     let allowed = |w: &str, list: &[&str]| list.iter().any(|a| a.eq_ignore_ascii_case(w));
@@ -205,7 +206,7 @@ pub fn visible_text(html: &str) -> String {
         rest = &rest[close + 1..];
         if matches!(name.as_str(), "head" | "script" | "style" | "code") {
             let end = format!("</{name}");
-            match rest.to_ascii_lowercase().find(&end) {
+            match find_ignoring_case(rest, &end) {
                 Some(at) => {
                     rest = &rest[at..];
                     rest = rest.find('>').map_or("", |gt| &rest[gt + 1..]);
@@ -217,6 +218,14 @@ pub fn visible_text(html: &str) -> String {
     }
     out.push_str(&decode(rest));
     out
+}
+
+/// Where `needle` (ASCII) first occurs in `hay`, whatever the case of
+/// its letters.
+fn find_ignoring_case(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// What a reader of a Markdown file sees as words: the file without its
@@ -270,7 +279,7 @@ mod tests {
     #[test]
     fn visible_text_drops_tags_code_styles_and_keeps_tooltips() {
         let html = "<html><head><title>Report</title><style>body { color: red }</style></head>\
-                    <body><h1>Отчёт</h1><p>машина <code>vm-host &amp; co</code></p>\
+                    <body><h1>Отчёт</h1><p>машина <CODE>vm-host &amp; co</CODE></p>\
                     <td title=\"подсказка\">1,5&nbsp;мс</td><script>let x = 1;</script></body></html>";
         let text = visible_text(html);
         assert!(text.contains("Отчёт") && text.contains("машина"), "{text}");
