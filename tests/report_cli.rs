@@ -102,8 +102,8 @@ fn run_writes_the_report_beside_results_and_prints_its_path() {
         "{stdout}"
     );
     let html = std::fs::read_to_string(&index).unwrap();
-    assert!(html.contains("<a href=\"results.json\">results.json</a>"));
-    assert!(html.contains("<a href=\"results.csv\">results.csv</a>"));
+    assert!(html.contains("<a href=\"results.json\"><code>results.json</code></a>"));
+    assert!(html.contains("<a href=\"results.csv\"><code>results.csv</code></a>"));
     assert!(dir.path().join("summary.md").is_file());
     assert!(dir.path().join("figures").is_dir());
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::figures::{family_colour, FigureKind, Fill, Mark, Plot, Point, Series};
-use crate::format::{number as format_number, time_unit};
+use crate::format::local::{number as format_number, time_unit};
 use crate::{Family, Lang, ReportError};
 
 /// One benchmark's median, as criterion estimated it.
@@ -272,7 +272,7 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
         }
     }
     let longest = rows.iter().map(|e| e.per_op_secs().0).fold(0.0, f64::max);
-    let (unit, per) = time_unit(longest);
+    let (unit, per) = time_unit(longest, lang);
     let per_element = rows.iter().any(|e| e.elements() > 1);
     let point = |e: &Estimate, x: usize| {
         let (m, (lo, hi)) = e.per_op_secs();
@@ -315,7 +315,7 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
             let family = family_of(group, f);
             let name = match family {
                 Family::Processes => lang.pick("processes", "процессы"),
-                Family::Async => "async",
+                Family::Async => lang.pick("async", "асинхронные"),
                 Family::Threads => lang.pick("threads", "потоки"),
                 Family::Baseline => lang.pick("other", "прочее"),
                 Family::Cpython => "CPython",
@@ -352,7 +352,8 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
                 Some(v) => format!("{} {v}", e.function),
                 None => e.function.clone(),
             };
-            let t = |e: &Estimate| format!("{} {unit}", format_number(e.per_op_secs().0 / per));
+            let t =
+                |e: &Estimate| format!("{} {unit}", format_number(e.per_op_secs().0 / per, lang));
             Some(lang.pick(
                 format!(
                     "{}: {} for {}, {} for {}",
@@ -387,6 +388,7 @@ fn group_plot(index: usize, group: &str, rows: &[&Estimate], lang: Lang) -> Plot
         log_y: false,
         log_x: false,
         series,
+        lang,
     };
     p.decide_log_y();
     p

@@ -169,6 +169,140 @@ pub mod local {
         format!("[{}–{}]", f(low), f(high))
     }
 
+    /// A time unit chosen for `max_seconds` (as [`super::time_unit`]),
+    /// named in `lang`, with the seconds per unit: `("мкс", 1e-6)`.
+    pub fn time_unit(max_seconds: f64, lang: Lang) -> (&'static str, f64) {
+        let (unit, per) = super::time_unit(max_seconds);
+        (time_unit_name(unit, lang), per)
+    }
+
+    /// How many times faster or slower than `than` a speed-up of `ratio`
+    /// is, as a phrase: `1.8× faster than seq` / `в 1,8 раза быстрее
+    /// seq`, below 1 `1.3× slower than seq` / `в 1,3 раза медленнее seq`
+    /// (the inverse), and `as fast as seq` / `так же быстро, как seq`
+    /// when the factor rounds to 1 (Russian has no natural «в 1 раз»).
+    pub fn times(ratio: f64, than: &str, lang: Lang) -> String {
+        let slower = ratio < 1.0 && ratio > 0.0;
+        let factor = if slower { 1.0 / ratio } else { ratio };
+        let shown = super::significant(factor, 2);
+        if shown == "1" {
+            return lang.pick(
+                format!("as fast as {than}"),
+                format!("так же быстро, как {than}"),
+            );
+        }
+        match lang {
+            Lang::En => format!(
+                "{shown}× {} than {than}",
+                if slower { "slower" } else { "faster" }
+            ),
+            Lang::Ru => format!(
+                "в {} {} {than}",
+                times_count(factor),
+                if slower {
+                    "медленнее"
+                } else {
+                    "быстрее"
+                }
+            ),
+        }
+    }
+
+    /// `1,8 раза`, `2 раза`, `5 раз`, `21 раз`, `52 тыс. раз`: a factor
+    /// of 2 significant digits with the form of «раз» Russian gives it
+    /// (a fraction takes «раза»; a whole number its plural form).
+    pub fn times_count(factor: f64) -> String {
+        let n = short(factor, Lang::Ru);
+        let word = if n.contains(',') {
+            "раза"
+        } else if let Ok(whole) = n.parse::<u64>() {
+            let (m10, m100) = (whole % 10, whole % 100);
+            if (2..=4).contains(&m10) && !(12..=14).contains(&m100) {
+                "раза"
+            } else {
+                "раз"
+            }
+        } else {
+            // `52 тыс.`, `3 млн`: genitive plural.
+            "раз"
+        };
+        format!("{n} {word}")
+    }
+
+    /// A range of speed-ups, all over `than`: `в 1,8–1,9 раза быстрее
+    /// seq`, `в 1,1–1,3 раза медленнее seq`, or, when it reaches across
+    /// 1, `от 0,95 до 1,1 скорости seq`; in English `0.95–1.1× seq's
+    /// speed`.
+    pub fn times_range(lo: f64, hi: f64, than: &str, lang: Lang) -> String {
+        let (a, b) = (short(lo, lang), short(hi, lang));
+        match lang {
+            Lang::En => format!("{a}–{b}× {than}'s speed"),
+            Lang::Ru => {
+                let one = |v: f64| super::significant(v, 2) == "1";
+                if lo > 1.0 && !one(lo) {
+                    let upper = times_count(hi);
+                    format!("в {}–{upper} быстрее {than}", short(lo, lang))
+                } else if hi < 1.0 && hi > 0.0 && !one(1.0 / hi) {
+                    let upper = times_count(1.0 / lo);
+                    format!("в {}–{upper} медленнее {than}", short(1.0 / hi, lang))
+                } else if a == b {
+                    times(hi, than, lang)
+                } else {
+                    format!("от {a} до {b} скорости {than}")
+                }
+            }
+        }
+    }
+
+    /// Seconds with their own unit and 2 significant digits, for a
+    /// finding: `270 ns` / `270 нс`, `41 ms` / `41 мс`.
+    pub fn short_duration(v: f64, lang: Lang) -> String {
+        let (unit, per) = super::time_unit(v.abs());
+        format!("{} {}", short(v / per, lang), time_unit_name(unit, lang))
+    }
+
+    /// A number of 2 significant digits and the noun it counts, in the
+    /// form the number asks for: `1.2 switches` / `1,2 переключения`,
+    /// `5 переключений`, `21 переключение` (a fraction takes the
+    /// second Russian form, as «2»).
+    pub fn short_count(v: f64, lang: Lang, en: (&str, &str), ru: (&str, &str, &str)) -> String {
+        let n = short(v, lang);
+        format!("{n} {}", noun(&n, lang, en, ru))
+    }
+
+    /// The form of a noun after the number `n` as written in `lang`
+    /// (`1,2` → the second Russian form, `5` → the third).
+    pub fn noun<'a>(
+        n: &str,
+        lang: Lang,
+        en: (&'a str, &'a str),
+        ru: (&'a str, &'a str, &'a str),
+    ) -> &'a str {
+        match lang {
+            Lang::En => {
+                if n == "1" {
+                    en.0
+                } else {
+                    en.1
+                }
+            }
+            Lang::Ru => match n.parse::<u64>() {
+                Ok(whole) => {
+                    let (m10, m100) = (whole % 10, whole % 100);
+                    if m10 == 1 && m100 != 11 {
+                        ru.0
+                    } else if (2..=4).contains(&m10) && !(12..=14).contains(&m100) {
+                        ru.1
+                    } else {
+                        ru.2
+                    }
+                }
+                Err(_) if n.contains(',') && !n.contains(' ') => ru.1,
+                Err(_) => ru.2,
+            },
+        }
+    }
+
     fn digits(v: f64, sig: i32, lang: Lang) -> String {
         let en = super::significant(v, sig);
         match lang {
@@ -204,6 +338,55 @@ pub mod local {
             assert_eq!(ratio(1.87, Lang::Ru), "1,87×");
             assert_eq!(rate(1200.0, Lang::Ru), "1200/с");
             assert_eq!(percent(0.042, Lang::Ru), "4,2 %");
+            assert_eq!(time_unit(0.02, Lang::Ru), ("мс", 1e-3));
+            assert_eq!(short_duration(0.000_000_27, Lang::Ru), "270 нс");
+            let switches = ("переключение", "переключения", "переключений");
+            assert_eq!(
+                short_count(1.23, Lang::Ru, ("", ""), switches),
+                "1,2 переключения"
+            );
+            assert_eq!(
+                short_count(5.0, Lang::Ru, ("", ""), switches),
+                "5 переключений"
+            );
+            assert_eq!(
+                short_count(21.0, Lang::Ru, ("", ""), switches),
+                "21 переключение"
+            );
+            assert_eq!(
+                short_count(1.0, Lang::En, ("switch", "switches"), switches),
+                "1 switch"
+            );
+        }
+
+        #[test]
+        fn times_reads_as_a_phrase_in_either_language() {
+            assert_eq!(times(1.83, "seq", Lang::Ru), "в 1,8 раза быстрее seq");
+            assert_eq!(times(1.83, "seq", Lang::En), "1.8× faster than seq");
+            assert_eq!(times(0.77, "seq", Lang::Ru), "в 1,3 раза медленнее seq");
+            assert_eq!(times(0.77, "seq", Lang::En), "1.3× slower than seq");
+            assert_eq!(times(1.02, "py-seq", Lang::Ru), "так же быстро, как py-seq");
+            assert_eq!(times(0.98, "seq", Lang::En), "as fast as seq");
+            assert_eq!(times(2.0, "seq", Lang::Ru), "в 2 раза быстрее seq");
+            assert_eq!(times(5.0, "seq", Lang::Ru), "в 5 раз быстрее seq");
+            assert_eq!(times(22.0, "seq", Lang::Ru), "в 22 раза быстрее seq");
+            assert_eq!(times(12.0, "seq", Lang::Ru), "в 12 раз быстрее seq");
+            assert_eq!(
+                times_range(1.8, 1.9, "seq", Lang::Ru),
+                "в 1,8–1,9 раза быстрее seq"
+            );
+            assert_eq!(
+                times_range(0.5, 0.8, "seq", Lang::Ru),
+                "в 1,2–2 раза медленнее seq"
+            );
+            assert_eq!(
+                times_range(0.95, 1.04, "seq", Lang::Ru),
+                "от 0,95 до 1 скорости seq"
+            );
+            assert_eq!(
+                times_range(1.0, 1.02, "seq", Lang::Ru),
+                "так же быстро, как seq"
+            );
         }
     }
 }

@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use crate::figures::{FigureKind, Group, Plot};
-use crate::format::{bytes, duration};
-use crate::view::{case_table, CaseTable, WarningGroup};
+use crate::format::local::{bytes, duration};
+use crate::view::{case_table, CaseTable, Rich, WarningGroup};
 use crate::{Environment, Lang, Results};
 
 /// The template, embedded so the binary needs no files beside it.
@@ -19,10 +19,11 @@ const TEMPLATE: &str = include_str!("../templates/report.html");
 /// One machine's runs, as the template shows them.
 #[derive(Debug, Serialize)]
 pub struct MachineView {
-    /// `vm — AMD EPYC, 2 cores`.
-    pub title: String,
+    /// `vm — AMD EPYC, 2 cores`, the host and the CPU as data
+    /// ([`machine_title`]).
+    pub title: Rich,
     /// Environment rows: (name, value).
-    pub environment: Vec<(String, String)>,
+    pub environment: Vec<(String, Rich)>,
     /// The results files (runs) merged into this machine's section.
     pub runs: Vec<RunView>,
     /// One section per workload group.
@@ -36,9 +37,10 @@ pub struct RunView {
     pub suite: String,
     /// Start time.
     pub started_at: String,
-    /// `complete`, `interrupted` or `incomplete`.
+    /// `complete`, `interrupted` or `incomplete`, in the report's
+    /// language ([`run_state`]).
     pub state: String,
-    /// Cases present / planned.
+    /// Cases present / planned: `12 of 14 cases` / «12 из 14 замеров».
     pub cases: String,
     /// Link to its results.json, if known.
     pub json_href: Option<String>,
@@ -108,8 +110,6 @@ pub struct Words {
     pub runs: &'static str,
     /// `started`.
     pub started: &'static str,
-    /// `cases`.
-    pub cases: &'static str,
     /// `raw data`.
     pub raw_data: &'static str,
     /// Shown for a workload without figures.
@@ -140,6 +140,12 @@ pub struct Words {
     pub above_cores_title: &'static str,
     /// The line under summary.md's tables that says what its marks mean.
     pub markdown_legend: &'static str,
+    /// summary.md's heading.
+    pub summary_title: &'static str,
+    /// summary.md's table headings, in column order; the first comes
+    /// before the columns of the varying axes, the others after them
+    /// (the `reps` column, when there is one, before the speed-up).
+    pub markdown_columns: [&'static str; 7],
 }
 
 impl Words {
@@ -156,14 +162,13 @@ impl Words {
                 speedup_over: "speed-up over",
                 runs: "Runs:",
                 started: "started",
-                cases: "cases",
                 raw_data: "raw data",
                 no_figure: "No figure: no case of this workload succeeded.",
                 no_figure_skipped: "No figure: every case of this workload was skipped (see above).",
                 columns: ["case", "runner", "status", "throughput", "CI95", "speed-up", "p50 latency", "p99 latency", "CPU / batch", "peak RSS above idle", "start-up"],
                 every_case: "Every case:",
                 disturbed_title: "† a pool worker died during a repetition and its task was retried: not a clean measurement",
-                primitives: "Primitives (cargo bench)",
+                primitives: "Primitives",
                 primitives_intro: "What the costs behind the figures are, as criterion measured them: the median time per operation (per element where a bench handles several per iteration) with the 95 % interval of the median.",
                 primitive_columns: ["bench", "median per operation", "CI95", "elements per iteration", "bandwidth"],
                 server_column: "server: cores busy, CPU per request",
@@ -171,32 +176,35 @@ impl Words {
                 noisy_title: "~ noisy: the median throughput is known only to worse than ±5 % (with fewer than 6 repetitions: it varied by more than 10 %)",
                 above_cores_title: "! more than the machine's cores allow: a measurement problem, not a result",
                 markdown_legend: "`~` marks noisy throughput (its median known only to worse than ±5 %; with fewer than 6 repetitions, a coefficient of variation above 10 %); `!` a speed-up above what the machine's logical cores allow (a measurement problem); `†` a case whose worker process died during a measured batch (its tasks were retried: timing is not a clean measurement); `—` means not set or not measured; `skipped` a case this machine could not run (the reason is under the machine's heading).",
+                summary_title: "bakeoff summary",
+                markdown_columns: ["runner", "status", "throughput (median)", "CI95", "speed-up", "p99 latency", "start-up"],
             },
             Lang::Ru => Words {
-                written_by: "Создано bakeoff",
-                method: "Медианы по повторам; усы и интервалы — интервалы самих медиан по порядковым статистикам (95 % начиная с 6 повторов; при меньшем числе — размах повторов). Упавшие, непроверенные и пропущенные случаи перечислены, но не нарисованы.",
+                written_by: "Отчёт составлен bakeoff версии",
+                method: "Медианы по повторам; усы и интервалы — доверительные интервалы самих медиан по порядковым статистикам (95 % начиная с 6 повторов; при меньшем числе — размах повторов). Замеры со сбоем, непроверенные и незапущенные перечислены в таблицах, но не нарисованы.",
                 warnings: "Предупреждения",
-                no_warnings: "Предупреждений нет: каждый случай выполнился, совпал с ответом seq и был стабилен.",
-                no_warnings_ran: "Предупреждений нет: каждый выполненный случай совпал с ответом seq и был стабилен.",
+                no_warnings: "Предупреждений нет: все замеры выполнены, совпали с ответом seq и были стабильны.",
+                no_warnings_ran: "Предупреждений нет: все выполненные замеры совпали с ответом seq и были стабильны.",
                 skipped: "Не запущено",
                 speedup_over: "ускорение относительно",
-                runs: "Прогоны:",
-                started: "начат",
-                cases: "случаев",
+                runs: "Файлы результатов:",
+                started: "начало —",
                 raw_data: "исходные данные",
-                no_figure: "Нет рисунка: ни один случай этой нагрузки не прошёл.",
-                no_figure_skipped: "Нет рисунка: все случаи этой нагрузки пропущены (см. выше).",
-                columns: ["случай", "модель", "статус", "пропускная способность", "ДИ95", "ускорение", "задержка p50", "задержка p99", "CPU / прогон", "пик RSS сверх простоя", "запуск"],
-                every_case: "У всех случаев:",
+                no_figure: "Рисунка нет: ни один замер этой нагрузки не удался.",
+                no_figure_skipped: "Рисунка нет: ни один замер этой нагрузки не запускался (см. выше).",
+                columns: ["замер", "модель", "статус", "пропускная способность", "ДИ95", "ускорение", "задержка p50", "задержка p99", "CPU на прогон", "пик RSS сверх простоя", "запуск"],
+                every_case: "Во всех замерах:",
                 disturbed_title: "† в одном из повторов погиб рабочий процесс пула и его задачу выполнили заново: замер не чистый",
-                primitives: "Примитивы (cargo bench)",
-                primitives_intro: "Стоимость примитивов, стоящих за рисунками, по замерам criterion: медиана времени на операцию (на элемент, если замер обрабатывает несколько за итерацию) с 95 % интервалом медианы.",
+                primitives: "Примитивы",
+                primitives_intro: "Стоимость примитивов, стоящих за рисунками, по замерам criterion: медиана времени на операцию (на элемент, если замер обрабатывает несколько элементов за итерацию) с 95 % доверительным интервалом медианы.",
                 primitive_columns: ["замер", "медиана на операцию", "ДИ95", "элементов за итерацию", "пропускная способность"],
                 server_column: "сервер: занято ядер, CPU на запрос",
                 reps_column: "повторы",
-                noisy_title: "~ шумный: медиана пропускной способности известна лишь с точностью хуже ±5 % (при менее чем 6 повторах: разброс больше 10 %)",
+                noisy_title: "~ шумный замер: медиана пропускной способности известна с точностью хуже ±5 % (при менее чем 6 повторах — разброс больше 10 %)",
                 above_cores_title: "! больше, чем позволяют ядра машины: ошибка измерения, а не результат",
-                markdown_legend: "`~` — шумная пропускная способность (медиана известна лишь с точностью хуже ±5 %; при менее чем 6 повторах — коэффициент вариации больше 10 %); `!` — ускорение больше, чем позволяют логические ядра машины (ошибка измерения); `†` — случай, у которого во время замера погиб рабочий процесс (его задачи выполнены заново: замер не чистый); `—` — не задано или не измерено; `skipped` — случай, который эта машина не смогла запустить (причина — под заголовком машины).",
+                markdown_legend: "«~» — шумная пропускная способность (медиана известна с точностью хуже ±5 %; при менее чем 6 повторах — коэффициент вариации больше 10 %); «!» — ускорение больше, чем позволяют логические ядра машины (ошибка измерения); «†» — во время замера погиб рабочий процесс (его задачи выполнены заново: замер не чистый); «—» — не задано или не измерено; «не запущен» — замер, который эта машина не смогла выполнить (причина — под заголовком машины).",
+                summary_title: "Сводка bakeoff",
+                markdown_columns: ["модель", "статус", "пропускная способность (медиана)", "ДИ95", "ускорение", "задержка p99", "запуск"],
             },
         }
     }
@@ -230,6 +238,7 @@ pub struct PrimitiveRow {
 pub fn primitives_view(
     estimates: &[crate::criterion::Estimate],
     plots: &[(Plot, String, Option<String>)],
+    lang: Lang,
 ) -> PrimitivesView {
     PrimitivesView {
         figures: figure_views(plots, None),
@@ -239,15 +248,16 @@ pub fn primitives_view(
                 let (m, (lo, hi)) = e.per_op_secs();
                 PrimitiveRow {
                     id: e.id(),
-                    per_op: duration(m),
-                    per_op_ci: format!("{} – {}", duration(lo), duration(hi)),
+                    per_op: duration(m, lang),
+                    per_op_ci: format!("{} – {}", duration(lo, lang), duration(hi, lang)),
                     elements: match e.elements() {
                         1 => "—".into(),
                         n => n.to_string(),
                     },
-                    bandwidth: e
-                        .bytes_per_sec()
-                        .map_or_else(|| "—".into(), |b| format!("{}/s", bytes(b))),
+                    bandwidth: e.bytes_per_sec().map_or_else(
+                        || "—".into(),
+                        |b| format!("{}{}", bytes(b, lang), lang.pick("/s", "/с")),
+                    ),
                 }
             })
             .collect(),
@@ -263,8 +273,12 @@ pub struct ReportView {
     pub lang: &'static str,
     /// The page's fixed words.
     pub words: Words,
-    /// Page title.
+    /// Page title (the `<title>`, words and suite names together).
     pub title: String,
+    /// The first heading's words, before the suite names.
+    pub heading: String,
+    /// The suites' names, shown as data after [`ReportView::heading`].
+    pub suites: String,
     /// bakeoff version(s) that wrote the results.
     pub versions: String,
     /// Machine sections.
@@ -275,8 +289,8 @@ pub struct ReportView {
     /// How many warnings the groups hold together.
     pub warning_count: usize,
     /// Skipped cases, one line per reason
-    /// ([`crate::view::SkippedGroup::line`]).
-    pub skipped: Vec<String>,
+    /// ([`crate::view::SkippedGroup::rich`]).
+    pub skipped: Vec<Rich>,
 }
 
 /// Renders the report view to HTML.
@@ -286,9 +300,27 @@ pub fn render_html(view: &ReportView) -> Result<String, minijinja::Error> {
     env.get_template("report.html")?.render(view)
 }
 
-/// Environment rows for the template.
-pub fn environment_rows(e: &Environment, lang: Lang) -> Vec<(String, String)> {
-    let opt = |v: Option<u64>| v.map_or_else(|| "unknown".to_string(), |v| v.to_string());
+/// The title of a machine's section: `vm — AMD EPYC, 2 cores`, the host
+/// name and the CPU model as data.
+pub fn machine_title(e: &Environment, lang: Lang) -> Rich {
+    let cores = lang.count(
+        e.logical_cores.into(),
+        ("core", "cores"),
+        ("ядро", "ядра", "ядер"),
+    );
+    Rich::code(&e.hostname)
+        .and(" — ")
+        .and_code(&e.cpu_model)
+        .and(format!(", {cores}"))
+}
+
+/// Environment rows for the template: the names in `lang`, the values
+/// as words where bakeoff says something about them (cores, memory,
+/// limits, load) and as data where they are the machine's own strings
+/// (host, kernel, compiler, crates, commit, command line).
+pub fn environment_rows(e: &Environment, lang: Lang) -> Vec<(String, Rich)> {
+    let unknown = lang.pick("unknown", "неизвестно");
+    let opt = |v: Option<u64>| v.map_or_else(|| unknown.to_string(), |v| v.to_string());
     let crates = e
         .crates
         .iter()
@@ -296,49 +328,84 @@ pub fn environment_rows(e: &Environment, lang: Lang) -> Vec<(String, String)> {
         .collect::<Vec<_>>()
         .join(", ");
     let l = |en: &str, ru: &str| lang.pick(en, ru).to_string();
+    let load = e
+        .load_average
+        .iter()
+        .map(|v| match lang {
+            Lang::En => format!("{v:.2}"),
+            Lang::Ru => format!("{v:.2}").replace('.', ","),
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let data = |v: &str| {
+        if v.is_empty() {
+            Rich::text("—")
+        } else {
+            Rich::code(v)
+        }
+    };
     vec![
         (
             l("machine", "машина"),
-            format!("{} — {}", e.hostname, e.cpu_model),
+            Rich::code(&e.hostname).and(" — ").and_code(&e.cpu_model),
         ),
         (
             l("cores", "ядра"),
-            lang.pick(
+            Rich::text(lang.pick(
                 format!("{} logical, {} physical", e.logical_cores, e.physical_cores),
                 format!(
                     "{} логических, {} физических",
                     e.logical_cores, e.physical_cores
                 ),
-            ),
+            )),
         ),
-        (l("memory", "память"), bytes(e.memory.0 as f64)),
-        (l("kernel", "ядро ОС"), e.kernel.clone()),
-        ("rustc".into(), format!("{} ({})", e.rustc, e.profile)),
-        (l("crates", "крейты"), crates),
+        (
+            l("memory", "память"),
+            Rich::text(bytes(e.memory.0 as f64, lang)),
+        ),
+        (l("kernel", "ядро ОС"), data(&e.kernel)),
+        (
+            l("rustc", "компилятор Rust"),
+            data(&format!("{} ({})", e.rustc, e.profile)),
+        ),
+        (l("crates", "крейты"), data(&crates)),
         (
             l("limits", "лимиты"),
-            format!(
-                "open files {}, processes {}, vm.max_map_count {}, threads-max {}",
-                opt(e.open_files_limit),
-                opt(e.process_limit),
-                opt(e.max_map_count),
-                opt(e.threads_max)
-            ),
+            match lang {
+                Lang::En => Rich::text(format!(
+                    "open files {}, processes {}, vm.max_map_count {}, threads-max {}",
+                    opt(e.open_files_limit),
+                    opt(e.process_limit),
+                    opt(e.max_map_count),
+                    opt(e.threads_max)
+                )),
+                Lang::Ru => Rich::text(format!(
+                    "открытых файлов {}, процессов {}, ",
+                    opt(e.open_files_limit),
+                    opt(e.process_limit),
+                ))
+                .and_code("vm.max_map_count")
+                .and(format!(" {}, ", opt(e.max_map_count)))
+                .and_code("threads-max")
+                .and(format!(" {}", opt(e.threads_max))),
+            },
         ),
         (
             l("load at start", "загрузка в начале"),
-            format!(
-                "{:.2} {:.2} {:.2} (1, 5, 15 min)",
-                e.load_average[0], e.load_average[1], e.load_average[2]
-            ),
+            Rich::text(lang.pick(
+                format!("{load} (1, 5, 15 min)"),
+                format!("{load} (за 1, 5 и 15 мин)"),
+            )),
         ),
         (
             l("commit", "коммит"),
-            e.git_commit.clone().unwrap_or_else(|| "unknown".into()),
+            e.git_commit
+                .as_deref()
+                .map_or_else(|| Rich::text(unknown), Rich::code),
         ),
         (
             l("command line", "командная строка"),
-            e.command_line.join(" "),
+            data(&e.command_line.join(" ")),
         ),
     ]
 }
@@ -349,11 +416,11 @@ pub fn environment_rows(e: &Environment, lang: Lang) -> Vec<(String, String)> {
 pub fn python_row<'a>(
     runs: impl IntoIterator<Item = &'a Results>,
     lang: Lang,
-) -> Option<(String, String)> {
+) -> Option<(String, Rich)> {
     let value = runs
         .into_iter()
-        .find_map(|r| crate::view::python(r, lang))?;
-    Some(("python".into(), value))
+        .find_map(|r| crate::view::python_rich(r, lang))?;
+    Some((lang.pick("python", "Python").into(), value))
 }
 
 /// A workload section from a group and its plots.
@@ -381,6 +448,30 @@ pub fn workload_view(
             .iter()
             .all(|c| c.status == crate::CaseStatus::Skipped),
     }
+}
+
+/// A run's state in `lang`: `complete` / «завершён», `interrupted` /
+/// «прерван», `incomplete` / «не завершён».
+pub fn run_state(complete: bool, interrupted: bool, lang: Lang) -> &'static str {
+    if complete {
+        lang.pick("complete", "завершён")
+    } else if interrupted {
+        lang.pick("interrupted", "прерван")
+    } else {
+        lang.pick("incomplete", "не завершён")
+    }
+}
+
+/// `12 of 14 cases` / «12 из 14 замеров»: the cases a run holds of those
+/// it planned.
+pub fn cases_of(present: usize, planned: u64, lang: Lang) -> String {
+    lang.pick(
+        format!("{present} of {planned} cases"),
+        format!(
+            "{present} из {}",
+            lang.count(planned, ("", ""), ("замера", "замеров", "замеров"))
+        ),
+    )
 }
 
 /// The template's view of drawn plots; a speed-up figure gets

@@ -53,8 +53,8 @@ pub mod axes {
         pub fn heading(&self, lang: Lang) -> String {
             match self {
                 Axis::Workers => lang.pick("workers", "исполнители").into(),
-                Axis::Concurrency => lang.pick("concurrency", "конкурентность").into(),
-                Axis::Tasks => lang.pick("tasks", "задачи").into(),
+                Axis::Concurrency => lang.pick("concurrency", "задач одновременно").into(),
+                Axis::Tasks => lang.pick("tasks", "задач").into(),
                 Axis::RunnerParam(k) | Axis::WorkloadParam(k) => k.clone(),
             }
         }
@@ -191,12 +191,22 @@ pub mod axes {
         /// The constant axes a group's heading does not already state
         /// (it names the workload parameters and, when constant, the
         /// tasks; the runner column keeps constant runner parameters):
-        /// `workers 2, concurrency 100`, or empty.
+        /// `workers 2, concurrency 100`, in Russian `2 исполнителя, не
+        /// больше 100 задач одновременно`; or empty.
         pub fn common(&self, lang: Lang) -> String {
             self.constant
                 .iter()
                 .filter(|(a, _)| matches!(a, Axis::Workers | Axis::Concurrency))
-                .map(|(a, v)| format!("{} {v}", a.heading(lang)))
+                .map(|(a, v)| match (lang, a, v.parse::<u64>()) {
+                    (Lang::Ru, Axis::Workers, Ok(n)) => {
+                        lang.count(n, ("", ""), ("исполнитель", "исполнителя", "исполнителей"))
+                    }
+                    (Lang::Ru, Axis::Concurrency, Ok(n)) => format!(
+                        "не больше {} одновременно",
+                        lang.count(n, ("", ""), ("задачи", "задач", "задач"))
+                    ),
+                    _ => format!("{} {v}", a.heading(lang)),
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         }

@@ -6,18 +6,19 @@ use std::fmt::Write;
 use crate::figures::Group;
 use crate::html::Words;
 use crate::summary::FOLDED;
-use crate::view::{case_table, speedup_note, WarningGroup};
+use crate::view::{case_table, speedup_note, Rich, WarningGroup};
 use crate::Lang;
 
 /// One machine's part of the summary.
 #[derive(Debug)]
 pub struct MachineSummary<'a> {
-    /// `vm — AMD EPYC, 2 cores`.
-    pub title: String,
+    /// `vm — AMD EPYC, 2 cores` ([`crate::html::machine_title`]).
+    pub title: Rich,
     /// Lines under the title: the Python interpreter, when the runs have
-    /// CPython cases ([`crate::view::python`]), and one line per reason
-    /// cases were skipped ([`crate::view::SkippedGroup::line`]).
-    pub notes: Vec<String>,
+    /// CPython cases ([`crate::view::python_rich`]), one line per reason
+    /// cases were skipped ([`crate::view::SkippedGroup::rich`]), and the
+    /// steal.
+    pub notes: Vec<Rich>,
     /// Its runs' warnings, one group per kind ([`crate::view::group_warnings`]).
     pub warnings: Vec<WarningGroup>,
     /// Its workload groups, in report order.
@@ -39,13 +40,13 @@ fn cell(s: &str) -> String {
 /// axes they share are stated above it.
 pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
     let words = Words::new(lang);
-    let mut out = String::from("# bakeoff summary\n");
+    let mut out = format!("# {}\n", words.summary_title);
     for m in machines {
-        let _ = write!(out, "\n## {}\n", cell(&m.title));
+        let _ = write!(out, "\n## {}\n", m.title.markdown(cell));
         if !m.notes.is_empty() {
             out.push('\n');
             for note in &m.notes {
-                let _ = writeln!(out, "- {}", cell(note));
+                let _ = writeln!(out, "- {}", note.markdown(cell));
             }
         }
         if !m.warnings.is_empty() {
@@ -58,7 +59,7 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
                     cell(&g.name),
                     g.count(),
                     cell(&g.meaning),
-                    g.first_cases(FOLDED, lang, cell)
+                    g.first_cases(FOLDED, lang, |id| format!("`{}`", cell(id)))
                 );
             }
         }
@@ -68,10 +69,17 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
             if !table.common.is_empty() {
                 let _ = write!(out, "{} {}.\n\n", words.every_case, cell(&table.common));
             }
+            let code = |text: &str, code: bool| {
+                if code {
+                    format!("`{}`", cell(text))
+                } else {
+                    cell(text)
+                }
+            };
             let axes: String = table
                 .axes
                 .iter()
-                .map(|a| format!(" {} |", cell(&a.heading)))
+                .map(|a| format!(" {} |", code(&a.heading, a.code)))
                 .collect();
             let align: String = table
                 .axes
@@ -83,9 +91,10 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
             } else {
                 (String::new(), "")
             };
+            let [runner, status, throughput, ci, speedup, p99, startup] = words.markdown_columns;
             let _ = writeln!(
                 out,
-                "| runner |{axes} status | throughput (median) | CI95 |{reps_head} speed-up | p99 latency | start-up |\n| --- |{align} --- | ---: | ---: |{reps_align} ---: | ---: | ---: |"
+                "| {runner} |{axes} {status} | {throughput} | {ci} |{reps_head} {speedup} | {p99} | {startup} |\n| --- |{align} --- | ---: | ---: |{reps_align} ---: | ---: | ---: |"
             );
             for r in &table.rows {
                 let marks = match (r.disturbed, r.noisy) {
@@ -94,7 +103,12 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
                     (false, true) => "~",
                     (false, false) => "",
                 };
-                let values: String = r.axes.iter().map(|v| format!(" {} |", cell(v))).collect();
+                let values: String = r
+                    .axes
+                    .iter()
+                    .zip(&table.axes)
+                    .map(|(v, a)| format!(" {} |", code(v, a.code && v != "—")))
+                    .collect();
                 let reps = if table.reps {
                     format!(" {} |", r.reps.as_deref().unwrap_or("—"))
                 } else {
@@ -104,7 +118,7 @@ pub fn summary(machines: &[MachineSummary<'_>], lang: Lang) -> String {
                     out,
                     "| {} |{values} {} | {marks}{} | {} |{reps} {}{} | {} | {} |",
                     cell(&r.runner),
-                    r.status,
+                    r.status_label,
                     r.throughput,
                     r.throughput_ci,
                     r.speedup,

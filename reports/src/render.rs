@@ -112,12 +112,7 @@ pub fn render_report(
     let mut warnings = Vec::new();
     for (mi, (_, srcs)) in machines.iter().enumerate() {
         let env = &srcs[0].results.environment;
-        let cores = lang.count(
-            env.logical_cores.into(),
-            ("core", "cores"),
-            ("ядро", "ядра", "ядер"),
-        );
-        let title = format!("{} — {}, {cores}", env.hostname, env.cpu_model);
+        let title = html::machine_title(env, lang);
         let groups: Vec<Group<'_>> = srcs
             .iter()
             .enumerate()
@@ -142,27 +137,35 @@ pub fn render_report(
         let mut environment = html::environment_rows(env, lang);
         environment.extend(html::python_row(srcs.iter().map(|s| &s.results), lang));
         environment.extend(
-            crate::view::steal(srcs.iter().map(|s| &s.results), lang)
-                .map(|steal| (crate::view::steal_label(lang).to_string(), steal)),
+            crate::view::steal(srcs.iter().map(|s| &s.results), lang).map(|steal| {
+                (
+                    crate::view::steal_label(lang).to_string(),
+                    crate::view::Rich::text(steal),
+                )
+            }),
         );
         views.push(MachineView {
             title: title.clone(),
             environment,
-            runs: srcs.iter().map(|s| run_view(s, out_dir)).collect(),
+            runs: srcs.iter().map(|s| run_view(s, out_dir, lang)).collect(),
             workloads,
         });
         let runs = || srcs.iter().map(|s| &s.results);
         md_machines.push(MachineSummary {
             title,
             notes: runs()
-                .find_map(|r| crate::view::python(r, lang))
-                .map(|p| format!("python: {p}"))
+                .find_map(|r| crate::view::python_rich(r, lang))
+                .map(|p| {
+                    let mut line =
+                        crate::view::Rich::text(format!("{}: ", lang.pick("python", "Python")));
+                    line.0.extend(p.0);
+                    line
+                })
                 .into_iter()
-                .chain(crate::view::skipped(runs()).iter().map(|g| g.line(lang)))
-                .chain(
-                    crate::view::steal(runs(), lang)
-                        .map(|s| format!("{}: {s}", crate::view::steal_label(lang))),
-                )
+                .chain(crate::view::skipped(runs()).iter().map(|g| g.rich(lang)))
+                .chain(crate::view::steal(runs(), lang).map(|s| {
+                    crate::view::Rich::text(format!("{}: {s}", crate::view::steal_label(lang)))
+                }))
                 .collect(),
             warnings: crate::view::group_warnings(machine_warnings, lang),
             groups,
@@ -185,7 +188,7 @@ pub fn render_report(
             style,
             &mut written,
         )?;
-        let view = html::primitives_view(primitives, &drawn);
+        let view = html::primitives_view(primitives, &drawn, lang);
         all_plots.extend(drawn.into_iter().map(|(p, _, _)| p));
         Some(view)
     };
@@ -200,13 +203,15 @@ pub fn render_report(
             format!("bakeoff report: {}", suites.join(", ")),
             format!("Отчёт bakeoff: {}", suites.join(", ")),
         ),
+        heading: lang.pick("bakeoff report: ", "Отчёт bakeoff: ").into(),
+        suites: suites.join(", "),
         versions: versions.join(", "),
         machines: views,
         warning_count: warnings.len(),
         warnings: crate::view::group_warnings(warnings, lang),
         skipped: crate::view::skipped(sources.iter().map(|s| &s.results))
             .iter()
-            .map(|g| g.line(lang))
+            .map(|g| g.rich(lang))
             .collect(),
     };
     remove_stale_figures(&fig_dir, &written)?;
@@ -252,15 +257,9 @@ fn remove_stale_figures(fig_dir: &Path, written: &[PathBuf]) -> Result<(), Repor
 /// Links from `out_dir` to the run's raw files, relative (`results.json`
 /// beside the report, `../results.json` above it), so that the report
 /// folder can be moved or zipped with its results.
-fn run_view(s: &Source, out_dir: &Path) -> RunView {
+fn run_view(s: &Source, out_dir: &Path, lang: Lang) -> RunView {
     let r = &s.results;
-    let state = if r.complete {
-        "complete"
-    } else if r.interrupted {
-        "interrupted"
-    } else {
-        "incomplete"
-    };
+    let state = html::run_state(r.complete, r.interrupted, lang);
     let link = |p: &Path| -> Option<String> {
         if !p.exists() {
             return None;
@@ -272,7 +271,7 @@ fn run_view(s: &Source, out_dir: &Path) -> RunView {
         suite: r.suite.clone(),
         started_at: r.started_at.clone(),
         state: state.into(),
-        cases: format!("{} of {}", r.cases.len(), r.planned_cases),
+        cases: html::cases_of(r.cases.len(), r.planned_cases, lang),
         json_href: json.and_then(link),
         csv_href: json.and_then(|j| link(&j.with_file_name("results.csv"))),
     }

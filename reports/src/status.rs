@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::{CaseRecord, CaseStatus};
+use crate::{CaseRecord, CaseStatus, Lang};
 
 /// Whether a case's numbers can be trusted, as every table shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -41,6 +41,19 @@ impl Status {
             Status::Failed => "failed",
             Status::Unverified => "unverified",
             Status::Skipped => "skipped",
+        }
+    }
+}
+
+impl Status {
+    /// Its word for a reader in `lang`: `ok` / «ок», `failed` / «сбой»,
+    /// `unverified` / «не проверен», `skipped` / «не запущен».
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Status::Ok => lang.pick("ok", "ок"),
+            Status::Failed => lang.pick("failed", "сбой"),
+            Status::Unverified => lang.pick("unverified", "не проверен"),
+            Status::Skipped => lang.pick("skipped", "не запущен"),
         }
     }
 }

@@ -6,16 +6,82 @@
 use serde::Serialize;
 
 use crate::figures::{self, Group};
-use crate::format::{bytes, duration, number, rate, ratio};
+use crate::format::local::{bytes, duration, number, rate, ratio};
 pub use crate::status::Status;
 use crate::status::{failure_reason, skip_reason};
-use crate::warnings::{above_cores, above_cores_legend, duration_in, noisy};
-use crate::{Axes, CaseRecord, CaseStatus, Family, Lang, Results, Stat, StopReason};
+use crate::warnings::{above_cores, above_cores_legend, noisy};
+use crate::{Axes, Axis, CaseRecord, CaseStatus, Family, Lang, Results, Stat, StopReason};
 
 pub use crate::warnings::{
     cores_note, group as group_warnings, steal, steal_label, warnings, Warning, WarningGroup,
     WarningKind, SERVER_SHARE,
 };
+
+/// One piece of a line a reader sees: words in the report's language, or
+/// data shown as it is (a path, a version, a reason as the run wrote it),
+/// which the page puts in `<code>` and summary.md in backticks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// The text.
+    pub text: String,
+    /// Whether it is data, shown as it is.
+    pub code: bool,
+}
+
+/// A line of [`Span`]s: words and data, each shown its own way.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Rich(pub Vec<Span>);
+
+impl Rich {
+    /// A line of words.
+    pub fn text(text: impl Into<String>) -> Rich {
+        Rich::default().and(text)
+    }
+
+    /// A line of data.
+    pub fn code(text: impl Into<String>) -> Rich {
+        Rich::default().and_code(text)
+    }
+
+    /// This line followed by words (nothing when `text` is empty).
+    pub fn and(mut self, text: impl Into<String>) -> Rich {
+        let text = text.into();
+        if !text.is_empty() {
+            self.0.push(Span { text, code: false });
+        }
+        self
+    }
+
+    /// This line followed by data (nothing when `text` is empty).
+    pub fn and_code(mut self, text: impl Into<String>) -> Rich {
+        let text = text.into();
+        if !text.is_empty() {
+            self.0.push(Span { text, code: true });
+        }
+        self
+    }
+
+    /// The line as plain text (a tooltip, the terminal).
+    pub fn plain(&self) -> String {
+        self.0.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    /// The line in Markdown: data in backticks, each piece through
+    /// `escape` (a table cell's escaping).
+    pub fn markdown(&self, escape: impl Fn(&str) -> String) -> String {
+        self.0
+            .iter()
+            .map(|s| {
+                if s.code {
+                    format!("`{}`", escape(&s.text).replace('`', "'"))
+                } else {
+                    escape(&s.text)
+                }
+            })
+            .collect()
+    }
+}
 
 /// A group's table of cases, as the HTML report and summary.md show it.
 #[derive(Debug, Serialize)]
@@ -41,6 +107,9 @@ pub struct CaseTable {
 pub struct AxisColumn {
     /// Its heading: `workers`, `tasks`, a parameter's name.
     pub heading: String,
+    /// Whether the heading and values are a parameter's name and values,
+    /// shown as they are written (in `<code>` on the page).
+    pub code: bool,
     /// Whether every value is a number (right-aligned).
     pub numeric: bool,
 }
@@ -60,6 +129,7 @@ pub fn case_table(g: &Group<'_>, lang: Lang) -> CaseTable {
             .iter()
             .map(|a| AxisColumn {
                 heading: a.heading(lang),
+                code: matches!(a, Axis::RunnerParam(_) | Axis::WorkloadParam(_)),
                 numeric: a.is_numeric(&g.cases),
             })
             .collect(),
@@ -84,9 +154,12 @@ pub struct CaseRow {
     pub axes: Vec<String>,
     /// Whether its numbers can be trusted.
     pub status: Status,
+    /// [`CaseRow::status`] in the report's language ([`Status::label`]).
+    pub status_label: String,
     /// Why it failed, when it did.
     pub failure: Option<String>,
-    /// Why it was not run, when it was skipped.
+    /// Why it was not run, when it was skipped, in the report's language
+    /// (the run's own words in English; see [`skip_words`]).
     pub skipped: Option<String>,
     /// Median throughput.
     pub throughput: String,
@@ -181,8 +254,8 @@ fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
             )
         } else {
             let (target, wall) = (
-                duration_in(k.target.secs(), lang),
-                duration_in(k.batch_wall.secs(), lang),
+                duration(k.target.secs(), lang),
+                duration(k.batch_wall.secs(), lang),
             );
             lang.pick(
                 format!("{batches} per repetition, for at least {target} each: one batch took {wall} in the warm-up"),
@@ -198,7 +271,7 @@ fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
     }
     let n = c.repetitions.len() as u64;
     if let Some(s) = c.stopping {
-        let pct = |share: f64| lang.decimal(&number(share * 100.0));
+        let pct = |share: f64| number(share * 100.0, lang);
         let why = match s.reason {
             StopReason::Precise => lang.pick(
                 "the median's interval became narrow enough",
@@ -206,7 +279,7 @@ fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
             ),
             StopReason::Budget => lang.pick(
                 "the time budget was spent first",
-                "время на случай кончилось раньше",
+                "время, отведённое на замер, кончилось раньше",
             ),
             StopReason::MaxReps => lang.pick(
                 "the most repetitions allowed were measured first",
@@ -215,25 +288,40 @@ fn reps_title(c: &CaseRecord, lang: Lang) -> Option<String> {
             StopReason::Fixed => lang.pick("a fixed count was asked for", "число повторов задано"),
             StopReason::Failed => lang.pick(
                 "a repetition failed, or the run was stopped",
-                "повтор упал или прогон остановлен",
+                "повтор не удался или запуск остановлен",
             ),
         };
-        parts.push(lang.pick(
+        let mut stopped = lang.pick(
             format!(
-                "stopped after {}: {why}; median known to ±{} % (asked ±{} %), budget {}",
+                "stopped after {}: {why}",
                 Lang::En.count(n, ("repetition", "repetitions"), ("", "", "")),
-                pct(s.precision),
-                pct(s.precision_target),
-                duration_in(s.budget.secs(), lang),
             ),
             format!(
-                "остановлено после {}: {why}; медиана известна с точностью ±{} % (задано ±{} %), бюджет {}",
+                "остановлено после {}: {why}",
                 Lang::Ru.count(n, ("", ""), ("повтора", "повторов", "повторов")),
-                pct(s.precision),
-                pct(s.precision_target),
-                duration_in(s.budget.secs(), lang),
             ),
-        ));
+        );
+        // A fixed count asks for no precision and has no budget: its
+        // record holds a zero target and budget and, when too few
+        // repetitions give no interval, an unbounded precision (the
+        // harness writes f64::MAX); above ±1000 % it says nothing.
+        if s.precision.is_finite() && s.precision <= 10.0 {
+            stopped += &lang.pick(
+                format!("; median known to ±{} %", pct(s.precision)),
+                format!("; медиана известна с точностью ±{} %", pct(s.precision)),
+            );
+            if s.precision_target > 0.0 {
+                stopped += &lang.pick(
+                    format!(" (asked ±{} %)", pct(s.precision_target)),
+                    format!(" (задано ±{} %)", pct(s.precision_target)),
+                );
+            }
+        }
+        if s.budget.0 > 0 {
+            let budget = duration(s.budget.secs(), lang);
+            stopped += &lang.pick(format!(", budget {budget}"), format!(", бюджет {budget}"));
+        }
+        parts.push(stopped);
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
@@ -246,10 +334,10 @@ pub fn startup(c: &CaseRecord, lang: Lang) -> String {
     let Some(whole) = Stat::of(&c.whole_startup_samples()) else {
         return "—".into();
     };
-    let mut text = duration(whole.median);
+    let mut text = duration(whole.median, lang);
     if whole.n > 1 {
         let (lo, hi) = whole.interval();
-        text += &format!(" [{}–{}]", duration(lo), duration(hi));
+        text += &format!(" [{}–{}]", duration(lo, lang), duration(hi, lang));
     }
     let interpreter: Vec<f64> = match &c.interpreter_startups {
         Some(all) => all.iter().map(|i| i.secs()).collect(),
@@ -263,7 +351,7 @@ pub fn startup(c: &CaseRecord, lang: Lang) -> String {
         text += &format!(
             " ({} {})",
             lang.pick("interpreter", "интерпретатор"),
-            duration(i.median)
+            duration(i.median, lang)
         );
     }
     text
@@ -273,19 +361,23 @@ pub fn startup(c: &CaseRecord, lang: Lang) -> String {
 /// for each of `axes`' varying axes and its words in `lang`.
 pub fn case_row(c: &CaseRecord, axes: &Axes, cores: u32, lang: Lang) -> CaseRow {
     let dash = || "—".to_string();
-    let median = |f: fn(&crate::Summary) -> &Stat, fmt: fn(f64) -> String| {
+    let median = |f: fn(&crate::Summary) -> &Stat, fmt: fn(f64, Lang) -> String| {
         c.summary
             .as_ref()
             .filter(|_| figures::is_drawable(c))
-            .map_or_else(dash, |s| fmt(f(s).median))
+            .map_or_else(dash, |s| fmt(f(s).median, lang))
     };
     CaseRow {
         id: c.id.clone(),
         runner: axes.runner(c),
         axes: axes.values(c),
         status: Status::of(c),
+        status_label: Status::of(c).label(lang).to_string(),
         failure: failure_reason(c),
-        skipped: skip_reason(c),
+        skipped: skip_reason(c).map(|r| match lang {
+            Lang::En => r,
+            Lang::Ru => skip_words(&r, lang).to_string(),
+        }),
         throughput: median(|s| &s.throughput, rate),
         throughput_ci: c
             .summary
@@ -296,14 +388,14 @@ pub fn case_row(c: &CaseRecord, axes: &Axes, cores: u32, lang: Lang) -> CaseRow 
                 // mean over few repetitions may reach below zero.
                 format!(
                     "{} – {}",
-                    number(s.throughput.interval().0.max(0.0)),
-                    number(s.throughput.interval().1)
+                    number(s.throughput.interval().0.max(0.0), lang),
+                    number(s.throughput.interval().1, lang)
                 )
             }),
         speedup: c
             .speedup_vs_seq
             .filter(|_| figures::is_drawable(c))
-            .map_or_else(dash, ratio),
+            .map_or_else(dash, |v| ratio(v, lang)),
         speedup_baseline: c.speedup_baseline.clone(),
         above_cores: above_cores(c, cores),
         reps: reps(c, lang),
@@ -317,12 +409,44 @@ pub fn case_row(c: &CaseRecord, axes: &Axes, cores: u32, lang: Lang) -> CaseRow 
         disturbed: c.disturbed(),
         server: match (&c.server, c.server_cores()) {
             (Some(server), Some(busy)) => format!(
-                "{} cores, {}",
-                number(busy),
-                server.cpu_per_request().map_or_else(dash, duration)
+                "{} {}, {}",
+                number(busy, lang),
+                cores_word(busy, lang),
+                server
+                    .cpu_per_request()
+                    .map_or_else(dash, |v| duration(v, lang))
             ),
             _ => dash(),
         },
+    }
+}
+
+/// `cores` / «ядра», «ядер»: the word after a number of cores `n`
+/// (a fraction takes «ядра»).
+pub(crate) fn cores_word(n: f64, lang: Lang) -> &'static str {
+    if n.fract() != 0.0 {
+        return lang.pick("cores", "ядра");
+    }
+    let forms = lang.count(n as u64, ("core", "cores"), ("ядро", "ядра", "ядер"));
+    match forms.rsplit(' ').next() {
+        Some("core") => "core",
+        Some("ядро") => "ядро",
+        Some("ядра") => "ядра",
+        Some("ядер") => "ядер",
+        _ => "cores",
+    }
+}
+
+/// A skip reason the run wrote (always in English) told in `lang`'s
+/// words: the two reasons bakeoff's own runners give — no interpreter, a
+/// workload without a Python form — by name, any other as a pointer to the
+/// message the run recorded. English returns it as it is.
+pub fn skip_words(reason: &str, lang: Lang) -> &str {
+    match lang {
+        Lang::En => reason,
+        Lang::Ru if reason.starts_with("no Python interpreter") => "не найден интерпретатор Python",
+        Lang::Ru if reason.contains("has no Python form") => "у этой нагрузки нет версии на Python",
+        Lang::Ru => "причина — в сообщении",
     }
 }
 
@@ -348,8 +472,37 @@ impl SkippedGroup {
                 Lang::En.count(n, ("case", "cases"), ("", "", "")),
                 self.reason
             ),
-            format!("пропущено случаев: {n} — {}", self.reason),
+            format!(
+                "не запущено замеров: {n} — {}: {}",
+                skip_words(&self.reason, lang),
+                self.reason
+            ),
         )
+    }
+}
+
+impl SkippedGroup {
+    /// [`SkippedGroup::line`] with the run's own reason as data: in
+    /// Russian `не запущено 3 замера: не найден интерпретатор Python —`
+    /// and the reason in `<code>`; in English the line as it is.
+    pub fn rich(&self, lang: Lang) -> Rich {
+        match lang {
+            Lang::En => Rich::text(self.line(lang)),
+            Lang::Ru => {
+                let n = self.cases.len() as u64;
+                Rich::text(format!(
+                    "{} {}: {} — ",
+                    if n % 10 == 1 && n % 100 != 11 {
+                        "не запущен"
+                    } else {
+                        "не запущено"
+                    },
+                    lang.count(n, ("", ""), ("замер", "замера", "замеров")),
+                    skip_words(&self.reason, lang)
+                ))
+                .and_code(&self.reason)
+            }
+        }
     }
 }
 
@@ -397,7 +550,7 @@ pub fn python(results: &Results, lang: Lang) -> Option<String> {
                 (true, Lang::En) => "GIL enabled",
                 (false, Lang::En) => "GIL disabled (free-threaded)",
                 (true, Lang::Ru) => "GIL включён",
-                (false, Lang::Ru) => "GIL выключен (free-threaded)",
+                (false, Lang::Ru) => "GIL выключен (сборка без GIL)",
             };
             format!("{name} {} ({}), {gil}", p.version, p.path)
         }
@@ -412,11 +565,37 @@ pub fn python(results: &Results, lang: Lang) -> Option<String> {
                     cpython.len()
                 ),
                 format!(
-                    "интерпретатор не найден: пропущено {skipped} из {} случаев CPython",
+                    "интерпретатор не найден: не запущено {skipped} из {} замеров CPython",
                     cpython.len()
                 ),
             )
         }
+    })
+}
+
+/// [`python`] with the data as data: the version and the path in
+/// `<code>`, the words in `lang`.
+pub fn python_rich(results: &Results, lang: Lang) -> Option<Rich> {
+    let line = python(results, lang)?;
+    Some(match &results.environment.python {
+        Some(p) => {
+            let name = match p.implementation.as_str() {
+                "cpython" => Rich::text("CPython "),
+                "pypy" => Rich::text("PyPy "),
+                other => Rich::code(other).and(" "),
+            };
+            let gil = match (p.gil_enabled, lang) {
+                (true, Lang::En) => "GIL enabled",
+                (false, Lang::En) => "GIL disabled (free-threaded)",
+                (true, Lang::Ru) => "GIL включён",
+                (false, Lang::Ru) => "GIL выключен (сборка без GIL)",
+            };
+            name.and_code(&p.version)
+                .and(" (")
+                .and_code(&p.path)
+                .and(format!("), {gil}"))
+        }
+        None => Rich::text(line),
     })
 }
 

@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use crate::figures::{self, reference_of};
-use crate::format::{duration, number};
+use crate::format::local::{duration, number, times_count};
 use crate::{CaseRecord, CaseStatus, Interference, Lang, Repetition, Results};
 
 /// A case the reader should not trust, with why.
@@ -20,9 +20,13 @@ pub struct Warning {
     pub case: String,
     /// What is wrong with it.
     pub kind: WarningKind,
-    /// The reason, in the report's language (a failure's reason as the
-    /// run wrote it).
+    /// The reason, in the report's language (in English, a failure's
+    /// reason as the run wrote it).
     pub reason: String,
+    /// What the run wrote, shown as it is after the reason (in `<code>`):
+    /// in Russian, a failure's message and a dead worker's causes, which
+    /// the run records in English; `None` when the reason says it all.
+    pub detail: Option<String>,
 }
 
 /// Why the reader should not trust a case. The order of the variants is
@@ -76,15 +80,15 @@ impl WarningKind {
     /// Its name for a reader, in `lang`.
     pub fn name(self, lang: Lang) -> &'static str {
         match self {
-            WarningKind::Failed => lang.pick("failed", "упали"),
+            WarningKind::Failed => lang.pick("failed", "сбои"),
             WarningKind::SpeedupAboveCores => {
                 lang.pick("speed-up above the cores", "ускорение больше числа ядер")
             }
             WarningKind::Unverified => lang.pick("unverified", "не проверены"),
-            WarningKind::Disturbed => lang.pick("disturbed", "замер нарушен"),
+            WarningKind::Disturbed => lang.pick("disturbed", "нарушенные замеры"),
             WarningKind::Interference => lang.pick("interference", "помехи"),
             WarningKind::Server => lang.pick("server-bound", "упёрлись в сервер"),
-            WarningKind::Noisy => lang.pick("noisy", "шумные"),
+            WarningKind::Noisy => lang.pick("noisy", "шумные замеры"),
         }
     }
 
@@ -93,7 +97,7 @@ impl WarningKind {
         match self {
             WarningKind::Failed => lang.pick(
                 "crashed, timed out or computed a different answer: never drawn",
-                "упали, не уложились во время или получили другой ответ: не нарисованы",
+                "замеры упали, не уложились во время или получили другой ответ; на рисунках их нет",
             ),
             WarningKind::SpeedupAboveCores => lang.pick(
                 "a speed-up more than 5 % above the machine's logical cores, which no model can reach: a measurement problem, not a result",
@@ -249,7 +253,7 @@ pub fn noisy(c: &CaseRecord) -> Option<Noisiness> {
 /// A share (0.034) as a percentage with 3 significant digits in `lang`
 /// (`3.4`, `3,4`), without the `%`.
 fn percent(share: f64, lang: Lang) -> String {
-    lang.decimal(&number(share * 100.0))
+    number(share * 100.0, lang)
 }
 
 /// `over 9 repetitions` in `lang` («по 9 повторам»).
@@ -312,86 +316,107 @@ pub fn warnings(results: &Results, lang: Lang) -> Vec<Warning> {
     let cores = results.environment.logical_cores.max(1);
     let machine = f64::from(cores);
     for c in &results.cases {
-        let mut push = |kind: WarningKind, reason: String| {
+        let mut push_with = |kind: WarningKind, reason: String, detail: Option<String>| {
             out.push(Warning {
                 case: c.id.clone(),
                 kind,
                 reason,
+                detail,
             })
         };
         match crate::status::Status::of(c) {
-            crate::status::Status::Failed => push(
-                WarningKind::Failed,
-                crate::status::failure_reason(c).unwrap_or_default(),
-            ),
-            crate::status::Status::Unverified => push(
+            crate::status::Status::Failed => {
+                let message = crate::status::failure_reason(c).unwrap_or_default();
+                match lang {
+                    Lang::En => push_with(WarningKind::Failed, message, None),
+                    Lang::Ru => push_with(
+                        WarningKind::Failed,
+                        "замер не удался, сообщение:".into(),
+                        Some(message),
+                    ),
+                }
+            }
+            crate::status::Status::Unverified => push_with(
                 WarningKind::Unverified,
                 lang.pick(
                     "its digests were not checked against a seq reference",
-                    "его дайджесты не сверены с эталоном seq",
+                    "его контрольные суммы не сверены с эталоном seq",
                 )
                 .into(),
+                None,
             ),
             // Not a reason to distrust anything: `skipped` lists them.
             crate::status::Status::Skipped | crate::status::Status::Ok => {}
         }
+        let mut push = |kind: WarningKind, reason: String, detail: Option<String>| {
+            push_with(kind, reason, detail)
+        };
         if above_cores(c, cores) {
             push(
                 WarningKind::SpeedupAboveCores,
                 speedup_reason(c, cores, lang),
+                None,
             );
         }
         if let (Some(server), Some(busy)) = (&c.server, c.server_cores()) {
             if busy >= SERVER_SHARE * machine {
                 let per_request = server
                     .cpu_per_request()
-                    .map_or_else(|| "—".into(), duration);
+                    .map_or_else(|| "—".into(), |v| duration(v, lang));
                 push(
                     WarningKind::Server,
                     lang.pick(
                         format!(
                             "the embedded {} server kept {} of the {} cores busy ({} of CPU per request): the rate is the machine's, runner and server together",
                             server.kind,
-                            number(busy),
+                            number(busy, lang),
                             machine,
                             per_request,
                         ),
                         format!(
-                            "встроенный сервер {} занимал {} из {} ядер ({} CPU на запрос): скорость — всей машины, модели и сервера вместе",
+                            "встроенный сервер {} занимал {} из {} ({} процессорного времени на запрос): скорость — всей машины, модели и сервера вместе",
                             server.kind,
-                            lang.decimal(&number(busy)),
-                            machine,
-                            lang.decimal(&per_request),
+                            number(busy, lang),
+                            Lang::Ru.count(cores.into(), ("", ""), ("ядра", "ядер", "ядер")),
+                            per_request,
                         ),
                     ),
+                    None,
                 );
             }
         }
         if c.status == CaseStatus::Ok && c.disturbed() {
-            push(WarningKind::Disturbed, disturbed_reason(c, lang));
+            let (reason, causes) = disturbed_reason(c, lang);
+            // English names the causes in the reason; Russian shows them
+            // as the run wrote them.
+            let detail = causes.filter(|_| lang == Lang::Ru);
+            push(WarningKind::Disturbed, reason, detail);
         }
         if let Some(reason) = interference_reason(c, lang) {
-            push(WarningKind::Interference, reason);
+            push(WarningKind::Interference, reason, None);
         }
         if let Some(why) = noisy(c) {
-            push(WarningKind::Noisy, noisy_reason(why, lang));
+            push(WarningKind::Noisy, noisy_reason(why, lang), None);
         }
     }
     out
 }
 
-/// `×2.6 over seq on 2 logical cores: more than the cores allow — …`.
+/// `×2.6 over seq on 2 logical cores: more than the cores allow — …`;
+/// in Russian `в 2,6 раза быстрее seq на 2 логических ядрах: …`.
 fn speedup_reason(c: &CaseRecord, cores: u32, lang: Lang) -> String {
-    let speedup = lang.decimal(&number(c.speedup_vs_seq.unwrap_or_default()));
+    let speedup = c.speedup_vs_seq.unwrap_or_default();
     let base = reference_of(c);
     let n = u64::from(cores);
     lang.pick(
         format!(
-            "×{speedup} over {base} on {}: more than the cores allow — a measurement problem: the baseline or this case ran beside other work, or its batches were too short to time",
+            "×{} over {base} on {}: more than the cores allow — a measurement problem: the baseline or this case ran beside other work, or its batches were too short to time",
+            number(speedup, lang),
             Lang::En.count(n, ("logical core", "logical cores"), ("", "", ""))
         ),
         format!(
-            "×{speedup} относительно {base} на {}: больше, чем позволяют ядра, — ошибка измерения: эталон или этот случай шли рядом с другой работой, или его прогоны слишком коротки, чтобы их замерить",
+            "{} на {}: больше, чем позволяют ядра, — ошибка измерения: эталон или этот замер шли рядом с другой работой, или его прогоны слишком коротки, чтобы их точно измерить",
+            crate::format::local::times(speedup, base, lang),
             Lang::Ru.count(
                 n,
                 ("", ""),
@@ -402,8 +427,10 @@ fn speedup_reason(c: &CaseRecord, cores: u32, lang: Lang) -> String {
 }
 
 /// The reason of a case whose workers died during measured batches: how
-/// many died and how, and what was retried, over its repetitions.
-fn disturbed_reason(c: &CaseRecord, lang: Lang) -> String {
+/// many died and how, and what was retried, over its repetitions; with
+/// the causes as the run recorded them (`killed by SIGKILL`), which the
+/// English reason names and the Russian shows beside it.
+fn disturbed_reason(c: &CaseRecord, lang: Lang) -> (String, Option<String>) {
     let sum =
         |f: fn(&Repetition) -> Option<u64>| -> u64 { c.repetitions.iter().filter_map(f).sum() };
     let (deaths, retried, replaced) = (
@@ -421,32 +448,34 @@ fn disturbed_reason(c: &CaseRecord, lang: Lang) -> String {
             causes.push(cause);
         }
     }
-    let causes = if causes.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", causes.join(", "))
-    };
+    let recorded = (!causes.is_empty()).then(|| causes.join(", "));
+    let causes = recorded
+        .as_ref()
+        .map_or_else(String::new, |c| format!(" ({c})"));
     let hit = c.repetitions.iter().filter(|r| r.disturbed()).count();
     let reps = c.repetitions.len();
     match lang {
         Lang::En => {
             let plural =
                 |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-            format!(
+            let reason = format!(
                 "{} died{causes} and {} retried ({} replaced, in {hit} of {reps} repetitions): timing is not a clean measurement",
                 plural(deaths, "worker", "workers"),
                 plural(retried, "task was", "tasks were"),
                 plural(replaced, "worker", "workers"),
-            )
+            );
+            (reason, recorded)
         }
         Lang::Ru => {
             let of = |n: u64, forms| Lang::Ru.count(n, ("", ""), forms);
-            format!(
-                "погибло рабочих процессов: {deaths}{causes}, выполнено заново: {}, заменено: {} (в {hit} из {}): замер не чистый",
+            let reason = format!(
+                "погибло рабочих процессов: {deaths}, выполнено заново: {}, заменено: {} (в {hit} из {}): замер не чистый{}",
                 of(retried, ("задача", "задачи", "задач")),
                 of(replaced, ("процесс", "процесса", "процессов")),
                 of(reps as u64, ("повтора", "повторов", "повторов")),
-            )
+                if recorded.is_some() { "; причины:" } else { "" },
+            );
+            (reason, recorded)
         }
     }
 }
@@ -523,7 +552,7 @@ pub fn steal<'a>(runs: impl IntoIterator<Item = &'a Results>, lang: Lang) -> Opt
 
 /// The name of [`steal`]'s line: `steal`.
 pub fn steal_label(lang: Lang) -> &'static str {
-    lang.pick("steal", "кража времени (steal)")
+    lang.pick("steal", "отнято гипервизором")
 }
 
 /// The one statement of the cores limit, for the terminal summary and
@@ -555,20 +584,17 @@ pub fn cores_note(cores: u32, lang: Lang) -> String {
 /// logical cores.
 pub fn above_cores_legend(cores: u32, lang: Lang) -> String {
     let n = u64::from(cores.max(1));
-    let limit = lang.decimal(&number(n as f64 * SPEEDUP_SLACK));
+    let limit = n as f64 * SPEEDUP_SLACK;
     lang.pick(
         format!(
-            "! a speed-up above ×{limit}, more than the {} allow: a measurement problem (see the warnings)",
+            "! a speed-up above ×{}, more than the {} allow: a measurement problem (see the warnings)",
+            number(limit, lang),
             Lang::En.count(n, ("logical core", "logical cores"), ("", "", ""))
         ),
         format!(
-            "! ускорение больше ×{limit}, то есть больше, чем позволяют ядра машины ({}): ошибка измерения (см. предупреждения)",
+            "! ускорение больше чем в {}, то есть больше, чем позволяют ядра машины ({}): ошибка измерения (см. предупреждения)",
+            times_count(limit),
             Lang::Ru.count(n, ("", ""), ("логическое ядро", "логических ядра", "логических ядер"))
         ),
     )
-}
-
-/// A short duration for a title, in `lang`'s decimal separator.
-pub(crate) fn duration_in(secs: f64, lang: Lang) -> String {
-    lang.decimal(&duration(secs))
 }

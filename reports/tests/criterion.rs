@@ -85,7 +85,7 @@ fn the_report_gains_a_primitives_section_with_figures_and_a_table() {
     let dir = tempfile::tempdir().unwrap();
     let out = render_report(&[], &e, dir.path(), RenderOptions::default()).unwrap();
     let html = std::fs::read_to_string(&out.index).unwrap();
-    assert!(html.contains(r#"<h2 id="primitives">Primitives (cargo bench)</h2>"#));
+    assert!(html.contains(r#"<h2 id="primitives">Primitives (<code>cargo bench</code>)</h2>"#));
     assert_eq!(html.matches("<figure id=\"criterion-").count(), 3);
     assert!(html.contains("<code>spawn&#x2f;fork-wait</code>"));
     for p in &out.plots {

@@ -269,7 +269,7 @@ fn the_axes_that_vary_within_a_group_are_its_columns() {
     let axes = Axes::of(&group(&r, "sleep").cases);
     assert_eq!(axes.varying, [Axis::Tasks]);
     assert_eq!(axes.common(Lang::En), "workers 2");
-    assert_eq!(axes.common(Lang::Ru), "исполнители 2");
+    assert_eq!(axes.common(Lang::Ru), "2 исполнителя");
 }
 
 #[test]
@@ -296,14 +296,17 @@ fn summary_md_and_the_html_tables_show_the_varying_axes() {
         md.contains("| tokio-mt cpu=inline | 2 | 100 | ok |"),
         "{md}"
     );
-    assert!(md.contains("| runner | cpu | workers | status |"), "{md}");
-    assert!(md.contains("| smol | offload | 2 | ok |"), "{md}");
+    // A parameter's name and values are shown as written: code.
+    assert!(md.contains("| runner | `cpu` | workers | status |"), "{md}");
+    assert!(md.contains("| smol | `offload` | 2 | ok |"), "{md}");
     assert!(
         html.contains("<th>runner</th><th>workers</th><th>tasks</th><th>status</th>"),
         "no tasks column in the HTML sleep table"
     );
-    assert!(html.contains("<th>runner</th><th>cpu</th><th>workers</th><th>status</th>"));
-    assert!(html.contains("<td>tokio-ct</td><td>inline</td><td class=\"num\">—</td>"));
+    assert!(
+        html.contains("<th>runner</th><th><code>cpu</code></th><th>workers</th><th>status</th>")
+    );
+    assert!(html.contains("<td>tokio-ct</td><td><code>inline</code></td><td class=\"num\">—</td>"));
     assert!(!html.contains("Every case:"));
 
     // A constant axis moves above the table.

@@ -346,8 +346,8 @@ fn render_writes_html_svg_png_and_summary_without_temporaries() {
         }
     }
     let html = std::fs::read_to_string(&out.index).unwrap();
-    assert!(html.contains("<a href=\"results.json\">results.json</a>"));
-    assert!(html.contains("<a href=\"results.csv\">results.csv</a>"));
+    assert!(html.contains("<a href=\"results.json\"><code>results.json</code></a>"));
+    assert!(html.contains("<a href=\"results.csv\"><code>results.csv</code></a>"));
     assert_eq!(html.matches("<figure ").count(), 12);
     assert_eq!(html.matches("<svg ").count(), 12, "figures are inline");
     assert!(!html.contains("<script"), "no JavaScript, no network");
@@ -356,8 +356,8 @@ fn render_writes_html_svg_png_and_summary_without_temporaries() {
     let md = std::fs::read_to_string(&out.summary).unwrap();
     assert!(md.contains("### primes numbers=1000003:999999, 8 tasks"));
     // `cpu` varies within the group, so it has a column of its own.
-    assert!(md.contains("| runner | cpu | workers | status |"), "{md}");
-    assert!(md.contains("| tokio-mt | offload | 2 |"), "{md}");
+    assert!(md.contains("| runner | `cpu` | workers | status |"), "{md}");
+    assert!(md.contains("| tokio-mt | `offload` | 2 |"), "{md}");
     let leftovers: Vec<_> = walk(dir.path())
         .into_iter()
         .filter(|p| p.to_string_lossy().contains(".tmp-"))
@@ -437,9 +437,14 @@ fn results_from_two_machines_merge_into_one_report_grouped_by_machine() {
         .collect();
     let out = render_sources(&sources, dir.path(), RenderOptions::default()).unwrap();
     let html = std::fs::read_to_string(&out.index).unwrap();
-    assert_eq!(html.matches("<h2>vm — AMD EPYC, 2 cores</h2>").count(), 1);
+    // The host and the CPU model are data.
     assert_eq!(
-        html.matches("<h2>second-host — AMD EPYC, 2 cores</h2>")
+        html.matches("<h2><code>vm</code> — <code>AMD EPYC</code>, 2 cores</h2>")
+            .count(),
+        1
+    );
+    assert_eq!(
+        html.matches("<h2><code>second-host</code> — <code>AMD EPYC</code>, 2 cores</h2>")
             .count(),
         1
     );

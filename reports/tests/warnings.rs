@@ -85,7 +85,7 @@ fn a_speedup_above_the_cores_is_a_measurement_problem_marked_wherever_it_is_show
     assert!(
         ru.iter().any(|w| w
             .reason
-            .starts_with("×2,6 относительно seq на 2 логических ядрах")),
+            .starts_with("в 2,6 раза быстрее seq на 2 логических ядрах")),
         "{ru:?}"
     );
 
@@ -135,7 +135,10 @@ fn a_speedup_above_the_cores_is_a_measurement_problem_marked_wherever_it_is_show
     assert!(md.contains("\n! a speed-up above ×2.1"), "{md}");
     let (html_ru, _) = report(&r, Lang::Ru);
     assert!(html_ru.contains("при двух ядрах или меньше"), "{html_ru}");
-    assert!(html_ru.contains("! ускорение больше ×2,1"), "{html_ru}");
+    assert!(
+        html_ru.contains("! ускорение больше чем в 2,1 раза"),
+        "{html_ru}"
+    );
 }
 
 #[test]
@@ -247,8 +250,10 @@ fn the_html_folds_one_details_per_kind_with_its_count_in_order() {
     assert!(
         html.find("warnings-speedup_above_cores").unwrap() < html.find("warnings-noisy").unwrap()
     );
+    let section = &html[html.find("<section class=\"warnings\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
     assert_eq!(
-        html.matches("<li><code>").count(),
+        section.matches("<li><code>").count(),
         noisy + 1,
         "every case inside its fold"
     );
@@ -263,7 +268,10 @@ fn the_html_folds_one_details_per_kind_with_its_count_in_order() {
     );
     assert_eq!(md.matches("- **unverified**").count(), 1, "{md}");
     let (html_ru, md_ru) = report(&r, Lang::Ru);
-    assert!(html_ru.contains("<strong>шумные</strong>"), "{html_ru}");
+    assert!(
+        html_ru.contains("<strong>шумные замеры</strong>"),
+        "{html_ru}"
+    );
     assert!(md_ru.contains(&format!(" и ещё {}.", noisy - 3)), "{md_ru}");
 }
 
@@ -339,7 +347,7 @@ fn the_reps_column_shows_batches_times_repetitions_and_why_it_stopped() {
     let (html_ru, _) = report(&r, Lang::Ru);
     assert!(html_ru.contains(">5×2 точность</td>"), "{html_ru}");
     assert!(
-        html_ru.contains("один прогон на разогреве занял 24,1 ms"),
+        html_ru.contains("один прогон на разогреве занял 24,1 мс"),
         "{html_ru}"
     );
     // Not in the terminal table: it is wide enough.

@@ -31,27 +31,29 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         },
     );
     let n = g.cores;
+    // «доля от 2 ядер», «загружает 2 ядра».
     let cores_of = lang.count(n.into(), ("core", "cores"), ("ядра", "ядер", "ядер"));
+    let cores = lang.count(n.into(), ("core", "cores"), ("ядро", "ядра", "ядер"));
     let mut p = plot(
         FigureKind::Cpu,
         lang.pick(
             format!("{}: CPU used of wall × {n} cores", g.label(lang)),
-            format!("{}: загрузка CPU от времени × {cores_of}", g.label(lang)),
+            format!("{}: загрузка CPU (доля от {cores_of})", g.label(lang)),
         ),
         lang.pick(
             format!("User plus system CPU time of the case process per batch, as a percentage of wall time × {n} cores: 100 % means every core was busy for the whole batch."),
-            format!("Процессорное время (user + system) процесса случая на прогон в процентах от времени × {cores_of}: 100 % — все ядра заняты весь прогон."),
+            format!("Процессорное время процесса замера за прогон (пользовательское и системное) в процентах от того, что за это время могли дать {cores}: 100 % — все ядра заняты весь прогон."),
         ),
         &cats.axis(lang.pick("workers", "исполнители"), lang),
         lang.pick(
             "CPU (user + sys) ÷ (wall × cores) (%)",
-            "CPU (user + sys) ÷ (время × ядра) (%)",
+            "CPU (польз. + сист.) ÷ (время × ядра), %",
         ),
         Mark::Bars,
         cats.labels.clone(),
         series,
     );
-    let f = format_short;
+    let f = |v: f64| format_short(v, lang);
     p.finding = cats.about_last(contrast(
         &ranked(&p, Some(cats.last())),
         |lo, hi| {
@@ -61,7 +63,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                     f(lo),
                     f(hi)
                 ),
-                format!("Все модели загружают {}–{} % от {cores_of}", f(lo), f(hi)),
+                format!("Все модели загружают {cores} на {}–{} %", f(lo), f(hi)),
             )
         },
         |(hi, h), (lo, l)| {
@@ -72,7 +74,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                     f(l)
                 ),
                 format!(
-                    "{hi} загружает {} % от {cores_of}, {lo} — лишь {} %",
+                    "{hi} загружает {cores} на {} %, а {lo} — лишь на {} %",
                     f(h),
                     f(l)
                 ),

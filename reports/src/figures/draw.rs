@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use super::{Fill, Mark, Metrics, Plot, Rgb, Series, Style};
-use crate::format::number as format_number;
+use crate::format::local::number as format_number;
 
 static FONT: Once = Once::new();
 
@@ -192,12 +192,12 @@ impl Plot {
                     String::new()
                 }
             } else if self.log_x {
-                format_number(10f64.powf(*x).round())
+                format_number(10f64.powf(*x).round(), self.lang)
             } else {
-                format_number(*x)
+                format_number(*x, self.lang)
             }
         };
-        let y_fmt = |v: &f64| format_number(y.value(*v));
+        let y_fmt = |v: &f64| format_number(y.value(*v), self.lang);
         chart
             .configure_mesh()
             .x_desc(&self.x_title)

@@ -4,10 +4,9 @@
 //! waiting task.
 
 use super::{
-    contrast, format_short, plot, ranked, runner_series, time_unit, FigureKind, Group, Mark, Plot,
-    Point, Series,
+    contrast, format_bytes, format_short, plot, ranked, runner_series, time_unit, FigureKind,
+    Group, Mark, Plot, Point, Series,
 };
-use crate::format::bytes;
 use crate::{CaseRecord, Lang, WorkloadKind};
 
 /// Tasks in flight in a case: its concurrency limit, or all its tasks.
@@ -102,7 +101,7 @@ pub(super) fn build_wall(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         .filter_map(|c| c.summary.as_ref())
         .map(|s| s.wall_s.median)
         .fold(0.0, f64::max);
-    let (unit, per) = time_unit(longest);
+    let (unit, per) = time_unit(longest, lang);
     let series = lines(g, |c| {
         let s = &c.summary.as_ref()?.wall_s;
         Some((
@@ -121,7 +120,7 @@ pub(super) fn build_wall(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             "Медианное время одного прогона в зависимости от числа одновременно выполняемых задач, обе оси логарифмические; горизонтальная линия — ожидания полностью перекрываются.",
         )
         .into(),
-        lang.pick("tasks in flight", "одновременных задач"),
+        lang.pick("tasks in flight", "число одновременных задач"),
         &lang.pick(format!("wall time per batch ({unit})"), format!("время прогона ({unit})")),
         Mark::Lines,
         Vec::new(),
@@ -130,20 +129,24 @@ pub(super) fn build_wall(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     p.log_x = true;
     let top = top_x(&p);
     let n = 10f64.powf(top).round();
-    let f = |v: f64| format!("{} {unit}", format_short(v));
+    // Russian scales each value to its own unit (`270 нс`, not `0,27 мкс`).
+    let f = |v: f64| match lang {
+        Lang::En => format!("{} {unit}", format_short(v, lang)),
+        Lang::Ru => crate::format::local::short_duration(v * per, lang),
+    };
     p.finding = contrast(
         &ranked(&p, Some(top)),
         |lo, hi| {
             lang.pick(
                 format!(
                     "{} tasks in flight finish in {}–{} under every runner",
-                    format_short(n),
+                    format_short(n, lang),
                     f(lo),
                     f(hi)
                 ),
                 format!(
-                    "{} одновременных задач завершаются за {}–{} у всех моделей",
-                    format_short(n),
+                    "{} одновременных задач все модели выполняют за {}–{}",
+                    format_short(n, lang),
                     f(lo),
                     f(hi)
                 ),
@@ -153,13 +156,13 @@ pub(super) fn build_wall(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             lang.pick(
                 format!(
                     "{} tasks in flight: {} under {lo}, {} under {hi}",
-                    format_short(n),
+                    format_short(n, lang),
                     f(l),
                     f(h)
                 ),
                 format!(
                     "{} одновременных задач: {} у {lo}, {} у {hi}",
-                    format_short(n),
+                    format_short(n, lang),
                     f(l),
                     f(h)
                 ),
@@ -192,13 +195,13 @@ pub(super) fn build_bytes(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         ),
         lang.pick(
             "Peak resident memory of the case process during a batch above its idle memory (runner started, nothing run yet), divided by the tasks in flight: what each waiting thread, process or async task costs.",
-            "Пиковая резидентная память процесса случая во время прогона сверх памяти простоя (модель запущена, ничего ещё не выполнено), делённая на число одновременных задач: цена каждого ожидающего потока, процесса или async-задачи.",
+            "Пиковая резидентная память процесса замера во время прогона сверх памяти простоя (модель запущена, ничего ещё не выполнено), делённая на число одновременных задач: во что обходится каждый ожидающий поток, процесс или асинхронная задача.",
         )
         .into(),
-        lang.pick("tasks in flight", "одновременных задач"),
+        lang.pick("tasks in flight", "число одновременных задач"),
         lang.pick(
             "peak RSS above idle per task (bytes)",
-            "пик RSS сверх простоя на задачу (байт)",
+            "пик RSS сверх простоя на задачу (байты)",
         ),
         Mark::Lines,
         Vec::new(),
@@ -206,7 +209,8 @@ pub(super) fn build_bytes(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     );
     p.log_x = true;
     let top = top_x(&p);
-    let n = format_short(10f64.powf(top).round());
+    let n = format_short(10f64.powf(top).round(), lang);
+    let bytes = |v: f64| format_bytes(v, lang);
     p.finding = contrast(
         &ranked(&p, Some(top)),
         |lo, hi| {

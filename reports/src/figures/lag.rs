@@ -16,6 +16,14 @@ const PERCENTILES: [(&str, Pick); 5] = [
     ("max", |p| p.max.0),
 ];
 
+/// A percentile's label in `lang`: `max` is «макс.».
+fn label(name: &str, lang: Lang) -> String {
+    match name {
+        "max" => lang.pick("max", "макс.").to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// The figure, when some drawable case recorded heartbeat lateness: at
 /// the largest worker count and, when the group's cases differ in tasks
 /// per batch, at the largest task count, which its title names.
@@ -32,7 +40,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if max_s <= 0.0 {
         return None;
     }
-    let (unit, per) = time_unit(max_s);
+    let (unit, per) = time_unit(max_s, lang);
     let series: Vec<Series> = runner_series(g)
         .into_iter()
         .filter_map(|s| {
@@ -53,16 +61,20 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         ),
         lang.pick(
             "Lateness of a heartbeat that asks to wake every beat while countdowns run beside it: with cpu=inline the countdowns hold the event-loop threads, with cpu=offload they run on the blocking pool. Medians over repetitions of each batch's percentiles.",
-            "Опоздание «пульса», который просыпается каждый такт, пока рядом идут циклы countdown: при cpu=inline они занимают потоки цикла событий, при cpu=offload — пул блокирующих задач. Медианы по повторам перцентилей каждого прогона.",
+            "Опоздание «пульса», который просит будить его каждый такт, пока рядом идут циклы countdown: при cpu=inline они занимают потоки цикла событий, при cpu=offload уходят в пул блокирующих задач. Медианы по повторам от перцентилей каждого прогона.",
         )
         .into(),
         lang.pick("percentile of heartbeat lateness", "перцентиль опоздания пульса"),
         &lang.pick(format!("lateness ({unit})"), format!("опоздание ({unit})")),
         Mark::Bars,
-        PERCENTILES.iter().map(|(l, _)| l.to_string()).collect(),
+        PERCENTILES.iter().map(|(l, _)| label(l, lang)).collect(),
         series,
     );
-    let f = |v: f64| format!("{} {unit}", format_short(v));
+    // Russian scales each value to its own unit (`270 нс`, not `0,27 мкс`).
+    let f = |v: f64| match lang {
+        Lang::En => format!("{} {unit}", format_short(v, lang)),
+        Lang::Ru => crate::format::local::short_duration(v * per, lang),
+    };
     p.finding = contrast(
         &ranked(&p, Some(2.0)),
         |lo, hi| {

@@ -30,7 +30,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if max_s <= 0.0 {
         return None;
     }
-    let (unit, per) = time_unit(max_s);
+    let (unit, per) = time_unit(max_s, lang);
     let series: Vec<Series> = runner_series(g)
         .into_iter()
         .filter_map(|s| {
@@ -41,30 +41,50 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         })
         .collect();
     let at_text = match at {
-        Some(1) => lang.pick(" at 1 worker", ", 1 исполнитель").to_string(),
-        Some(w) => lang.pick(format!(" at {w} workers"), format!(", исполнителей: {w}")),
+        Some(w) => lang.pick(
+            Lang::En.count(w, ("worker", "workers"), ("", "", "")),
+            Lang::Ru.count(w, ("", ""), ("исполнителе", "исполнителях", "исполнителях")),
+        ),
         None => String::new(),
+    };
+    let at_en = |t: &str| {
+        if t.is_empty() {
+            String::new()
+        } else {
+            format!(" at {t}")
+        }
+    };
+    let at_ru = |t: &str| {
+        if t.is_empty() {
+            String::new()
+        } else {
+            format!(" на {t}")
+        }
     };
     let mut p = plot(
         FigureKind::Latency,
         lang.pick(
-            format!("{}: task latency{at_text}", slice.label(g, lang)),
-            format!("{}: задержка задач{at_text}", slice.label(g, lang)),
+            format!("{}: task latency{}", slice.label(g, lang), at_en(&at_text)),
+            format!("{}: задержка задач{}", slice.label(g, lang), at_ru(&at_text)),
         ),
         lang.pick(
-            format!("How long a task waited and ran, from hand-over to the model until done{at_text}: medians over repetitions of each batch's percentiles."),
-            format!("Сколько задача ждала и выполнялась, от передачи модели до завершения{at_text}: медианы по повторам перцентилей каждого прогона."),
+            format!("How long a task waited and ran, from hand-over to the model until done{}: medians over repetitions of each batch's percentiles.", at_en(&at_text)),
+            format!("Сколько задача ждала и выполнялась, от передачи модели до завершения{}: медианы по повторам от перцентилей каждого прогона.", at_ru(&at_text)),
         ),
         lang.pick("percentile of task latency", "перцентиль задержки задачи"),
         &lang.pick(
             format!("latency, submit → done ({unit})"),
-            format!("задержка, отправка → готово ({unit})"),
+            format!("задержка от отправки до готовности ({unit})"),
         ),
         Mark::Bars,
         PERCENTILES.iter().map(|(l, _)| l.to_string()).collect(),
         series,
     );
-    let f = |v: f64| format!("{} {unit}", format_short(v));
+    // Russian scales each value to its own unit (`270 нс`, not `0,27 мкс`).
+    let f = |v: f64| match lang {
+        Lang::En => format!("{} {unit}", format_short(v, lang)),
+        Lang::Ru => crate::format::local::short_duration(v * per, lang),
+    };
     p.finding = contrast(
         &ranked(&p, Some(2.0)),
         |lo, hi| {

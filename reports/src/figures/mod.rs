@@ -25,7 +25,9 @@ mod throughput;
 
 use crate::{CaseRecord, CaseStatus, Family, Lang, Results, WorkloadKind};
 
-pub(crate) use crate::format::{number as format_number, short as format_short, time_unit};
+pub(crate) use crate::format::local::{
+    bytes as format_bytes, number as format_number, short as format_short, time_unit,
+};
 pub use palette::{
     family_colour, reference_colour, runner_colour, runner_style, series_style, Fill, Rgb,
 };
@@ -155,6 +157,9 @@ pub struct Plot {
     pub log_x: bool,
     /// The series, in legend order.
     pub series: Vec<Series>,
+    /// The language of its words, and of its tick labels' numbers
+    /// (`2,5`, `10 тыс.` in Russian).
+    pub lang: Lang,
 }
 
 /// What a test or a caption needs to know about a plot, without pixels.
@@ -584,6 +589,7 @@ pub fn plots_for(g: &Group<'_>, index: usize, lang: Lang) -> Vec<Plot> {
             // A runner with nothing drawn has no place in the legend.
             p.series.retain(|s| !s.points.is_empty());
             p.id = format!("{stem}-{}", p.kind.slug());
+            p.lang = lang;
             p.group = g.label(lang);
             // Every quantity drawn is non-negative; a wide interval from
             // few repetitions may reach below zero, which is clipped.
@@ -633,6 +639,7 @@ pub(crate) fn plot(
         log_y: false,
         log_x: false,
         series,
+        lang: Lang::En,
     }
 }
 

@@ -8,6 +8,7 @@ use super::{
     category_bars, contrast, format_number, format_short, plot, ranked, runner_colour, time_unit,
     worker_categories, FigureKind, Fill, Group, Mark, Plot, Point, Series,
 };
+use crate::format::local::times_count;
 use crate::{CaseRecord, Family, Lang, Stat};
 
 /// A median and, when there were several samples, its interval.
@@ -59,7 +60,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         .flatten()
         .map(|(_, (s, _))| *s)
         .fold(0.0, f64::max);
-    let (unit, per) = time_unit(longest);
+    let (unit, per) = time_unit(longest, lang);
     order.sort_by_key(|(_, family)| *family);
     let series = order
         .iter()
@@ -92,7 +93,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         ),
         lang.pick(
             "Time from starting the pool until every worker said it was ready, against the memory the parent process had allocated and touched first (the median of each case's starts, with its 95 % interval when there are several; a CPython pool's once its interpreter is up).",
-            "Время от запуска пула до готовности всех исполнителей в зависимости от памяти, которую родительский процесс заранее выделил и заполнил (медиана запусков каждого случая, при нескольких — с 95-процентным интервалом; у пулов CPython — после запуска интерпретатора).",
+            "Время от запуска пула до готовности всех исполнителей в зависимости от памяти, которую родительский процесс заранее выделил и заполнил (медиана запусков каждого замера, при нескольких — с 95-процентным интервалом; у пулов CPython — отсчёт после запуска интерпретатора).",
         ).into(),
         lang.pick("parent memory (MiB)", "память родителя (МиБ)"),
         &lang.pick(format!("pool start-up ({unit})"), format!("запуск пула ({unit})")),
@@ -112,22 +113,24 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         .collect();
     growth.sort_by(|a, b| a.1.total_cmp(&b.1));
     let (lo_mb, hi_mb) = (
-        format_number(sizes[0]),
-        format_number(sizes[sizes.len() - 1]),
+        format_number(sizes[0], lang),
+        format_number(sizes[sizes.len() - 1], lang),
     );
-    let f = format_short;
+    let f = |v: f64| format_short(v, lang);
+    // A growth that rounds to 1: «в 1 раз» is no Russian.
+    let barely = |v: f64| crate::format::short(v) == "1";
     p.finding = contrast(
         &growth,
         |_, hi| {
             lang.pick(
                 format!("Every pool's start-up grows at most {}× from {lo_mb} to {hi_mb} MiB of parent memory", f(hi)),
-                format!("Запуск любого пула растёт не более чем в {} раза от {lo_mb} до {hi_mb} МиБ памяти родителя", f(hi)),
+                format!("При росте памяти родителя с {lo_mb} до {hi_mb} МиБ запуск любого пула {}", if barely(hi) { "почти не замедляется".to_string() } else { format!("замедляется не больше чем в {}", times_count(hi)) }),
             )
         },
         |(hi, h), (lo, l)| {
             lang.pick(
                 format!("{hi} start-up grows {}× from {lo_mb} to {hi_mb} MiB of parent memory; {lo} only {}×", f(h), f(l)),
-                format!("Запуск {hi} растёт в {} раза от {lo_mb} до {hi_mb} МиБ памяти родителя, {lo} — лишь в {}", f(h), f(l)),
+                format!("При росте памяти родителя с {lo_mb} до {hi_mb} МиБ запуск {hi} замедляется в {}, а {lo} — {}", times_count(h), if barely(l) { "почти не замедляется".to_string() } else { format!("лишь в {}", times_count(l)) }),
             )
         },
     );
@@ -149,7 +152,7 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     if longest <= 0.0 {
         return None;
     }
-    let (unit, per) = time_unit(longest);
+    let (unit, per) = time_unit(longest, lang);
     let cats = worker_categories(g, lang, |c| c.startup.is_some());
     let series = category_bars(
         g,
@@ -174,7 +177,7 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             "{}{}",
             lang.pick(
                 "Time to start each runner before its first batch — threads spawned, runtime built, or every pool worker ready — the median of each case's starts.",
-                "Время запуска каждой модели до первого прогона — потоки созданы, runtime построен или все процессы пула готовы; медиана запусков каждого случая.",
+                "Время запуска каждой модели перед первым прогоном — на создание потоков, построение среды выполнения или готовность всех процессов пула; медиана запусков каждого замера.",
             ),
             if interpreter {
                 lang.pick(
@@ -191,7 +194,11 @@ pub(super) fn build_cost(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         cats.labels.clone(),
         series,
     );
-    let f = |v: f64| format!("{} {unit}", format_short(v));
+    // Russian scales each value to its own unit (`120 мкс`, not `0,12 мс`).
+    let f = |v: f64| match lang {
+        Lang::En => format!("{} {unit}", format_short(v, lang)),
+        Lang::Ru => crate::format::local::short_duration(v * per, lang),
+    };
     p.finding = cats.about_last(contrast(
         &ranked(&p, Some(cats.last())),
         |lo, hi| {

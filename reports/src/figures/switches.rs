@@ -4,7 +4,11 @@ use super::{
     category_bars, contrast, format_short, per_repetition, plot, ranked, worker_categories,
     FigureKind, Group, Mark, Plot,
 };
+use crate::format::local::short_count;
 use crate::Lang;
+
+/// «переключение», «переключения», «переключений».
+const SWITCHES: (&str, &str, &str) = ("переключение", "переключения", "переключений");
 
 /// The figure, when some drawable case has repetitions.
 pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
@@ -30,7 +34,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         ),
         lang.pick(
             "Voluntary plus involuntary context switches of the whole case process per batch, divided by the tasks in the batch.",
-            "Добровольные и принудительные переключения контекста всего процесса случая за прогон, делённые на число задач в прогоне.",
+            "Добровольные и принудительные переключения контекста всего процесса замера за прогон, делённые на число задач в прогоне.",
         ).into(),
         &cats.axis(lang.pick("workers", "исполнители"), lang),
         lang.pick("context switches per task", "переключений контекста на задачу"),
@@ -38,7 +42,7 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
         cats.labels.clone(),
         series,
     );
-    let f = format_short;
+    let f = |v: f64| format_short(v, lang);
     p.finding = cats.about_last(contrast(
         &ranked(&p, Some(cats.last())),
         |lo, hi| {
@@ -49,9 +53,9 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
                     f(hi)
                 ),
                 format!(
-                    "Все модели: {}–{} переключений контекста на задачу",
+                    "Все модели: {}–{} контекста на задачу",
                     f(lo),
-                    f(hi)
+                    short_count(hi, lang, ("", ""), SWITCHES)
                 ),
             )
         },
@@ -59,8 +63,8 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
             lang.pick(
                 format!("{hi}: {} context switches per task; {lo}: {}", f(h), f(l)),
                 format!(
-                    "{hi}: {} переключений контекста на задачу, {lo}: {}",
-                    f(h),
+                    "{hi}: {} контекста на задачу, {lo}: {}",
+                    short_count(h, lang, ("", ""), SWITCHES),
                     f(l)
                 ),
             )

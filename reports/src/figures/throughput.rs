@@ -9,6 +9,7 @@ use super::{
     Fill, Group, Mark, Plot, Point, Series,
 };
 use crate::figures::palette::reference_colour;
+use crate::format::local::{times, times_range};
 use crate::{Family, Lang, WorkloadKind};
 
 /// The figure, when the group is a CPU workload measured at two worker
@@ -119,20 +120,27 @@ pub(super) fn build(g: &Group<'_>, lang: Lang) -> Option<Plot> {
     Some(p)
 }
 
-/// "rayon runs at 1.9× seq's speed on 2 workers; tokio-ct at 1.0×":
-/// the finding of figures 1 and 2, from (runner, speed-up) lowest first;
-/// `reference` names the runner a series' speed-up is over (`seq`, or
-/// `py-seq` for CPython's runners).
+/// "rayon runs at 1.9× seq's speed on 2 workers; tokio-ct at 1.0×" /
+/// «На 2 исполнителях rayon — в 1,9 раза быстрее seq, а tokio-ct — так
+/// же быстро, как seq»: the finding of figures 1 and 2, from (runner,
+/// speed-up) lowest first; `reference` names the runner a series'
+/// speed-up is over (`seq`, or `py-seq` for CPython's runners).
 pub(super) fn speedup_finding(
     speedups: &[(&str, f64)],
     workers: u64,
     reference: impl Fn(&str) -> String,
     lang: Lang,
 ) -> Option<String> {
-    let f = format_short;
+    let f = |v: f64| format_short(v, lang);
     let mut all: Vec<String> = speedups.iter().map(|(name, _)| reference(name)).collect();
     all.sort_unstable();
     all.dedup();
+    // «на 1 исполнителе», «на 2 исполнителях».
+    let on_ru = Lang::Ru.count(
+        workers,
+        ("", ""),
+        ("исполнителе", "исполнителях", "исполнителях"),
+    );
     contrast(
         speedups,
         |lo, hi| match all.as_slice() {
@@ -143,9 +151,8 @@ pub(super) fn speedup_finding(
                     f(hi)
                 ),
                 format!(
-                    "Все модели: ×{}–{} к скорости {one} (исполнителей: {workers})",
-                    f(lo),
-                    f(hi)
+                    "На {on_ru} все модели — {}",
+                    times_range(lo, hi, one, Lang::Ru)
                 ),
             ),
             several => lang.pick(
@@ -156,9 +163,8 @@ pub(super) fn speedup_finding(
                     several.join(", ")
                 ),
                 format!(
-                    "Все модели: ×{}–{} к скорости своего эталона ({}; исполнителей: {workers})",
-                    f(lo),
-                    f(hi),
+                    "На {on_ru} все модели — {} ({})",
+                    times_range(lo, hi, "своего эталона", Lang::Ru),
                     several.join(", ")
                 ),
             ),
@@ -166,10 +172,10 @@ pub(super) fn speedup_finding(
         |(hi, h), (lo, l)| {
             let (rh, rl) = (reference(hi), reference(lo));
             // The low runner's reference is named only when it differs.
-            let (lo_en, lo_ru) = if rh == rl {
-                (String::new(), String::new())
+            let lo_en = if rh == rl {
+                String::new()
             } else {
-                (format!(" {rl}'s"), format!(" к {rl}"))
+                format!(" {rl}'s")
             };
             lang.pick(
                 format!(
@@ -178,9 +184,9 @@ pub(super) fn speedup_finding(
                     f(l)
                 ),
                 format!(
-                    "{hi}: ×{} к скорости {rh}, {lo}: ×{}{lo_ru} (исполнителей: {workers})",
-                    f(h),
-                    f(l)
+                    "На {on_ru} {hi} — {}, а {lo} — {}",
+                    times(h, &rh, Lang::Ru),
+                    times(l, &rl, Lang::Ru)
                 ),
             )
         },
