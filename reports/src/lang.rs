@@ -105,7 +105,9 @@ const NAMES: &[&str] = &[
     "inline", "offload", "thread", "process",
     // Libraries, languages, tools and formats.
     "tokio", "CPython", "Python", "Rust", "GIL", "asyncio", "multiprocessing",
-    "hashlib", "ThreadPoolExecutor", "Pool", "Value", "Queue", "Manager",
+    "hashlib", "time.sleep", "ThreadPoolExecutor", "Pool", "Value", "Queue", "Manager",
+    // multiprocessing's start methods, by their API names.
+    "fork", "spawn", "forkserver",
     "bakeoff", "criterion", "Linux", "JSON", "CSV", "HTML", "HTTP", "SVG", "PNG",
     // Metrics.
     "CPU", "PSI", "RSS", "PSS", "p50", "p90", "p99", "p99.9",
@@ -119,11 +121,14 @@ const PARAMS: &[&str] = &[
     "workers", "chunksize", "parent_mb", "python", "duration", "n", "numbers",
     "size", "rounds", "width", "max_iter", "beat", "patience", "requests",
     "target", "delay", "jitter", "pages", "bytes", "top", "fsync", "mode",
+    "via", "increments", "cpu", "starts",
 ];
 
 /// Parameter values a label may show after an `=` besides numbers,
 /// durations (`duration=100ms`) and [`NAMES`].
-const VALUES: &[&str] = &["course", "embedded", "true", "false", "auto"];
+const VALUES: &[&str] = &[
+    "course", "embedded", "true", "false", "auto", "shared", "queue", "manager",
+];
 
 /// Whether `word` has two Latin letters or more.
 fn latin(word: &str) -> bool {

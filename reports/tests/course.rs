@@ -496,3 +496,72 @@ fn the_deck_renders_from_results_alone_in_both_languages() {
 fn want_str(o: Outcome) -> &'static str {
     o.as_str()
 }
+
+/// The text of a page without its quotations: the course's passages are
+/// quoted as the course writes them ("CPU bound", `NumPy`), which is the
+/// one place a Russian deck may carry the course's own English words.
+fn without_quotes(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<blockquote>") {
+        out.push_str(&rest[..i]);
+        rest = match rest[i..].find("</blockquote>") {
+            Some(j) => &rest[i + j + "</blockquote>".len()..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn the_russian_deck_has_no_stray_english_and_writes_numbers_the_russian_way() {
+    use bakeoff_reports::lang::{stray_english, visible_text};
+    let mut skipped = scenario(Outcome::Holds, Spread::Wild);
+    for c in skipped.cases.iter_mut().filter(|c| c.runner == "py-fork") {
+        c.status = CaseStatus::Skipped;
+        c.summary = None;
+        c.failure = Some(Failure {
+            reason: "no Python interpreter at python3".into(),
+            stderr_tail: Vec::new(),
+        });
+    }
+    for r in [
+        scenario(Outcome::Holds, Spread::Tight),
+        scenario(Outcome::Refuted, Spread::Tight),
+        skipped,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let deck = course::render_deck(&r, None, None, dir.path(), Lang::Ru).unwrap();
+        let html = std::fs::read_to_string(&deck.index).unwrap();
+        let text = visible_text(&without_quotes(&html));
+        assert_eq!(stray_english(&text), Vec::<String>::new(), "{text}");
+        // Decimal commas: no `1.5` outside code (`p99.9` is a name).
+        let dotted = text
+            .split_whitespace()
+            .filter(|w| !w.contains("p99.9"))
+            .find(|w| {
+                w.as_bytes()
+                    .windows(3)
+                    .any(|b| b[0].is_ascii_digit() && b[1] == b'.' && b[2].is_ascii_digit())
+            });
+        assert_eq!(dotted, None, "{text}");
+        for unit in [" ms", " µs", " KiB", " MiB"] {
+            assert!(!text.contains(unit), "{unit} in {text}");
+        }
+        for slide in deck
+            .slides
+            .iter()
+            .filter(|p| p.extension().unwrap() == "svg")
+        {
+            let svg = std::fs::read_to_string(slide).unwrap();
+            let words = visible_text(&svg);
+            assert_eq!(
+                stray_english(&words),
+                Vec::<String>::new(),
+                "{}",
+                slide.display()
+            );
+        }
+    }
+}

@@ -126,10 +126,11 @@ fn slide(j: &Judgement, lang: Lang) -> Plot {
     };
     // Two lines, so that each stays large enough to read from the back
     // of a room: the verdict in words, then its numbers.
+    let plain = |t: &str| t.replace('`', "");
     plot.finding = Some(if j.numbers.is_empty() {
-        j.lead.clone()
+        plain(&j.lead)
     } else {
-        format!("{}\n{}", j.lead, j.numbers)
+        format!("{}\n{}", plain(&j.lead), plain(&j.numbers))
     });
     plot
 }
@@ -254,16 +255,17 @@ struct ClaimView {
     short: &'static str,
     verdict: &'static str,
     verdict_class: &'static str,
-    headline: String,
-    claim: &'static str,
-    claim_en: Option<&'static str>,
+    headline: Vec<Segment>,
+    alt: String,
+    claim: Vec<Segment>,
+    claim_en: Option<Vec<Segment>>,
     quotes: Vec<QuoteView>,
     checks: Vec<CheckView>,
     limits: Vec<Vec<Segment>>,
     notes: Vec<Vec<Segment>>,
     slide_svg: String,
     slide_png: String,
-    caption: String,
+    caption: Vec<Segment>,
 }
 
 #[derive(Serialize)]
@@ -333,7 +335,7 @@ struct DeckView {
     lang: &'static str,
     title: String,
     machine: String,
-    run: String,
+    run: Vec<Segment>,
     words: Words,
     claims: Vec<ClaimView>,
     json_href: Option<String>,
@@ -373,14 +375,14 @@ impl DeckView {
             .and_then(|p| relative(&p, out));
         let run = match lang {
             Lang::En => format!(
-                "Measured by bakeoff {}, suite {}, started {}; {} cases.",
+                "Measured by bakeoff `{}`, suite `{}`, started `{}`; {} cases.",
                 results.bakeoff_version,
                 results.suite,
                 results.started_at,
                 results.cases.len()
             ),
             Lang::Ru => format!(
-                "Измерено программой bakeoff {}, набор {}, начало {}; замеров: {}.",
+                "Измерено программой bakeoff `{}`, набор `{}`, начало `{}`; замеров: {}.",
                 results.bakeoff_version,
                 results.suite,
                 results.started_at,
@@ -396,7 +398,7 @@ impl DeckView {
                 )
                 .into(),
             machine: machine_line(results, lang),
-            run,
+            run: segments(&run),
             words: Words::new(lang),
             claims: judgements.iter().map(|j| claim_view(j, lang)).collect(),
             json_href,
@@ -412,9 +414,10 @@ fn claim_view(j: &Judgement, lang: Lang) -> ClaimView {
         short: j.claim.short(lang),
         verdict: j.outcome.word(lang),
         verdict_class: class(j.outcome),
-        headline: j.headline.clone(),
-        claim: j.claim.text(lang),
-        claim_en: (lang == Lang::En).then_some(j.claim.en),
+        headline: segments(&j.headline),
+        alt: j.headline.replace('`', ""),
+        claim: segments(j.claim.text(lang)),
+        claim_en: (lang == Lang::En).then(|| segments(j.claim.en)),
         quotes: j
             .claim
             .quotes
@@ -455,7 +458,7 @@ fn claim_view(j: &Judgement, lang: Lang) -> ClaimView {
         caption: j
             .figure
             .as_ref()
-            .map(|p| p.caption.clone())
+            .map(|p| segments(&p.caption))
             .unwrap_or_default(),
     }
 }

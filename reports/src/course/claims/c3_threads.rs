@@ -158,11 +158,11 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
     if let Some(m) = r.environment.max_map_count {
         ev.limits.push(match lang {
             Lang::En => format!(
-                "vm.max_map_count is {m}: a process cannot hold more than about {} threads",
+                "`vm.max_map_count` is {m}: a process cannot hold more than about {} threads",
                 m / 4
             ),
             Lang::Ru => format!(
-                "vm.max_map_count = {m}: процесс не удержит больше примерно {} потоков",
+                "`vm.max_map_count` = {m}: процесс не удержит больше примерно {} потоков",
                 m / 4
             ),
         });

@@ -161,7 +161,7 @@ fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
         )
         .into(),
         (
-            lang.pick("chunksize (tasks per message)", "chunksize (задач в сообщении)").into(),
+            lang.pick("chunksize (tasks per message)", "задач в одном сообщении").into(),
             lang.pick("throughput (tasks/s)", "пропускная способность (задач/с)").into(),
         ),
         sizes.iter().map(|n| local::number(*n as f64, lang)).collect(),

@@ -73,7 +73,14 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
         for (i, way) in WAYS.iter().enumerate() {
             if let Ok(c) = &cases[i] {
                 if let Some(s) = crate::Stat::of(&per_increment(c)) {
-                    line.push(format!("{way} {}", local::duration(s.median, lang)));
+                    let name = match (*way, lang) {
+                        ("shared", Lang::En) => "shared memory",
+                        ("shared", Lang::Ru) => "общая память",
+                        ("queue", Lang::En) => "queue",
+                        ("queue", Lang::Ru) => "очередь",
+                        _ => "Manager",
+                    };
+                    line.push(format!("{name} {}", local::duration(s.median, lang)));
                 }
             }
         }
@@ -103,7 +110,7 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
             ev.checks.push(check);
         }
         if !line.is_empty() {
-            parts.push(format!("{runner}: {}", line.join(" ")));
+            parts.push(format!("{runner}: {}", line.join(", ")));
         }
     }
     ev.numbers = match lang {

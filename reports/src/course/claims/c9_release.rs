@@ -20,8 +20,8 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         id: "C9",
         short_en: "C code that releases the GIL runs in parallel in threads",
         short_ru: "Код на C, отпускающий GIL, выполняется в потоках параллельно",
-        en: "C code that releases the GIL (hashlib on large buffers, time.sleep) runs in parallel in Python threads.",
-        ru: "Код на C, который отпускает GIL (hashlib на больших буферах, time.sleep), выполняется в потоках Python параллельно.",
+        en: "C code that releases the GIL (`hashlib` on large buffers, `time.sleep`) runs in parallel in Python threads.",
+        ru: "Код на C, который отпускает GIL (`hashlib` на больших буферах, `time.sleep`), выполняется в потоках Python параллельно.",
         quotes: &[Quote {
             file: "002_7e41121ff32d9a8f.txt",
             lines: "545–547",
@@ -29,7 +29,7 @@ pub(super) const DEF: ClaimDef = ClaimDef {
         }],
     },
     judge,
-    holds: ("hashlib and time.sleep run in parallel in CPython threads", "hashlib и time.sleep выполняются в потоках CPython параллельно"),
+    holds: ("`hashlib` and `time.sleep` run in parallel in CPython threads", "`hashlib` и `time.sleep` выполняются в потоках CPython параллельно"),
 };
 
 /// The workloads compared: the two that release the GIL, then countdown.
@@ -129,8 +129,8 @@ fn figure(r: &Results, n: u64, lang: Lang) -> crate::figures::Plot {
         )
         .into(),
         lang.pick(
-            "sha256 hashes 64 KiB buffers with hashlib, sleep calls time.sleep, countdown is pure Python. Ratios of throughputs with their 95 % intervals.",
-            "sha256 хеширует буферы по 64 КиБ через hashlib, sleep вызывает time.sleep, countdown — чистый Python. Отношения пропускной способности с 95-процентными интервалами.",
+            "sha256 hashes 64 KiB buffers with hashlib, sleep calls `time.sleep`, countdown is pure Python. Ratios of throughputs with their 95 % intervals.",
+            "sha256 хеширует буферы по 64 КиБ через hashlib, sleep вызывает `time.sleep`, countdown — чистый Python. Отношения пропускной способности с 95-процентными интервалами.",
         )
         .into(),
         (
