@@ -425,6 +425,19 @@ pub fn process_cpu(pid: u32) -> Option<(u64, u64)> {
     Some((total - system_ns, system_ns))
 }
 
+/// User and system CPU time, in nanoseconds, of the children process
+/// `pid` has waited for (and of theirs): `cutime` and `cstime` of
+/// `/proc/PID/stat`, in clock ticks. What [`process_cpu`] leaves out: a
+/// process that a task started and reaped within a measurement is gone
+/// from `/proc` by its end, and only its parent's counters still hold its
+/// time. `None` when the process is gone.
+pub fn reaped_children_cpu(pid: u32) -> Option<(u64, u64)> {
+    let stat = Process::new(pid as i32).ok()?.stat().ok()?;
+    let hz = procfs::ticks_per_second().max(1);
+    let ns = |ticks: i64| ticks.max(0) as u64 * 1_000_000_000 / hz;
+    Some((ns(stat.cutime), ns(stat.cstime)))
+}
+
 /// Rss and Pss of process `pid` in bytes, from `/proc/PID/smaps_rollup`;
 /// `None` when the process is gone or the kernel is older than 4.14.
 pub fn process_memory(pid: u32) -> Option<(u64, u64)> {

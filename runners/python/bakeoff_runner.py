@@ -138,6 +138,15 @@ def run_task(spec, item):
     return index, start, now(), digest
 
 
+def run_chunk(spec, chunk):
+    """Runs a chunk of tasks, one message to a pool worker: what
+    ``Pool.imap_unordered(…, chunksize)`` does inside (its ``mapstar``),
+    done here so that the results come back through an iterator whose
+    ``next(timeout)`` lets the parent watch for a dead worker (for a
+    chunk size above 1, CPython returns a plain generator instead)."""
+    return [run_task(spec, item) for item in chunk]
+
+
 def watch(pid):
     """Ends this process when process ``pid`` ends, from a daemon thread
     that sleeps in ``select`` on a pidfd (Linux 5.3+, Python 3.9+; else it
@@ -374,14 +383,16 @@ class Pool:
         t = now()
         for i in range(n):
             records.submit[i] = t
-        it = self.pool.imap_unordered(
-            functools.partial(run_task, batch.spec), enumerate(batch.tasks), self.chunksize
-        )
+        items = list(enumerate(batch.tasks))
+        size = self.chunksize
+        chunks = [items[i : i + size] for i in range(0, n, size)]
+        it = self.pool.imap_unordered(functools.partial(run_chunk, batch.spec), chunks)
         done = 0
         while done < n:
             try:
-                records.put(it.next(timeout=0.05))
-                done += 1
+                for record in it.next(timeout=0.05):
+                    records.put(record)
+                    done += 1
             except multiprocessing.TimeoutError:
                 reason = self.dead()
                 if reason is not None:

@@ -477,3 +477,44 @@ fn a_dying_python_worker_fails_its_task_with_the_reason() {
         }
     }
 }
+
+/// Regression: CPython's pools with a chunk size above 1 failed every
+/// batch ("'generator' object has no attribute 'next'"): for such a
+/// chunk size `Pool.imap_unordered` returns a plain generator, which has
+/// no `next(timeout)` to watch for a dead worker with. The runner now
+/// sends the chunks itself; every chunk size gives seq's digest.
+#[test]
+fn cpython_pools_keep_the_digest_with_chunks_of_any_size() {
+    if bakeoff_runners::python::interpreter("auto").is_err() {
+        eprintln!("note: no python3 here; the CPython pools are skipped");
+        return;
+    }
+    let registry = Registry::builtin();
+    let entry = registry.get("primes").unwrap();
+    let (given, tasks) = tiny("primes");
+    let batch = entry
+        .batch(&entry.params(&given).unwrap(), tasks, 42)
+        .unwrap();
+    let want = reference("primes");
+    for id in ["py-fork", "py-spawn"] {
+        let kind = RunnerKind::from_id(id).unwrap();
+        for chunksize in [1, 3, 100] {
+            let params = BTreeMap::from([("chunksize".to_string(), chunksize.to_string())]);
+            let config = RunnerConfig {
+                workers: 2,
+                concurrency: None,
+                params: kind.params(&params).unwrap(),
+            };
+            let mut runner = kind.start(&config).unwrap();
+            let job = Job::new(Arc::clone(&batch));
+            runner.run(&job).unwrap();
+            assert!(
+                job.failure().is_none(),
+                "{id} chunksize {chunksize}: {:?}",
+                job.failure()
+            );
+            assert_eq!(job.digest(), Ok(want), "{id} chunksize {chunksize}");
+            runner.stop().unwrap();
+        }
+    }
+}

@@ -353,11 +353,18 @@ impl Runner for PythonRunner {
         Ok(())
     }
 
-    /// The interpreter and all its workers, from /proc.
+    /// The interpreter and all its workers, from /proc, with the children
+    /// each has reaped (a task's own processes, as `shared-counter`
+    /// starts, or a pool's replaced workers: gone by the time of the
+    /// reading, their time is in their parent's counters).
     fn workers_cpu(&self) -> Option<CpuTime> {
         let mut sum = CpuTime::default();
         for pid in self.tree() {
             if let Some((user, system)) = bakeoff_os::process_cpu(pid) {
+                sum.user_ns += user;
+                sum.system_ns += system;
+            }
+            if let Some((user, system)) = bakeoff_os::reaped_children_cpu(pid) {
                 sum.user_ns += user;
                 sum.system_ns += system;
             }
