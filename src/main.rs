@@ -277,7 +277,7 @@ fn course(args: &CourseArgs, registry: &Registry) -> Result<i32> {
             "{} {:<12} {}",
             j.claim.id,
             j.outcome.word(args.lang),
-            j.headline
+            j.headline.replace('`', "")
         );
     }
     println!("deck: {}", deck.index.display());
