@@ -240,6 +240,19 @@ fn scenario(want: Outcome, spread: Spread) -> Results {
     run.add(
         "sleep",
         "py-threads",
+        Some(100),
+        100,
+        d,
+        &[],
+        Values {
+            wall: 1.02,
+            process_peak: peak(20e6, 100.0),
+            ..Values::default()
+        },
+    );
+    run.add(
+        "sleep",
+        "py-threads",
         Some(1000),
         1000,
         d,

@@ -98,14 +98,16 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
     let x = |c: &Check| c.ratio.map_or("—".to_string(), |r| times(r.value, lang));
     ev.numbers = match lang {
         Lang::En => format!(
-            "a batch of 100 threads lasts {} the sleep, of 10 000 threads {} longer still",
+            "100 threads take {} the sleep itself, 10 000 threads {} as long as 100",
             x(&fine),
             x(&terrible)
         ),
         Lang::Ru => format!(
-            "пакет из 100 потоков длится {} от ожидания, из 10 000 — ещё в {} дольше",
+            "100 потоков — {} длины самого ожидания, 10 000 потоков — в {} дольше, чем 100",
             x(&fine),
-            x(&terrible)
+            terrible
+                .ratio
+                .map_or("—".to_string(), |r| local::times_count(r.value))
         ),
     };
     ev.checks = vec![fine, terrible];

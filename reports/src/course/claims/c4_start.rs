@@ -165,22 +165,26 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
                 c.as_ref()
                     .ok()
                     .and_then(|c| crate::Stat::of(&startups(c)))
-                    .map_or("—".to_string(), |s| local::duration(s.median, lang))
+                    .map_or("—".to_string(), |s| local::short_duration(s.median, lang))
             };
+            let parent = local::bytes(largest as f64 * 1048576.0, lang);
             ev.numbers = match lang {
                 Lang::En => format!(
-                    "Pool start-up {} (fork), {} (forkserver), {} (spawn); fork with a large parent {}",
+                    "Pool starts in {} with fork, {} with forkserver, {} with spawn; fork with a {parent} parent takes {} as long",
                     ms(&f),
                     ms(&fs),
                     ms(&s),
                     checks.get(2).map_or("—".to_string(), x)
                 ),
                 Lang::Ru => format!(
-                    "запуск Pool — {} (fork), {} (forkserver), {} (spawn); fork с большим родителем — {}",
+                    "Pool запускается за {} через fork, {} через forkserver, {} через spawn; fork при родителе в {parent} — в {} дольше",
                     ms(&f),
                     ms(&fs),
                     ms(&s),
-                    checks.get(2).map_or("—".to_string(), x)
+                    checks
+                        .get(2)
+                        .and_then(|c| c.ratio)
+                        .map_or("—".to_string(), |r| local::times_count(r.value))
                 ),
             };
         } else {

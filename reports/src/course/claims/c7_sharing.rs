@@ -69,21 +69,15 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
     let mut parts = Vec::new();
     for runner in ["py-seq", "seq"] {
         let cases: Vec<_> = WAYS.iter().map(|w| case(r, runner, w, lang)).collect();
-        let mut line = Vec::new();
-        for (i, way) in WAYS.iter().enumerate() {
-            if let Ok(c) = &cases[i] {
-                if let Some(s) = crate::Stat::of(&per_increment(c)) {
-                    let name = match (*way, lang) {
-                        ("shared", Lang::En) => "shared memory",
-                        ("shared", Lang::Ru) => "общая память",
-                        ("queue", Lang::En) => "queue",
-                        ("queue", Lang::Ru) => "очередь",
-                        _ => "Manager",
-                    };
-                    line.push(format!("{name} {}", local::duration(s.median, lang)));
-                }
-            }
-        }
+        let times: Vec<String> = cases
+            .iter()
+            .map(|c| {
+                c.as_ref()
+                    .ok()
+                    .and_then(|c| crate::Stat::of(&per_increment(c)))
+                    .map_or("—".into(), |s| local::short_duration(s.median, lang))
+            })
+            .collect();
         for i in 0..2 {
             let (cheap, dear) = (&cases[i], &cases[i + 1]);
             let what = match lang {
@@ -109,13 +103,20 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
             );
             ev.checks.push(check);
         }
-        if !line.is_empty() {
-            parts.push(format!("{runner}: {}", line.join(", ")));
+        if times.iter().any(|t| t != "—") {
+            let language = if runner == "seq" { "Rust" } else { "CPython" };
+            parts.push(format!("{language} {}", times.join(" → ")));
         }
     }
     ev.numbers = match lang {
-        Lang::En => format!("per increment {}", parts.join("; ")),
-        Lang::Ru => format!("на одно увеличение {}", parts.join("; ")),
+        Lang::En => format!(
+            "per increment, shared memory → queue → Manager: {}",
+            parts.join("; ")
+        ),
+        Lang::Ru => format!(
+            "на одно увеличение, общая память → очередь → Manager: {}",
+            parts.join("; ")
+        ),
     };
     ev.notes.push(
         lang.pick(

@@ -6,11 +6,12 @@
 //! threads as sleeps) against `py-asyncio`, and `thread-per-task` against
 //! `tokio-mt`.
 //!
-//! Memory per task is the whole process's peak, less the peak of the same
-//! language's event loop waiting on a single sleep, over the tasks. Not
-//! the peak above the case's idle memory: `py-threads` starts its threads
-//! before the first batch, so their stacks are part of its idle memory
-//! and would not count.
+//! Memory per task is what one more waiting task adds: the whole
+//! process's peak less that of the same runner with fewer sleeps, over the
+//! sleeps added. Not the peak above the case's idle memory: `py-threads`
+//! starts its threads before the first batch, so their stacks are part of
+//! its idle memory and would not count; and not over another runner's
+//! footprint (`py-asyncio` imports more modules than `py-threads` does).
 
 use super::{bars, median_point, series, ClaimDef};
 use crate::course::rule::{find, pair, ratio_of, values, Check, Expect};
@@ -45,23 +46,57 @@ pub(super) const DEF: ClaimDef = ClaimDef {
     holds: ("A waiting async task costs far less memory than a thread", "Ожидающая асинхронная задача занимает гораздо меньше памяти, чем поток"),
 };
 
-/// The footprint every task count starts from: the median whole-process
-/// peak of `runner`'s loop waiting on one sleep (`py-asyncio` for
-/// CPython, `tokio-mt` for Rust).
-fn footprint(r: &Results, runner: &str, lang: Lang) -> Option<f64> {
-    let one = case(r, runner, 1, lang).ok()?;
-    let peaks = values(one, |r| r.process_peak_rss.map(|b| b.0 as f64));
-    crate::Stat::of(&peaks).map(|s| s.median)
+/// The case a memory figure of `c` is taken from: the same runner's
+/// case with the fewest sleeps of the same length, fewer than `c`'s (and
+/// for `py-threads`, as many threads as sleeps).
+fn smaller<'r>(r: &'r Results, c: &CaseRecord) -> Option<&'r CaseRecord> {
+    r.cases
+        .iter()
+        .filter(|b| {
+            b.workload == c.workload
+                && b.runner == c.runner
+                && b.workload_params == c.workload_params
+                && b.tasks < c.tasks
+                && (c.runner != "py-threads" || b.workers == Some(b.tasks))
+                && crate::figures::is_drawable(b)
+        })
+        .min_by_key(|b| b.tasks)
 }
 
-/// Memory per task, in bytes, per repetition: the process's peak less
-/// `base`, over the tasks; without a base (or a whole-process peak), the
-/// peak above the case's idle memory.
-fn per_task(c: &CaseRecord, base: Option<f64>) -> Vec<f64> {
-    let tasks = c.tasks.max(1) as f64;
-    values(c, |r| match (base, r.process_peak_rss) {
-        (Some(b), Some(p)) => Some((p.0 as f64 - b).max(0.0) / tasks),
-        _ => Some(r.peak_rss.0 as f64 / tasks),
+/// `c` when it has a smaller case to be measured against ([`smaller`]),
+/// else why not.
+fn with_base<'r>(
+    r: &'r Results,
+    c: Result<&'r CaseRecord, String>,
+    lang: Lang,
+) -> Result<&'r CaseRecord, String> {
+    let c = c?;
+    smaller(r, c).map(|_| c).ok_or_else(|| match lang {
+        Lang::En => format!(
+            "`{}` has no case with fewer sleeps to be measured against",
+            c.runner
+        ),
+        Lang::Ru => format!(
+            "у `{}` нет замера с меньшим числом ожиданий, от которого считать",
+            c.runner
+        ),
+    })
+}
+
+/// Memory per added waiting task, in bytes, per repetition of `c`: its
+/// process's peak less the median peak of `base` (the same runner with
+/// fewer tasks), over the tasks added. A difference of two task counts
+/// of one runner, so that what the runner holds whatever the count (an
+/// interpreter's modules, a pool's idle threads, a runtime) cancels out.
+fn per_task(c: &CaseRecord, base: &CaseRecord) -> Vec<f64> {
+    let peaks = values(base, |r| r.process_peak_rss.map(|b| b.0 as f64));
+    let Some(b) = crate::Stat::of(&peaks) else {
+        return Vec::new();
+    };
+    let added = c.tasks.saturating_sub(base.tasks).max(1) as f64;
+    values(c, |r| {
+        r.process_peak_rss
+            .map(|p| (p.0 as f64 - b.median).max(0.0) / added)
     })
 }
 
@@ -110,14 +145,9 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
     for (thread, task) in PAIRS {
         let n = common(r, thread, task, lang).unwrap_or(10_000);
         let (t, a) = (case(r, thread, n, lang), case(r, task, n, lang));
-        let base = footprint(r, task, lang);
-        if base.is_none() {
-            ev.limits.push(match lang {
-                Lang::En => format!("no single-sleep `{task}` case: memory per task is measured above each case's idle memory, which holds py-threads' threads already"),
-                Lang::Ru => format!("нет замера `{task}` с одним ожиданием: память на задачу считается сверх простоя каждого замера, а в нём потоки py-threads уже созданы"),
-            });
-        }
-        let per_task = |c: &CaseRecord| per_task(c, base);
+        // Each case over its own runner's smaller case.
+        let (t, a) = (with_base(r, t, lang), with_base(r, a, lang));
+        let per_task = |c: &CaseRecord| smaller(r, c).map_or_else(Vec::new, |b| per_task(c, b));
         let what = match lang {
             Lang::En => format!("{thread} ÷ {task}, memory per waiting task, {n} in flight"),
             Lang::Ru => format!("{thread} ÷ {task}, память на ожидающую задачу, {n} одновременно"),
@@ -133,15 +163,20 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
         );
         if let (Ok(t), Ok(a), Some(ratio)) = (&t, &a, &check.ratio) {
             let med = |c: &CaseRecord| crate::Stat::of(&per_task(c)).map_or(0.0, |s| s.median);
+            let language = if thread == "py-threads" {
+                "CPython"
+            } else {
+                "Rust"
+            };
             parts.push(match lang {
                 Lang::En => format!(
-                    "{} per thread against {} per task ({}, {n} in flight)",
+                    "{language} {} per thread, {} per task ({})",
                     local::bytes(med(t), lang),
                     local::bytes(med(a), lang),
                     times(ratio.value, lang)
                 ),
                 Lang::Ru => format!(
-                    "{} на поток против {} на задачу ({}, {n} одновременно)",
+                    "{language} — {} на поток, {} на задачу ({})",
                     local::bytes(med(t), lang),
                     local::bytes(med(a), lang),
                     times(ratio.value, lang)
@@ -176,13 +211,7 @@ fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
     counts.sort_unstable();
     counts.dedup();
     let mut out = Vec::new();
-    for (runner, loop_of) in [
-        ("py-threads", "py-asyncio"),
-        ("py-asyncio", "py-asyncio"),
-        ("thread-per-task", "tokio-mt"),
-        ("tokio-mt", "tokio-mt"),
-    ] {
-        let base = footprint(r, loop_of, lang);
+    for runner in ["py-threads", "py-asyncio", "thread-per-task", "tokio-mt"] {
         let mut first = None;
         let points: Vec<_> = counts
             .iter()
@@ -190,7 +219,7 @@ fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
             .filter_map(|(i, &n)| {
                 let c = case(r, runner, n, lang).ok()?;
                 first.get_or_insert(c);
-                median_point(i, &per_task(c, base), 1024.0)
+                median_point(i, &per_task(c, smaller(r, c)?), 1024.0)
             })
             .collect();
         if let Some(c) = first {
@@ -205,8 +234,8 @@ fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
         )
         .into(),
         lang.pick(
-            "The process's peak resident memory less that of the same language's event loop waiting on one sleep, over the tasks in flight. Medians with their 95 % intervals.",
-            "Пиковая резидентная память процесса за вычетом памяти цикла событий того же языка с одним ожиданием, делённая на число одновременных задач. Медианы с 95-процентными интервалами.",
+            "What one more waiting task adds: the process's peak resident memory less the same runner's with fewer sleeps, over the sleeps added. Medians with their 95 % intervals.",
+            "Сколько добавляет ещё одна ожидающая задача: пиковая резидентная память процесса за вычетом памяти той же модели с меньшим числом ожиданий, делённая на число добавленных ожиданий. Медианы с 95-процентными интервалами.",
         )
         .into(),
         (
