@@ -71,7 +71,7 @@ pub enum Command {
 /// [`Cli::command_or_run`], which parses `run` with no flags.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Built-in suite (smoke, quick, standard) or a suite file; default quick.
+    /// Built-in suite (smoke, quick, standard, course, course-quick) or a suite file; default quick.
     #[arg(long, env = "BAKEOFF_SUITE", conflicts_with = "workload")]
     pub suite: Option<String>,
     /// Workload ids, comma-separated (an ad-hoc sweep instead of a suite).

@@ -284,16 +284,21 @@ fn course(args: &CourseArgs, registry: &Registry) -> Result<i32> {
     if args.open {
         open(&deck.index);
     }
+    Ok(exit_code(&outcome))
+}
+
+/// A run's exit status: 128 + the signal that interrupted it, 1 when a
+/// case failed, else 0.
+fn exit_code(outcome: &orchestrator::RunOutcome) -> i32 {
     if outcome.results.interrupted {
-        return Ok(128 + orchestrator::interrupt_signal().unwrap_or(2));
+        return 128 + orchestrator::interrupt_signal().unwrap_or(2);
     }
     let failed = outcome
         .results
         .cases
         .iter()
-        .filter(|c| c.status == bakeoff::reports::CaseStatus::Failed)
-        .count();
-    Ok(if failed > 0 { 1 } else { 0 })
+        .any(|c| c.status == bakeoff::reports::CaseStatus::Failed);
+    i32::from(failed)
 }
 
 /// Whether `a` and `b` name the same file.
@@ -489,15 +494,8 @@ fn run(args: RunArgs, registry: &Registry) -> Result<i32> {
             outcome.results.cases.len(),
             plan.cases.len()
         );
-        return Ok(128 + orchestrator::interrupt_signal().unwrap_or(2));
     }
-    let failed = outcome
-        .results
-        .cases
-        .iter()
-        .filter(|c| c.status == bakeoff::reports::CaseStatus::Failed)
-        .count();
-    Ok(if failed > 0 { 1 } else { 0 })
+    Ok(exit_code(&outcome))
 }
 
 /// The warning for a plan that runs long or writes a large file before it

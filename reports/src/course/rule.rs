@@ -298,7 +298,12 @@ pub fn find<'r>(
             let reason = c.failure.as_ref().map(|f| f.reason.as_str()).unwrap_or("");
             match lang {
                 Lang::En => format!("`{runner}` was skipped: {reason}"),
-                Lang::Ru => format!("`{runner}` пропущен: нет подходящего интерпретатора Python"),
+                // The run's own words, as data (a backtick in them would
+                // end the code span early).
+                Lang::Ru => format!(
+                    "`{runner}` не запускался на этой машине: `{}`",
+                    reason.replace('`', "'")
+                ),
             }
         }
         Some(c) if c.status == CaseStatus::Failed => match lang {
@@ -307,7 +312,13 @@ pub fn find<'r>(
                 c.id,
                 c.failure.as_ref().map(|f| f.reason.as_str()).unwrap_or("")
             ),
-            Lang::Ru => format!("замер `{}` завершился ошибкой", c.id),
+            Lang::Ru => format!(
+                "замер `{}` завершился сбоем: `{}`",
+                c.id,
+                c.failure
+                    .as_ref()
+                    .map_or(String::new(), |f| f.reason.replace('`', "'"))
+            ),
         },
         Some(c) => match lang {
             Lang::En => format!("`{}` was not verified", c.id),

@@ -8,11 +8,11 @@
 //! and an async runtime are shown beside them for context, with the
 //! memory each thread takes and the p99 latency.
 
-use super::{bars, median_point, series, sleep_secs, ClaimDef};
-use crate::course::rule::{find, pair, ratio_of, wall, Check, Expect, Ratio};
+use super::{bars, median_point, series, sleep_case, sleep_secs, ClaimDef};
+use crate::course::rule::{pair, ratio_of, wall, Check, Expect, Ratio};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::format::local;
-use crate::{CaseRecord, Lang, Results};
+use crate::{Lang, Results};
 
 /// "Fine": at most a fifth longer than the sleep.
 const FINE: f64 = 1.2;
@@ -38,23 +38,6 @@ pub(super) const DEF: ClaimDef = ClaimDef {
 
 /// Runners shown: a thread per task (judged), then context.
 const RUNNERS: [&str; 4] = ["thread-per-task", "py-threads", "tokio-mt", "py-asyncio"];
-
-/// A `sleep` case of `runner` with `tasks` sleeps (and, for py-threads,
-/// as many threads).
-fn sleep_case<'r>(
-    r: &'r Results,
-    runner: &str,
-    tasks: u64,
-    lang: Lang,
-) -> Result<&'r CaseRecord, String> {
-    find(
-        r,
-        "sleep",
-        runner,
-        |c| c.tasks == tasks && (runner != "py-threads" || c.workers == Some(tasks)),
-        lang,
-    )
-}
 
 fn judge(r: &Results, lang: Lang) -> Evidence {
     let mut ev = Evidence::default();

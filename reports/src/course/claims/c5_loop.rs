@@ -96,7 +96,7 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
                 ));
             }
             ev.checks.push(check);
-        } else {
+        } else if inline.is_ok() || off.is_ok() {
             ev.checks.push(check.context());
         }
     }

@@ -13,8 +13,8 @@
 //! its idle memory and would not count; and not over another runner's
 //! footprint (`py-asyncio` imports more modules than `py-threads` does).
 
-use super::{bars, median_point, series, ClaimDef};
-use crate::course::rule::{find, pair, ratio_of, values, Check, Expect};
+use super::{bars, median_point, series, sleep_case, ClaimDef};
+use crate::course::rule::{pair, ratio_of, values, Check, Expect};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::format::local;
 use crate::{CaseRecord, Lang, Results};
@@ -100,23 +100,6 @@ fn per_task(c: &CaseRecord, base: &CaseRecord) -> Vec<f64> {
     })
 }
 
-/// A sleep case of `runner` with `tasks` in flight (py-threads with as
-/// many threads).
-fn case<'r>(
-    r: &'r Results,
-    runner: &str,
-    tasks: u64,
-    lang: Lang,
-) -> Result<&'r CaseRecord, String> {
-    find(
-        r,
-        "sleep",
-        runner,
-        |c| c.tasks == tasks && (runner != "py-threads" || c.workers == Some(tasks)),
-        lang,
-    )
-}
-
 /// The largest task count both runners were measured at; else the
 /// largest `a` was planned at (so that a check names why it is missing).
 fn common(r: &Results, a: &str, b: &str, lang: Lang) -> Option<u64> {
@@ -129,7 +112,7 @@ fn common(r: &Results, a: &str, b: &str, lang: Lang) -> Option<u64> {
     let both = planned
         .iter()
         .copied()
-        .filter(|&n| case(r, a, n, lang).is_ok() && case(r, b, n, lang).is_ok())
+        .filter(|&n| sleep_case(r, a, n, lang).is_ok() && sleep_case(r, b, n, lang).is_ok())
         .max();
     both.or_else(|| planned.into_iter().max())
 }
@@ -144,7 +127,7 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
     let mut parts = Vec::new();
     for (thread, task) in PAIRS {
         let n = common(r, thread, task, lang).unwrap_or(10_000);
-        let (t, a) = (case(r, thread, n, lang), case(r, task, n, lang));
+        let (t, a) = (sleep_case(r, thread, n, lang), sleep_case(r, task, n, lang));
         // Each case over its own runner's smaller case.
         let (t, a) = (with_base(r, t, lang), with_base(r, a, lang));
         let per_task = |c: &CaseRecord| smaller(r, c).map_or_else(Vec::new, |b| per_task(c, b));
@@ -217,7 +200,7 @@ fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
             .iter()
             .enumerate()
             .filter_map(|(i, &n)| {
-                let c = case(r, runner, n, lang).ok()?;
+                let c = sleep_case(r, runner, n, lang).ok()?;
                 first.get_or_insert(c);
                 median_point(i, &per_task(c, smaller(r, c)?), 1024.0)
             })

@@ -162,6 +162,23 @@ fn lines(
     p
 }
 
+/// A `sleep` case of `runner` with `tasks` sleeps in flight (for
+/// `py-threads`, with as many threads: its threads are its concurrency).
+fn sleep_case<'r>(
+    r: &'r Results,
+    runner: &str,
+    tasks: u64,
+    lang: Lang,
+) -> Result<&'r CaseRecord, String> {
+    super::rule::find(
+        r,
+        "sleep",
+        runner,
+        |c| c.tasks == tasks && (runner != "py-threads" || c.workers == Some(tasks)),
+        lang,
+    )
+}
+
 /// The sleep length of a `sleep` case, in seconds.
 fn sleep_secs(c: &CaseRecord) -> Option<f64> {
     let d = c.workload_params.get("duration")?;
