@@ -8,7 +8,7 @@
 //! and an async runtime are shown beside them for context, with the
 //! memory each thread takes and the p99 latency.
 
-use super::{bars, median_point, series, sleep_case, sleep_secs, ClaimDef};
+use super::{bars, median_point, series, sleep_case, sleep_secs, thread_sleep_length, ClaimDef};
 use crate::course::rule::{pair, ratio_of, wall, Check, Expect, Ratio};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::format::local;
@@ -41,8 +41,9 @@ const RUNNERS: [&str; 4] = ["thread-per-task", "py-threads", "tokio-mt", "py-asy
 
 fn judge(r: &Results, lang: Lang) -> Evidence {
     let mut ev = Evidence::default();
-    let few = sleep_case(r, "thread-per-task", 100, lang);
-    let many = sleep_case(r, "thread-per-task", 10_000, lang);
+    let length = thread_sleep_length(r);
+    let few = sleep_case(r, "thread-per-task", 100, length, lang);
+    let many = sleep_case(r, "thread-per-task", 10_000, length, lang);
     let fine = match &few {
         Ok(c) => sleep_secs(c)
             .and_then(|d| Ratio::over(&wall(c), d))
@@ -95,8 +96,8 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
     };
     ev.checks = vec![fine, terrible];
     for runner in &RUNNERS[1..] {
-        let a = sleep_case(r, runner, 100, lang);
-        let b = sleep_case(r, runner, 10_000, lang);
+        let a = sleep_case(r, runner, 100, length, lang);
+        let b = sleep_case(r, runner, 10_000, length, lang);
         if a.is_ok() || b.is_ok() {
             let what = match lang {
                 Lang::En => format!("{runner}: 10 000 ÷ 100, wall"),
@@ -119,7 +120,7 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
     // What a thread costs: memory per task and the slowest sleeps.
     for runner in RUNNERS {
         for tasks in [100, 10_000] {
-            let Ok(c) = sleep_case(r, runner, tasks, lang) else {
+            let Ok(c) = sleep_case(r, runner, tasks, length, lang) else {
                 continue;
             };
             let Some(s) = c.summary.as_ref() else {
@@ -158,6 +159,7 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
 
 /// Wall time over the sleep's own length, per runner and thread count.
 fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
+    let length = thread_sleep_length(r);
     let mut counts: Vec<u64> = r
         .cases
         .iter()
@@ -173,7 +175,7 @@ fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
             .iter()
             .enumerate()
             .filter_map(|(i, &n)| {
-                let c = sleep_case(r, runner, n, lang).ok()?;
+                let c = sleep_case(r, runner, n, length, lang).ok()?;
                 first.get_or_insert(c);
                 median_point(i, &wall(c), sleep_secs(c)?)
             })

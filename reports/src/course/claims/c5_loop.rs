@@ -40,16 +40,14 @@ fn lag_p99(c: &CaseRecord) -> Vec<f64> {
     values(c, |r| r.loop_lag.as_ref().map(|l| l.p99.secs()))
 }
 
-/// The configurations shown: (runner, cpu), the inline one first per
-/// runner.
-const CONFIGS: [(&str, &str); 7] = [
+/// The configurations the figure shows: those the rule judges, the
+/// inline one first per runner (smol, for context, is in the table only).
+const CONFIGS: [(&str, &str); 5] = [
     ("py-asyncio", "inline"),
     ("py-asyncio", "thread"),
     ("py-asyncio", "process"),
     ("tokio-mt", "inline"),
     ("tokio-mt", "offload"),
-    ("smol", "inline"),
-    ("smol", "offload"),
 ];
 
 fn case<'r>(r: &'r Results, runner: &str, cpu: &str, lang: Lang) -> Result<&'r CaseRecord, String> {
@@ -64,7 +62,8 @@ fn case<'r>(r: &'r Results, runner: &str, cpu: &str, lang: Lang) -> Result<&'r C
 
 fn judge(r: &Results, lang: Lang) -> Evidence {
     let mut ev = Evidence::default();
-    let mut parts = Vec::new();
+    // runner → its inline lateness and each offloaded one.
+    let mut parts: Vec<(&str, String, Vec<String>)> = Vec::new();
     for (runner, offload, counts) in [
         ("py-asyncio", "thread", true),
         ("py-asyncio", "process", true),
@@ -89,20 +88,32 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
         if counts {
             if let (Ok(i), Ok(o)) = (&inline, &off) {
                 let med = |c: &CaseRecord| crate::Stat::of(&lag_p99(c)).map_or(0.0, |s| s.median);
-                parts.push(format!(
-                    "{runner} {} → {} (cpu={offload})",
-                    local::duration(med(i), lang),
-                    local::duration(med(o), lang)
-                ));
+                let how = match (offload, lang) {
+                    ("thread", Lang::En) => "thread",
+                    ("thread", Lang::Ru) => "поток",
+                    ("process", Lang::En) => "process",
+                    ("process", Lang::Ru) => "процесс",
+                    (_, Lang::En) => "offload",
+                    (_, Lang::Ru) => "вынос",
+                };
+                let off = format!("{} ({how})", local::short_duration(med(o), lang));
+                match parts.iter_mut().find(|p| p.0 == runner) {
+                    Some(p) => p.2.push(off),
+                    None => parts.push((runner, local::short_duration(med(i), lang), vec![off])),
+                }
             }
             ev.checks.push(check);
         } else if inline.is_ok() || off.is_ok() {
             ev.checks.push(check.context());
         }
     }
+    let parts: Vec<String> = parts
+        .iter()
+        .map(|(runner, inline, off)| format!("{runner} {inline} → {}", off.join(", ")))
+        .collect();
     ev.numbers = match lang {
-        Lang::En => format!("p99 heartbeat lateness {}", parts.join("; ")),
-        Lang::Ru => format!("p99 опоздания пульса {}", parts.join("; ")),
+        Lang::En => format!("heartbeat p99 late by {}", parts.join("; ")),
+        Lang::Ru => format!("p99 опоздания пульса: {}", parts.join("; ")),
     };
     ev.figure = Some(figure(r, lang));
     ev
@@ -110,7 +121,7 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
 
 /// The heartbeat's p99 lateness per configuration.
 fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
-    let runners = ["py-asyncio", "tokio-mt", "smol"];
+    let runners = ["py-asyncio", "tokio-mt"];
     let mut out = Vec::new();
     for (runner, cpu) in CONFIGS {
         let Ok(c) = case(r, runner, cpu, lang) else {

@@ -13,7 +13,7 @@
 //! its idle memory and would not count; and not over another runner's
 //! footprint (`py-asyncio` imports more modules than `py-threads` does).
 
-use super::{bars, median_point, series, sleep_case, ClaimDef};
+use super::{bars, median_point, series, sleep_case, thread_sleep_length, ClaimDef};
 use crate::course::rule::{pair, ratio_of, values, Check, Expect};
 use crate::course::{times, Claim, Evidence, Quote};
 use crate::format::local;
@@ -103,6 +103,7 @@ fn per_task(c: &CaseRecord, base: &CaseRecord) -> Vec<f64> {
 /// The largest task count both runners were measured at; else the
 /// largest `a` was planned at (so that a check names why it is missing).
 fn common(r: &Results, a: &str, b: &str, lang: Lang) -> Option<u64> {
+    let length = thread_sleep_length(r);
     let planned: Vec<u64> = r
         .cases
         .iter()
@@ -112,7 +113,9 @@ fn common(r: &Results, a: &str, b: &str, lang: Lang) -> Option<u64> {
     let both = planned
         .iter()
         .copied()
-        .filter(|&n| sleep_case(r, a, n, lang).is_ok() && sleep_case(r, b, n, lang).is_ok())
+        .filter(|&n| {
+            sleep_case(r, a, n, length, lang).is_ok() && sleep_case(r, b, n, length, lang).is_ok()
+        })
         .max();
     both.or_else(|| planned.into_iter().max())
 }
@@ -124,10 +127,14 @@ const PAIRS: [(&str, &str); 2] = [
 
 fn judge(r: &Results, lang: Lang) -> Evidence {
     let mut ev = Evidence::default();
+    let length = thread_sleep_length(r);
     let mut parts = Vec::new();
     for (thread, task) in PAIRS {
         let n = common(r, thread, task, lang).unwrap_or(10_000);
-        let (t, a) = (sleep_case(r, thread, n, lang), sleep_case(r, task, n, lang));
+        let (t, a) = (
+            sleep_case(r, thread, n, length, lang),
+            sleep_case(r, task, n, length, lang),
+        );
         // Each case over its own runner's smaller case.
         let (t, a) = (with_base(r, t, lang), with_base(r, a, lang));
         let per_task = |c: &CaseRecord| smaller(r, c).map_or_else(Vec::new, |b| per_task(c, b));
@@ -182,6 +189,7 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
 
 /// Memory per waiting task, by tasks in flight.
 fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
+    let length = thread_sleep_length(r);
     let mut counts: Vec<u64> = r
         .cases
         .iter()
@@ -200,7 +208,7 @@ fn figure(r: &Results, lang: Lang) -> crate::figures::Plot {
             .iter()
             .enumerate()
             .filter_map(|(i, &n)| {
-                let c = sleep_case(r, runner, n, lang).ok()?;
+                let c = sleep_case(r, runner, n, length, lang).ok()?;
                 first.get_or_insert(c);
                 median_point(i, &per_task(c, smaller(r, c)?), 1024.0)
             })

@@ -162,21 +162,46 @@ fn lines(
     p
 }
 
-/// A `sleep` case of `runner` with `tasks` sleeps in flight (for
-/// `py-threads`, with as many threads: its threads are its concurrency).
+/// A `sleep` case of `runner` with `tasks` sleeps in flight, each of
+/// `length` when given (for `py-threads`, with as many threads: its
+/// threads are its concurrency).
 fn sleep_case<'r>(
     r: &'r Results,
     runner: &str,
     tasks: u64,
+    length: Option<&str>,
     lang: Lang,
 ) -> Result<&'r CaseRecord, String> {
     super::rule::find(
         r,
         "sleep",
         runner,
-        |c| c.tasks == tasks && (runner != "py-threads" || c.workers == Some(tasks)),
+        |c| {
+            c.tasks == tasks
+                && (runner != "py-threads" || c.workers == Some(tasks))
+                && length.is_none_or(|d| {
+                    c.workload_params.get("duration").map(String::as_str) == Some(d)
+                })
+        },
         lang,
     )
+}
+
+/// The sleep length the thread claims (C3, C8) compare at: that of the
+/// first `thread-per-task` sleep, else of the first `py-threads` sleep
+/// with as many threads as sleeps (the course suites give every runner
+/// they compare there one length; a run may hold other lengths too).
+fn thread_sleep_length(r: &Results) -> Option<&str> {
+    let first = |keep: &dyn Fn(&CaseRecord) -> bool| {
+        r.cases
+            .iter()
+            .find(|c| c.workload == "sleep" && keep(c))
+            .and_then(|c| c.workload_params.get("duration"))
+            .map(String::as_str)
+    };
+    first(&|c| c.runner == "thread-per-task").or_else(|| {
+        first(&|c| c.runner == "py-threads" && c.workers == Some(c.tasks) && c.tasks >= 100)
+    })
 }
 
 /// The sleep length of a `sleep` case, in seconds.
