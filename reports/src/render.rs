@@ -281,7 +281,7 @@ fn run_view(s: &Source, out_dir: &Path, lang: Lang) -> RunView {
 /// canonical: up (`..`) to their common ancestor, then down to `to`,
 /// with `/` between parts and each part percent-encoded where a URL
 /// needs it. `None` when a part is not UTF-8.
-fn relative_link(from: &Path, to: &Path) -> Option<String> {
+pub(crate) fn relative_link(from: &Path, to: &Path) -> Option<String> {
     use std::path::Component;
     let from: Vec<Component<'_>> = from.components().collect();
     let to: Vec<Component<'_>> = to.components().collect();

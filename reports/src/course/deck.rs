@@ -31,9 +31,10 @@ pub struct Deck {
 }
 
 /// Renders the deck of `results` into `out` in `lang`. `results_file`
-/// is where the results were read from, for the page's link to them (a
-/// relative link when it lies inside `out`, else none); `report` is a
-/// folder holding the full report of the same run, linked likewise.
+/// is where the results were read from, for the page's links to it and
+/// the `results.csv` beside it (relative: `results.json` inside `out`,
+/// `../run/results.json` elsewhere); `report` is a folder holding the
+/// full report of the same run, linked likewise when it exists.
 pub fn render_deck(
     results: &Results,
     results_file: Option<&Path>,
@@ -348,11 +349,10 @@ fn class(o: Outcome) -> &'static str {
     o.as_str()
 }
 
-/// `target` relative to `from` when it lies inside it.
+/// A relative link from folder `from` to file `target` (`../results.json`
+/// when the deck was drawn elsewhere), when both exist.
 fn relative(target: &Path, from: &Path) -> Option<String> {
-    let t = target.canonicalize().ok()?;
-    let f = from.canonicalize().ok()?;
-    t.strip_prefix(&f).ok().map(|p| p.display().to_string())
+    crate::render::relative_link(&from.canonicalize().ok()?, &target.canonicalize().ok()?)
 }
 
 impl DeckView {
