@@ -295,7 +295,6 @@ struct Words {
     limits: &'static str,
     notes: &'static str,
     slide: &'static str,
-    context: &'static str,
     how: &'static str,
     data: &'static str,
     report: &'static str,
@@ -319,7 +318,6 @@ impl Words {
             limits: l("What limits it on this machine", "Что ограничивает вывод на этой машине"),
             notes: l("Also measured", "Ещё измерено"),
             slide: l("slide", "слайд"),
-            context: l("for context, does not decide", "для сравнения, на вывод не влияет"),
             how: l(
                 "Each claim is judged by a rule written beside it in the code: the 95 % interval of each measured ratio must clear the rule's threshold on the side the claim expects (it holds), or on the other side (it is refuted); otherwise, or when a measurement is missing here, the verdict is inconclusive. A verdict speaks of this machine and this run only.",
                 "Каждое утверждение проверяется правилом, записанным рядом с ним в коде: 95-процентный интервал каждого измеренного отношения должен целиком лежать по ожидаемую сторону порога (утверждение подтверждается) или по другую сторону (опровергается); иначе, или если замера здесь нет, вывод не установлен. Вывод относится только к этой машине и этому прогону.",
@@ -445,8 +443,22 @@ fn claim_view(j: &Judgement, lang: Lang) -> ClaimView {
                     },
                     local::number(c.threshold, lang)
                 ),
-                verdict: c.outcome.word(lang),
-                verdict_class: class(c.outcome),
+                // A context row decides nothing, so it shows no verdict
+                // word: "refuted" beside tokio-mt in C3 would read as a
+                // verdict on the claim.
+                verdict: if c.counts {
+                    c.outcome.word(lang)
+                } else {
+                    lang.pick(
+                        "for context, does not decide",
+                        "для сравнения, на вывод не влияет",
+                    )
+                },
+                verdict_class: if c.counts {
+                    class(c.outcome)
+                } else {
+                    "context"
+                },
                 why: c.why.as_deref().map(segments),
                 counts: c.counts,
             })

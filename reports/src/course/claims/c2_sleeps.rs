@@ -88,7 +88,7 @@ fn judge(r: &Results, lang: Lang) -> Evidence {
                 ));
             }
             ev.checks.push(check);
-        } else if one.is_ok() || many.is_ok() {
+        } else if one.is_ok() && many.is_ok() {
             ev.checks.push(check.context());
         }
     }
