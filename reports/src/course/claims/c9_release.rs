@@ -112,22 +112,25 @@ fn figure(r: &Results, n: u64, lang: Lang) -> crate::figures::Plot {
             first.get_or_insert(c);
         }
     }
+    // The worker count is in the headline and the x axis's categories
+    // speak of one count: the legend stays short enough to read.
     let out = first
-        .map(|c| {
-            vec![series(
-                c,
-                format!("py-threads ÷ py-seq, {}", workers_label(n, lang)),
-                points,
-            )]
-        })
+        .map(|c| vec![series(c, "py-threads ÷ py-seq".into(), points)])
         .unwrap_or_default();
     bars(
         "C9",
-        lang.pick(
-            "CPython threads: speed-up over one after another, by what the task does",
-            "Потоки CPython: ускорение относительно последовательного запуска по роду задачи",
-        )
-        .into(),
+        format!(
+            "{}: {}",
+            lang.count(
+                n,
+                ("CPython thread", "CPython threads"),
+                ("поток CPython", "потока CPython", "потоков CPython")
+            ),
+            lang.pick(
+                "speed-up over one after another, by what the task does",
+                "ускорение относительно последовательного запуска по роду задачи",
+            )
+        ),
         lang.pick(
             "sha256 hashes 64 KiB buffers with hashlib, sleep calls `time.sleep`, countdown is pure Python. Ratios of throughputs with their 95 % intervals.",
             "sha256 хеширует буферы по 64 КиБ через hashlib, sleep вызывает `time.sleep`, countdown — чистый Python. Отношения пропускной способности с 95-процентными интервалами.",
