@@ -575,6 +575,14 @@ fn the_russian_deck_has_no_stray_english_and_writes_numbers_the_russian_way() {
                 "{}",
                 slide.display()
             );
+            // Regression: the claims' figures were drawn in English, so
+            // a Russian slide's ticks read `500k` and `10M`.
+            let english_suffix = words.split_whitespace().find(|w| {
+                w.strip_suffix(['k', 'M', 'G']).is_some_and(|n| {
+                    !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == ',')
+                })
+            });
+            assert_eq!(english_suffix, None, "{}", slide.display());
         }
     }
 }

@@ -147,7 +147,12 @@ pub fn judge(results: &Results, lang: Lang) -> Vec<Judgement> {
                 checks: evidence.checks,
                 limits,
                 notes: evidence.notes,
-                figure: evidence.figure,
+                // The figure's ticks follow the deck's language too
+                // (`500 тыс.`, not `500k`).
+                figure: evidence.figure.map(|mut p| {
+                    p.lang = lang;
+                    p
+                }),
             }
         })
         .collect()
